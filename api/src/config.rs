@@ -1,0 +1,209 @@
+//! Configuration: typed, loaded once at start from defaults, an optional TOML file and the
+//! environment (in that order of precedence, last wins), validated, and logged with secrets
+//! redacted.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use figment::Figment;
+use figment::providers::{Env, Format as _, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable, for a terminal.
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Everything Chatterly can be configured with. See the README's configuration table.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    pub bind: SocketAddr,
+    /// PostgreSQL URL; when absent a private cluster is started under `data_dir`.
+    pub database_url: Option<String>,
+    /// Where Chatterly keeps its own files (the private database cluster, outgoing mail, models).
+    pub data_dir: PathBuf,
+    /// The URL people reach Chatterly at (used in links and to decide on `Secure` cookies).
+    pub public_url: Option<String>,
+    /// Log line format.
+    pub log_format: LogFormat,
+    /// An email that becomes admin at signup (besides the very first account).
+    pub admin_email: Option<String>,
+    /// Trust the `X-Forwarded-For` header for client addresses (only behind a reverse proxy).
+    pub trust_proxy: bool,
+    /// Login and signup attempts allowed per client address per minute.
+    pub login_rate_per_ip: u32,
+    /// Login attempts allowed per account (email) per minute.
+    pub login_rate_per_account: u32,
+    /// Largest pool of database connections.
+    pub db_max_connections: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: None,
+            data_dir: PathBuf::from("data"),
+            public_url: None,
+            log_format: LogFormat::Pretty,
+            admin_email: None,
+            trust_proxy: false,
+            login_rate_per_ip: 30,
+            login_rate_per_account: 5,
+            db_max_connections: 16,
+        }
+    }
+}
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A value was missing, mistyped or unknown.
+    #[error("invalid configuration: {0}")]
+    Invalid(#[from] Box<figment::Error>),
+    /// A value parsed but makes no sense.
+    #[error("invalid configuration: {0}")]
+    Rule(String),
+}
+
+impl Config {
+    /// Loads the configuration: defaults, then the TOML file (`file`, or `chatterly.toml` if it
+    /// exists), then `CHATTERLY_*` variables, then `DATABASE_URL`.
+    pub fn load(file: Option<PathBuf>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        let file = file.or_else(|| {
+            let default = PathBuf::from("chatterly.toml");
+            default.exists().then_some(default)
+        });
+        if let Some(file) = file {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        let config: Config = figment
+            .merge(Env::prefixed("CHATTERLY_"))
+            .merge(Env::raw().only(&["DATABASE_URL"]))
+            .extract()
+            .map_err(Box::new)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.login_rate_per_ip == 0 || self.login_rate_per_account == 0 {
+            return Err(ConfigError::Rule(
+                "login rate limits must be at least 1 per minute".into(),
+            ));
+        }
+        if self.db_max_connections == 0 {
+            return Err(ConfigError::Rule(
+                "db_max_connections must be at least 1".into(),
+            ));
+        }
+        if let Some(url) = &self.public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(ConfigError::Rule(
+                    "public_url must start with http:// or https://".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether cookies must be marked `Secure` (the public URL is HTTPS).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+
+    /// The configuration as one log-friendly line, with the database password redacted.
+    pub fn redacted(&self) -> String {
+        let db = match &self.database_url {
+            Some(url) => redact_url(url),
+            None => format!(
+                "private cluster in {}",
+                self.data_dir.join("postgres").display()
+            ),
+        };
+        format!(
+            "bind={} database={} data_dir={} public_url={} log_format={:?} admin_email={} trust_proxy={} \
+             login_rate_per_ip={} login_rate_per_account={} db_max_connections={}",
+            self.bind,
+            db,
+            self.data_dir.display(),
+            self.public_url.as_deref().unwrap_or("-"),
+            self.log_format,
+            self.admin_email.as_deref().unwrap_or("-"),
+            self.trust_proxy,
+            self.login_rate_per_ip,
+            self.login_rate_per_account,
+            self.db_max_connections,
+        )
+    }
+}
+
+/// Replaces the password in `scheme://user:password@host/...` with `***`.
+fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "***".into();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/x"),
+            "postgres://app:***@db:5432/x"
+        );
+        assert_eq!(redact_url("postgres://db/x"), "postgres://db/x");
+        let config = Config {
+            database_url: Some("postgres://a:hunter2@h/d".into()),
+            ..Config::default()
+        };
+        assert!(!config.redacted().contains("hunter2"));
+    }
+
+    #[test]
+    fn defaults_are_valid_and_listen_on_loopback() {
+        let config = Config::default();
+        assert!(config.validate().is_ok());
+        assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
+        assert!(!config.secure_cookies());
+    }
+
+    #[test]
+    fn rules_reject_nonsense() {
+        let zero = Config {
+            login_rate_per_ip: 0,
+            ..Config::default()
+        };
+        assert!(zero.validate().is_err());
+        let bad_url = Config {
+            public_url: Some("example.org".into()),
+            ..Config::default()
+        };
+        assert!(bad_url.validate().is_err());
+        let https = Config {
+            public_url: Some("https://chat.uni.ac.uk".into()),
+            ..Config::default()
+        };
+        assert!(https.secure_cookies());
+    }
+}

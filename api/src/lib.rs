@@ -1,0 +1,169 @@
+//! Chatterly's HTTP edge: configuration, the router and its handlers, authentication, and the
+//! [`Application`] that wires the database and every capability together. The `chatterly`
+//! binary is a thin wrapper around it, and the integration tests build it the same way.
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod rate_limit;
+pub mod routes;
+pub mod state;
+pub mod telemetry;
+pub mod views;
+pub mod web;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use models::cluster::{ClusterError, LocalCluster};
+use sqlx::postgres::PgPoolOptions;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::state::AppState;
+
+/// Why Chatterly could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The private database cluster could not be started.
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+    /// The database could not be reached.
+    #[error("cannot connect to the database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The schema migrations failed.
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The listening address is taken or not allowed.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The configured address.
+        addr: SocketAddr,
+        /// Why binding failed.
+        source: std::io::Error,
+    },
+    /// Serving stopped with an I/O error.
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// A built, not yet serving, Chatterly: bound to its port, database connected and migrated.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    cluster: Option<LocalCluster>,
+}
+
+impl Application {
+    /// Connects to `DATABASE_URL`, or starts the private cluster when none is configured, applies
+    /// migrations and binds the listening socket.
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let (url, cluster) = match &config.database_url {
+            Some(url) => (url.clone(), None),
+            None => {
+                let cluster = LocalCluster::start(&config.data_dir).await?;
+                cluster.ensure_database().await?;
+                (cluster.url(), Some(cluster))
+            }
+        };
+        let db = PgPoolOptions::new()
+            .max_connections(config.db_max_connections)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(&url)
+            .await?;
+        models::MIGRATOR.run(&db).await?;
+        let mut app = Self::with_pool(config, db).await?;
+        app.cluster = cluster;
+        Ok(app)
+    }
+
+    /// Builds around an existing pool (already migrated), e.g. a test's fresh database.
+    pub async fn with_pool(config: Config, db: models::Db) -> Result<Self, StartupError> {
+        let addr = config.bind;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr, source })?;
+        let state = AppState::new(db, config, telemetry::metrics_handle());
+        Ok(Self {
+            listener,
+            state,
+            cluster: None,
+        })
+    }
+
+    /// The address actually bound (the port is random when configured as 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or(self.state.config.bind)
+    }
+
+    /// The shared state, for tests that need to look inside.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then drains requests, closes the pool and stops the
+    /// private cluster if one was started.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartupError> {
+        let Self {
+            listener,
+            state,
+            cluster,
+        } = self;
+        let db = state.db.clone();
+        let mut background = spawn_background(&state);
+        let app = routes::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        tracing::info!(addr = %listener.local_addr().map_err(StartupError::Serve)?, "Chatterly is listening");
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        background.abort_all();
+        db.close().await;
+        if let Some(cluster) = cluster {
+            if let Err(e) = cluster.stop().await {
+                tracing::warn!(error = %e, "could not stop the private PostgreSQL cluster");
+            }
+        }
+        served.map_err(StartupError::Serve)
+    }
+}
+
+/// Tasks that live as long as the server: cache invalidation and rate-limiter housekeeping.
+fn spawn_background(state: &AppState) -> tokio::task::JoinSet<()> {
+    let mut tasks = tokio::task::JoinSet::new();
+    tasks.spawn(auth::follow_changes(state.db.clone(), state.auth.clone()));
+    let limits = state.limits.clone();
+    tasks.spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            limits.shrink();
+        }
+    });
+    tasks
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,42 @@
+//! The OpenAPI document of the HTTP API, generated from the handlers' annotations and served at
+//! `/api/openapi.json`.
+
+use axum::Json;
+use utoipa::OpenApi;
+
+use crate::routes::{admin, auth, health, me, users};
+
+/// The API description.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Chatterly API",
+        description = "Chat, mood and consultations for a university. \
+        Errors are `{ \"error\": { \"code\": \"...\", \"message\": \"...\" } }`. \
+        Authenticate with the `chatterly_session` cookie (browsers) or `Authorization: Bearer <token>`."
+    ),
+    paths(
+        auth::signup,
+        auth::login,
+        auth::create_token,
+        auth::logout,
+        me::me,
+        me::update_me,
+        me::list_sessions,
+        me::revoke_session,
+        users::search,
+        users::profile,
+        admin::list_users,
+        admin::set_role,
+        health::healthz,
+        health::readyz,
+        health::metrics,
+    ),
+    components(schemas(crate::error::ErrorDetail))
+)]
+pub struct ApiDoc;
+
+/// Serves the document.
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

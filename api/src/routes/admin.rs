@@ -1,0 +1,67 @@
+//! Account administration: admins list accounts and change roles.
+
+use axum::extract::State;
+use models::user::{self, Role};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::AdminUser;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path, Query};
+use crate::routes::users::DirectoryParams;
+use crate::state::AppState;
+use crate::views::{AccountView, UserList};
+
+/// A role change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleChange {
+    /// The new role.
+    pub role: Role,
+}
+
+/// Lists accounts (with emails), searchable by name or email.
+#[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", params(DirectoryParams),
+    responses((status = 200, body = UserList<AccountView>), (status = 403, description = "not an admin")))]
+pub async fn list_users(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    Query(params): Query<DirectoryParams>,
+) -> ApiResult<Json<UserList<AccountView>>> {
+    let users = user::search(&state.db, &params.to_query()?, true).await?;
+    Ok(Json(UserList {
+        users: users.into_iter().map(AccountView::from).collect(),
+    }))
+}
+
+/// Changes a user's role. The last admin cannot be demoted, so the system never loses its
+/// administrators.
+#[utoipa::path(put, path = "/api/v1/admin/users/{id}/role", tag = "admin", request_body = RoleChange,
+    params(("id" = Uuid, Path, description = "user id")),
+    responses((status = 200, body = AccountView), (status = 403, description = "not an admin"),
+              (status = 404, description = "no such user"), (status = 409, description = "last admin")))]
+pub async fn set_role(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    Path(id): Path<Uuid>,
+    Json(change): Json<RoleChange>,
+) -> ApiResult<Json<AccountView>> {
+    let target = user::find(&state.db, id).await.map_err(|e| match e {
+        models::ModelError::NotFound => ApiError::NotFound("user"),
+        other => other.into(),
+    })?;
+    if target.role == Role::Admin
+        && change.role != Role::Admin
+        && user::count_admins(&state.db).await? <= 1
+    {
+        return Err(ApiError::Conflict {
+            code: "last_admin",
+            message: "the last admin cannot be demoted; promote another admin first",
+        });
+    }
+    let updated = user::set_role(&state.db, id, change.role).await?;
+    state.auth.user_changed(id);
+    tracing::info!(admin.id = %admin.user.id, user.id = %id, role = ?change.role, "role changed");
+    Ok(Json(updated.into()))
+}

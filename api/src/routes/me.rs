@@ -1,0 +1,101 @@
+//! The signed-in user's own account: profile and device sessions.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use models::profile;
+use models::session;
+use models::user::{self, ProfileChange};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path};
+use crate::state::AppState;
+use crate::views::{AccountView, SessionView};
+
+/// A profile change; omitted fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilePatch {
+    /// New display name (1 to 80 characters).
+    pub display_name: Option<String>,
+    /// New IANA time zone.
+    pub time_zone: Option<String>,
+    /// New avatar colour, `#rrggbb`.
+    pub avatar_color: Option<String>,
+}
+
+/// The signed-in user's account.
+#[utoipa::path(get, path = "/api/v1/me", tag = "account",
+    responses((status = 200, body = AccountView), (status = 401, description = "not logged in")))]
+pub async fn me(current: CurrentUser) -> Json<AccountView> {
+    Json(current.user.into())
+}
+
+/// Changes the signed-in user's profile.
+#[utoipa::path(patch, path = "/api/v1/me", tag = "account", request_body = ProfilePatch,
+    responses((status = 200, body = AccountView), (status = 422, description = "invalid field")))]
+pub async fn update_me(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Json(patch): Json<ProfilePatch>,
+) -> ApiResult<Json<AccountView>> {
+    let change = ProfileChange {
+        display_name: patch
+            .display_name
+            .as_deref()
+            .map(profile::normalise_display_name)
+            .transpose()?,
+        time_zone: patch
+            .time_zone
+            .as_deref()
+            .map(profile::validate_time_zone)
+            .transpose()?,
+        avatar_color: patch
+            .avatar_color
+            .as_deref()
+            .map(profile::validate_avatar_color)
+            .transpose()?,
+    };
+    let updated = user::update_profile(&state.db, current.user.id, &change).await?;
+    state.auth.user_changed(updated.id);
+    Ok(Json(updated.into()))
+}
+
+/// The signed-in user's active device sessions.
+#[utoipa::path(get, path = "/api/v1/me/sessions", tag = "account",
+    responses((status = 200, body = [SessionView])))]
+pub async fn list_sessions(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> ApiResult<Json<Vec<SessionView>>> {
+    let sessions = session::list_active(&state.db, current.user.id).await?;
+    Ok(Json(
+        sessions
+            .into_iter()
+            .map(|s| SessionView::new(s, current.session.id))
+            .collect(),
+    ))
+}
+
+/// Logs out one of the user's devices; it stops working at once.
+#[utoipa::path(delete, path = "/api/v1/me/sessions/{id}", tag = "account",
+    params(("id" = Uuid, Path, description = "session id")),
+    responses((status = 204, description = "revoked"), (status = 404, description = "no such active session of yours")))]
+pub async fn revoke_session(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<StatusCode> {
+    let hash = session::revoke(&state.db, current.user.id, id)
+        .await
+        .map_err(|e| match e {
+            models::ModelError::NotFound => ApiError::NotFound("session"),
+            other => other.into(),
+        })?;
+    state.auth.session_revoked(id, &hash);
+    tracing::info!(user.id = %current.user.id, session.id = %id, "session revoked");
+    Ok(StatusCode::NO_CONTENT)
+}

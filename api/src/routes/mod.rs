@@ -1,0 +1,82 @@
+//! The HTTP routes: `/api/v1/...` JSON API, operations endpoints, the OpenAPI document and the
+//! web UI, with the layers every request passes through.
+
+pub mod admin;
+pub mod auth;
+pub mod health;
+pub mod me;
+pub mod users;
+
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{delete, get, post, put};
+use tower_http::trace::TraceLayer;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Largest JSON body the API accepts.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Builds the whole application router.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/auth/signup", post(auth::signup))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/tokens", post(auth::create_token))
+        .route("/auth/logout", post(auth::logout))
+        .route("/me", get(me::me).patch(me::update_me))
+        .route("/me/sessions", get(me::list_sessions))
+        .route("/me/sessions/{id}", delete(me::revoke_session))
+        .route("/users", get(users::search))
+        .route("/users/{id}", get(users::profile))
+        .route("/admin/users", get(admin::list_users))
+        .route("/admin/users/{id}/role", put(admin::set_role))
+        .fallback(api_not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/api/openapi.json", get(crate::openapi::document))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .merge(crate::web::router())
+        .layer(middleware::from_fn(record_metrics))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn api_not_found() -> ApiError {
+    ApiError::NotFound("endpoint")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::BadRequest {
+        code: "method_not_allowed",
+        message: "method not allowed on this endpoint".into(),
+    }
+}
+
+/// Counts requests and their latency per route and status, for Prometheus.
+async fn record_metrics(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = request.method().as_str().to_owned();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    let elapsed: Duration = started.elapsed();
+    metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
+        .record(elapsed.as_secs_f64());
+    response
+}

@@ -1,0 +1,86 @@
+//! The user directory: signed-in users find lecturers and classmates.
+
+use axum::extract::State;
+use models::user::{self, DirectoryQuery, Role};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path, Query};
+use crate::state::AppState;
+use crate::views::{ProfileView, UserList};
+
+/// Largest page of users.
+pub const MAX_PAGE: u32 = 100;
+
+/// Directory search parameters.
+#[derive(Debug, Deserialize, IntoParams, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryParams {
+    /// Part of a name, case-insensitive (at most 100 characters).
+    pub q: Option<String>,
+    /// Only this role.
+    pub role: Option<Role>,
+    /// Page size, 1 to 100 (default 20).
+    pub limit: Option<u32>,
+    /// Users to skip (default 0).
+    pub offset: Option<u32>,
+}
+
+impl DirectoryParams {
+    /// Checks bounds and turns the parameters into a database query.
+    pub fn to_query(&self) -> ApiResult<DirectoryQuery> {
+        let text = self.q.clone().unwrap_or_default();
+        if text.chars().count() > 100 {
+            return Err(ApiError::Unprocessable {
+                code: "validation_failed",
+                message: "q must be at most 100 characters".into(),
+            });
+        }
+        let limit = self.limit.unwrap_or(20);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(ApiError::Unprocessable {
+                code: "validation_failed",
+                message: format!("limit must be between 1 and {MAX_PAGE}"),
+            });
+        }
+        Ok(DirectoryQuery {
+            text,
+            role: self.role,
+            limit: i64::from(limit),
+            offset: i64::from(self.offset.unwrap_or(0)),
+        })
+    }
+}
+
+/// Searches the directory by name and role.
+#[utoipa::path(get, path = "/api/v1/users", tag = "directory", params(DirectoryParams),
+    responses((status = 200, body = UserList<ProfileView>), (status = 401, description = "not logged in")))]
+pub async fn search(
+    State(state): State<AppState>,
+    _current: CurrentUser,
+    Query(params): Query<DirectoryParams>,
+) -> ApiResult<Json<UserList<ProfileView>>> {
+    let users = user::search(&state.db, &params.to_query()?, false).await?;
+    Ok(Json(UserList {
+        users: users.into_iter().map(ProfileView::from).collect(),
+    }))
+}
+
+/// One user's public profile.
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "directory",
+    params(("id" = Uuid, Path, description = "user id")),
+    responses((status = 200, body = ProfileView), (status = 404, description = "no such user")))]
+pub async fn profile(
+    State(state): State<AppState>,
+    _current: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<ProfileView>> {
+    let user = user::find(&state.db, id).await.map_err(|e| match e {
+        models::ModelError::NotFound => ApiError::NotFound("user"),
+        other => other.into(),
+    })?;
+    Ok(Json(user.into()))
+}

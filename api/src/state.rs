@@ -1,0 +1,39 @@
+//! The application state: built once at start and shared by every handler through `State`.
+
+use std::sync::Arc;
+
+use metrics_exporter_prometheus::PrometheusHandle;
+use models::Db;
+
+use crate::auth::AuthCache;
+use crate::config::Config;
+use crate::rate_limit::AuthLimits;
+
+/// Everything a handler may need. Cheap to clone: every field is a handle.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database pool.
+    pub db: Db,
+    /// The loaded configuration.
+    pub config: Arc<Config>,
+    /// Session and user cache, and the revocation channel.
+    pub auth: Arc<AuthCache>,
+    /// Login and signup rate limiters.
+    pub limits: Arc<AuthLimits>,
+    /// Renders the Prometheus metrics page.
+    pub metrics: PrometheusHandle,
+}
+
+impl AppState {
+    /// Builds the state around a connected, migrated pool.
+    pub fn new(db: Db, config: Config, metrics: PrometheusHandle) -> Self {
+        let limits = AuthLimits::new(config.login_rate_per_ip, config.login_rate_per_account);
+        Self {
+            db,
+            config: Arc::new(config),
+            auth: Arc::new(AuthCache::new()),
+            limits: Arc::new(limits),
+            metrics,
+        }
+    }
+}

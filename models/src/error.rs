@@ -1,0 +1,59 @@
+//! The one error type of the data layer.
+
+/// What can go wrong when reading or writing domain data.
+///
+/// Variants a client can cause (duplicates, invalid input) are kept apart from database failures
+/// so the HTTP edge can answer them precisely and log only the real faults.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// A field failed validation; `field` names it and `message` says why, for the client.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The offending field's name as the client sent it.
+        field: &'static str,
+        /// A human-readable explanation.
+        message: String,
+    },
+    /// A unique constraint refused the write.
+    #[error("{message}")]
+    Conflict {
+        /// Stable machine-readable code, e.g. `email_taken`.
+        code: &'static str,
+        /// A human-readable explanation.
+        message: &'static str,
+    },
+    /// The row does not exist (or is not visible to the caller).
+    #[error("not found")]
+    NotFound,
+    /// Password hashing failed; never caused by user input.
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+    /// The database could not be reached or refused the query.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl ModelError {
+    /// Shorthand for a validation failure.
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+/// Maps a violation of the named constraint to [`ModelError::Conflict`], passing other errors on.
+pub(crate) fn on_constraint(
+    err: sqlx::Error,
+    constraint: &str,
+    code: &'static str,
+    message: &'static str,
+) -> ModelError {
+    match &err {
+        sqlx::Error::Database(db) if db.constraint() == Some(constraint) => {
+            ModelError::Conflict { code, message }
+        }
+        _ => ModelError::Database(err),
+    }
+}

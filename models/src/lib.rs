@@ -1,0 +1,20 @@
+//! Chatterly's domain types and their database access.
+//!
+//! Every other crate goes through here to read or write PostgreSQL, so the schema's invariants
+//! (unique emails, valid roles, revocable sessions) have one home. Pure validation lives next to
+//! the types it protects; queries are checked at compile time by `sqlx::query!`.
+
+pub mod cluster;
+pub mod error;
+pub mod password;
+pub mod profile;
+pub mod session;
+pub mod user;
+
+pub use error::ModelError;
+
+/// The schema migrations, embedded so the binary and every test apply exactly the same ones.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// The connection pool type used everywhere.
+pub type Db = sqlx::PgPool;

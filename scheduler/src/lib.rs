@@ -1,0 +1,2 @@
+//! Consultations: availability, free-slot generation, clash rules and reminders.
+//! (Built in the consultations issue.)
