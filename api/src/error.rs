@@ -40,6 +40,9 @@ pub enum ApiError {
     /// The thing asked for does not exist, or is not the caller's to see.
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The endpoint exists but not with this method.
+    #[error("method not allowed on this endpoint")]
+    MethodNotAllowed,
     /// The request conflicts with existing data.
     #[error("{message}")]
     Conflict {
@@ -89,6 +92,7 @@ impl ApiError {
             Self::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),

@@ -25,6 +25,10 @@ async fn index() -> Response {
 }
 
 async fn asset(Path(path): Path<String>) -> Response {
+    if path.starts_with("api/") {
+        // An unknown API endpoint answers like the API, not like a missing file.
+        return crate::error::ApiError::NotFound("endpoint").into_response();
+    }
     serve(&path)
 }
 

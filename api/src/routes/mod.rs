@@ -57,10 +57,7 @@ async fn api_not_found() -> ApiError {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::BadRequest {
-        code: "method_not_allowed",
-        message: "method not allowed on this endpoint".into(),
-    }
+    ApiError::MethodNotAllowed
 }
 
 /// Counts requests and their latency per route and status, for Prometheus.

@@ -1,0 +1,97 @@
+//! Health, readiness, metrics and the OpenAPI document.
+
+use serde_json::Value;
+use sqlx::PgPool;
+use tests::TestApp;
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn health_readiness_and_metrics(db: PgPool) {
+    let app = TestApp::spawn(db.clone()).await;
+    let client = reqwest::Client::new();
+    let health = client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let ready = client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+
+    let metrics = client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("http_requests_total"), "{metrics}");
+    assert!(metrics.contains(r#"route="/readyz""#), "{metrics}");
+
+    // With the database gone, the process is alive but not ready.
+    db.close().await;
+    assert_eq!(
+        client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        client
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        503
+    );
+}
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn openapi_document_lists_the_api(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let doc: Value = reqwest::get(app.url("/api/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with('3'));
+    for path in [
+        "/api/v1/auth/signup",
+        "/api/v1/auth/login",
+        "/api/v1/me",
+        "/api/v1/me/sessions/{id}",
+        "/api/v1/users",
+        "/api/v1/admin/users/{id}/role",
+    ] {
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+}
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn web_ui_is_served(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let index = reqwest::get(app.url("/")).await.unwrap();
+    assert_eq!(index.status(), 200);
+    assert!(
+        index.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(index.text().await.unwrap().contains("Chatterly"));
+    let script = reqwest::get(app.url("/app.js")).await.unwrap();
+    assert!(
+        script.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("javascript")
+    );
+    assert_eq!(
+        reqwest::get(app.url("/nope.js")).await.unwrap().status(),
+        404
+    );
+}

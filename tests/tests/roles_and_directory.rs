@@ -1,0 +1,331 @@
+//! Roles (admin-only endpoints), profiles and the user directory.
+
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use tests::{TestApp, assert_error};
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn students_cannot_use_admin_endpoints(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.device();
+    let student = app.device();
+    app.signup(&admin, "admin@uni.ac.uk", "Admin").await;
+    let s = app.signup(&student, "sam@uni.ac.uk", "Sam Student").await;
+    let sam_id = s["user"]["id"].as_str().unwrap().to_owned();
+
+    assert_error(
+        student
+            .get(app.url("/api/v1/admin/users"))
+            .send()
+            .await
+            .unwrap(),
+        403,
+        "forbidden",
+    )
+    .await;
+    let promote_self = student
+        .put(app.url(&format!("/api/v1/admin/users/{sam_id}/role")))
+        .json(&json!({ "role": "admin" }))
+        .send()
+        .await
+        .unwrap();
+    assert_error(promote_self, 403, "forbidden").await;
+    assert_error(
+        reqwest::Client::new()
+            .get(app.url("/api/v1/admin/users"))
+            .send()
+            .await
+            .unwrap(),
+        401,
+        "unauthenticated",
+    )
+    .await;
+
+    let listed: Value = admin
+        .get(app.url("/api/v1/admin/users?q=uni.ac"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed["users"].as_array().unwrap().len(),
+        2,
+        "admins search by email too"
+    );
+}
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn admin_changes_roles_and_it_applies_at_once(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.device();
+    let lecturer = app.device();
+    let a = app.signup(&admin, "admin@uni.ac.uk", "Admin").await;
+    let l = app
+        .signup(&lecturer, "turing@uni.ac.uk", "Alan Turing")
+        .await;
+    let turing = l["user"]["id"].as_str().unwrap().to_owned();
+    // The lecturer's user record is cached by the server now.
+    let before: Value = lecturer
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(before["role"], "student");
+
+    let changed = admin
+        .put(app.url(&format!("/api/v1/admin/users/{turing}/role")))
+        .json(&json!({ "role": "lecturer" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200);
+    let after: Value = lecturer
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["role"], "lecturer");
+
+    let bad_role = admin
+        .put(app.url(&format!("/api/v1/admin/users/{turing}/role")))
+        .json(&json!({ "role": "overlord" }))
+        .send()
+        .await
+        .unwrap();
+    assert_error(bad_role, 422, "invalid_body").await;
+
+    let nobody = admin
+        .put(app.url(&format!("/api/v1/admin/users/{}/role", uuid::Uuid::nil())))
+        .json(&json!({ "role": "lecturer" }))
+        .send()
+        .await
+        .unwrap();
+    assert_error(nobody, 404, "not_found").await;
+
+    let admin_id = a["user"]["id"].as_str().unwrap();
+    let demote_last = admin
+        .put(app.url(&format!("/api/v1/admin/users/{admin_id}/role")))
+        .json(&json!({ "role": "student" }))
+        .send()
+        .await
+        .unwrap();
+    assert_error(demote_last, 409, "last_admin").await;
+}
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn configured_admin_email_becomes_admin(db: PgPool) {
+    let app = TestApp::spawn_with(db, |c| c.admin_email = Some("Head@Uni.ac.uk".into())).await;
+    app.signup(&app.device(), "first@uni.ac.uk", "First").await;
+    let head = app
+        .signup(&app.device(), "head@uni.ac.uk", "Head of IT")
+        .await;
+    assert_eq!(head["user"]["role"], "admin");
+}
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn profile_updates_are_validated(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let ada = app.device();
+    app.signup(&ada, "ada@uni.ac.uk", "Ada").await;
+
+    let ok = ada
+        .patch(app.url("/api/v1/me"))
+        .json(&json!({ "display_name": "Ada King Lovelace", "time_zone": "America/New_York", "avatar_color": "#AABBCC" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let me: Value = ada
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["display_name"], "Ada King Lovelace");
+    assert_eq!(me["initials"], "AL");
+    assert_eq!(me["time_zone"], "America/New_York");
+    assert_eq!(me["avatar_color"], "#aabbcc");
+
+    for (body, code) in [
+        (json!({ "time_zone": "Mars/Olympus" }), "validation_failed"),
+        (json!({ "avatar_color": "red" }), "validation_failed"),
+        (json!({ "display_name": "   " }), "validation_failed"),
+        (json!({ "nickname": "x" }), "invalid_body"),
+    ] {
+        let response = ada
+            .patch(app.url("/api/v1/me"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_error(response, 422, code).await;
+    }
+    let unchanged: Value = ada
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        unchanged["time_zone"], "America/New_York",
+        "a rejected change changes nothing"
+    );
+}
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn directory_finds_people_without_leaking_emails(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.device();
+    app.signup(&admin, "admin@uni.ac.uk", "Admin Person").await;
+    let t = app
+        .signup(&app.device(), "turing@uni.ac.uk", "Alan Turing")
+        .await;
+    app.signup(&app.device(), "hopper@uni.ac.uk", "Grace Hopper")
+        .await;
+    let student = app.device();
+    app.signup(&student, "sam@uni.ac.uk", "Sam 100%_Student")
+        .await;
+    let turing = t["user"]["id"].as_str().unwrap();
+    admin
+        .put(app.url(&format!("/api/v1/admin/users/{turing}/role")))
+        .json(&json!({ "role": "lecturer" }))
+        .send()
+        .await
+        .unwrap();
+
+    let found: Value = student
+        .get(app.url("/api/v1/users?q=TUR"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let users = found["users"].as_array().unwrap();
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0]["display_name"], "Alan Turing");
+    assert_eq!(users[0]["role"], "lecturer");
+    assert!(
+        users[0].get("email").is_none(),
+        "the directory never shows emails"
+    );
+
+    let lecturers: Value = student
+        .get(app.url("/api/v1/users?role=lecturer"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(lecturers["users"].as_array().unwrap().len(), 1);
+
+    let by_email: Value = student
+        .get(app.url("/api/v1/users?q=hopper@"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        by_email["users"].as_array().unwrap().is_empty(),
+        "students cannot search by email"
+    );
+
+    let wildcard: Value = student
+        .get(app.url("/api/v1/users?q=%25_"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        wildcard["users"].as_array().unwrap().len(),
+        1,
+        "% and _ match literally"
+    );
+
+    let page: Value = student
+        .get(app.url("/api/v1/users?limit=2&offset=0"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["users"].as_array().unwrap().len(), 2);
+    let rest: Value = student
+        .get(app.url("/api/v1/users?limit=2&offset=2"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rest["users"].as_array().unwrap().len(), 2);
+
+    assert_error(
+        student
+            .get(app.url("/api/v1/users?limit=1000"))
+            .send()
+            .await
+            .unwrap(),
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_error(
+        student
+            .get(app.url("/api/v1/users?limit=abc"))
+            .send()
+            .await
+            .unwrap(),
+        400,
+        "invalid_query",
+    )
+    .await;
+    assert_error(
+        reqwest::Client::new()
+            .get(app.url("/api/v1/users"))
+            .send()
+            .await
+            .unwrap(),
+        401,
+        "unauthenticated",
+    )
+    .await;
+
+    let profile: Value = student
+        .get(app.url(&format!("/api/v1/users/{turing}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(profile["display_name"], "Alan Turing");
+    assert_error(
+        student
+            .get(app.url("/api/v1/users/not-a-uuid"))
+            .send()
+            .await
+            .unwrap(),
+        400,
+        "invalid_path",
+    )
+    .await;
+}
