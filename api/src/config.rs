@@ -105,12 +105,12 @@ impl Config {
                 "db_max_connections must be at least 1".into(),
             ));
         }
-        if let Some(url) = &self.public_url {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(ConfigError::Rule(
-                    "public_url must start with http:// or https://".into(),
-                ));
-            }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError::Rule(
+                "public_url must start with http:// or https://".into(),
+            ));
         }
         Ok(())
     }

@@ -124,10 +124,10 @@ impl Application {
             .await;
         background.abort_all();
         db.close().await;
-        if let Some(cluster) = cluster {
-            if let Err(e) = cluster.stop().await {
-                tracing::warn!(error = %e, "could not stop the private PostgreSQL cluster");
-            }
+        if let Some(cluster) = cluster
+            && let Err(e) = cluster.stop().await
+        {
+            tracing::warn!(error = %e, "could not stop the private PostgreSQL cluster");
         }
         served.map_err(StartupError::Serve)
     }

@@ -11,12 +11,11 @@ use tests::browser::Browser;
 async fn wait_for_text(client: &Client, css: &str, needle: &str) -> String {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
-        if let Ok(element) = client.find(Locator::Css(css)).await {
-            if let Ok(text) = element.text().await {
-                if text.contains(needle) {
-                    return text;
-                }
-            }
+        if let Ok(element) = client.find(Locator::Css(css)).await
+            && let Ok(text) = element.text().await
+            && text.contains(needle)
+        {
+            return text;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
