@@ -43,6 +43,10 @@ pub struct Config {
     pub login_rate_per_account: u32,
     /// Largest pool of database connections.
     pub db_max_connections: u32,
+    /// Milliseconds a user must be without devices before contacts see them offline.
+    pub presence_grace_ms: u64,
+    /// Messages per second a user may send over the WebSocket (burst: twice as many).
+    pub messages_per_second: u32,
 }
 
 impl Default for Config {
@@ -58,6 +62,8 @@ impl Default for Config {
             login_rate_per_ip: 30,
             login_rate_per_account: 5,
             db_max_connections: 16,
+            presence_grace_ms: 5000,
+            messages_per_second: 20,
         }
     }
 }
@@ -95,10 +101,11 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        if self.login_rate_per_ip == 0 || self.login_rate_per_account == 0 {
-            return Err(ConfigError::Rule(
-                "login rate limits must be at least 1 per minute".into(),
-            ));
+        if self.login_rate_per_ip == 0
+            || self.login_rate_per_account == 0
+            || self.messages_per_second == 0
+        {
+            return Err(ConfigError::Rule("rate limits must be at least 1".into()));
         }
         if self.db_max_connections == 0 {
             return Err(ConfigError::Rule(

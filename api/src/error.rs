@@ -140,6 +140,7 @@ impl From<ModelError> for ApiError {
             },
             ModelError::Conflict { code, message } => Self::Conflict { code, message },
             ModelError::NotFound => Self::NotFound("resource"),
+            ModelError::Forbidden(message) => Self::Forbidden(message),
             ModelError::Hashing(e) => Self::Internal(e),
             ModelError::Database(e) => Self::Internal(e.to_string()),
         }

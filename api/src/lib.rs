@@ -137,6 +137,23 @@ impl Application {
 fn spawn_background(state: &AppState) -> tokio::task::JoinSet<()> {
     let mut tasks = tokio::task::JoinSet::new();
     tasks.spawn(auth::follow_changes(state.db.clone(), state.auth.clone()));
+    tasks.spawn(state.gateway.clone().run_background());
+    let mut revocations = state.auth.subscribe();
+    let gateway = state.gateway.clone();
+    tasks.spawn(async move {
+        loop {
+            match revocations.recv().await {
+                Ok(auth::AuthEvent::SessionRevoked(session)) => gateway.hub.close_session(session),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::warn!(
+                        missed,
+                        "missed session revocations; their sockets close on next auth"
+                    );
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
     let limits = state.limits.clone();
     tasks.spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));

@@ -4,7 +4,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::routes::{admin, auth, health, me, users};
+use crate::routes::{admin, auth, conversations, health, me, users, ws};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -28,6 +28,15 @@ use crate::routes::{admin, auth, health, me, users};
         users::profile,
         admin::list_users,
         admin::set_role,
+        ws::upgrade,
+        conversations::create,
+        conversations::list,
+        conversations::get,
+        conversations::add_member,
+        conversations::remove_member,
+        conversations::history,
+        conversations::search,
+        conversations::contacts,
         health::healthz,
         health::readyz,
         health::metrics,

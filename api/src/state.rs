@@ -22,13 +22,25 @@ pub struct AppState {
     pub limits: Arc<AuthLimits>,
     /// Renders the Prometheus metrics page.
     pub metrics: PrometheusHandle,
+    /// The live chat gateway.
+    pub gateway: Arc<realtime::Gateway>,
 }
 
 impl AppState {
     /// Builds the state around a connected, migrated pool.
     pub fn new(db: Db, config: Config, metrics: PrometheusHandle) -> Self {
         let limits = AuthLimits::new(config.login_rate_per_ip, config.login_rate_per_account);
+        let gateway = realtime::Gateway::new(
+            db.clone(),
+            realtime::GatewayConfig {
+                presence_grace: std::time::Duration::from_millis(config.presence_grace_ms),
+                messages_per_second: config.messages_per_second,
+                message_burst: config.messages_per_second.saturating_mul(2),
+                ..realtime::GatewayConfig::default()
+            },
+        );
         Self {
+            gateway,
             db,
             config: Arc::new(config),
             auth: Arc::new(AuthCache::new()),

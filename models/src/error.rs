@@ -22,6 +22,9 @@ pub enum ModelError {
         /// A human-readable explanation.
         message: &'static str,
     },
+    /// The caller may not do this; the message says why.
+    #[error("{0}")]
+    Forbidden(&'static str),
     /// The row does not exist (or is not visible to the caller).
     #[error("not found")]
     NotFound,

@@ -5,7 +5,9 @@
 //! the types it protects; queries are checked at compile time by `sqlx::query!`.
 
 pub mod cluster;
+pub mod conversation;
 pub mod error;
+pub mod message;
 pub mod password;
 pub mod profile;
 pub mod session;

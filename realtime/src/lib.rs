@@ -1,2 +1,18 @@
 //! Live chat: the WebSocket gateway that relays messages, receipts, presence and typing between
-//! the devices of every member of a conversation. (Built in the live-chat issue.)
+//! the devices of every member of a conversation.
+//!
+//! - [`protocol`]: the JSON frames (documented in `docs/protocol.md`).
+//! - [`cursor`]: pure per-connection sequencing: no duplicates, no gaps.
+//! - [`positions`]: pure coalescing of delivered/read positions before they are stored.
+//! - [`hub`]: who is connected, and fan-out to their devices' bounded queues.
+//! - [`gateway`]: the shared services (database, hub, batching, presence).
+//! - [`connection`]: one device's session, generic over any `Sink`/`Stream` of WebSocket messages.
+
+pub mod connection;
+pub mod cursor;
+pub mod gateway;
+pub mod hub;
+pub mod positions;
+pub mod protocol;
+
+pub use gateway::{Gateway, GatewayConfig};

@@ -3,6 +3,7 @@
 //! their own cookie jars, as separate browsers or devices would have.
 
 pub mod browser;
+pub mod ws;
 
 use std::net::SocketAddr;
 
@@ -100,6 +101,62 @@ impl TestApp {
             .expect("login request");
         assert_eq!(response.status(), 200, "login of {email} failed");
         response.json().await.expect("login json")
+    }
+
+    /// Signs up `email` and returns its user id and a bearer token (an API-client device).
+    pub async fn user_with_token(&self, email: &str, name: &str) -> (uuid::Uuid, String) {
+        let created = self.signup(&self.device(), email, name).await;
+        let id = created["user"]["id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .expect("user id");
+        (id, self.token(email).await)
+    }
+
+    /// Logs `email` in as an API client and returns the bearer token.
+    pub async fn token(&self, email: &str) -> String {
+        let response = reqwest::Client::new()
+            .post(self.url("/api/v1/auth/tokens"))
+            .json(&json!({ "email": email, "password": PASSWORD }))
+            .send()
+            .await
+            .expect("token request");
+        assert_eq!(response.status(), 201, "token for {email}");
+        let body: Value = response.json().await.expect("token json");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Creates a conversation as the holder of `token`; returns its id (asserting success).
+    pub async fn create_conversation(&self, token: &str, body: Value) -> uuid::Uuid {
+        let response = reqwest::Client::new()
+            .post(self.url("/api/v1/conversations"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("create conversation");
+        assert!(
+            response.status().is_success(),
+            "create conversation: {}",
+            response.status()
+        );
+        let view: Value = response.json().await.expect("conversation json");
+        view["id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .expect("conversation id")
+    }
+
+    /// A GET with a bearer token, returning status and JSON body.
+    pub async fn get_json(&self, token: &str, path: &str) -> (u16, Value) {
+        let response = reqwest::Client::new()
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("GET");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
     }
 
     /// Stops the server and waits until it has shut down.

@@ -3,9 +3,11 @@
 
 pub mod admin;
 pub mod auth;
+pub mod conversations;
 pub mod health;
 pub mod me;
 pub mod users;
+pub mod ws;
 
 use std::time::{Duration, Instant};
 
@@ -36,6 +38,23 @@ pub fn router(state: AppState) -> Router {
         .route("/users/{id}", get(users::profile))
         .route("/admin/users", get(admin::list_users))
         .route("/admin/users/{id}/role", put(admin::set_role))
+        .route("/ws", get(ws::upgrade))
+        .route(
+            "/conversations",
+            get(conversations::list).post(conversations::create),
+        )
+        .route("/conversations/{id}", get(conversations::get))
+        .route(
+            "/conversations/{id}/members",
+            post(conversations::add_member),
+        )
+        .route(
+            "/conversations/{id}/members/{user_id}",
+            delete(conversations::remove_member),
+        )
+        .route("/conversations/{id}/messages", get(conversations::history))
+        .route("/search", get(conversations::search))
+        .route("/contacts", get(conversations::contacts))
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));

@@ -1,5 +1,7 @@
 //! The JSON shapes of users and sessions as the API returns them.
 
+pub mod chat;
+
 use chrono::{DateTime, Utc};
 use models::profile::initials;
 use models::session::SessionInfo;

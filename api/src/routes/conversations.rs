@@ -1,0 +1,359 @@
+//! Conversations over REST: create (direct or group), list, read, manage members, page history,
+//! search, and the contact list. Live traffic goes over the WebSocket (routes::ws).
+
+use axum::extract::State;
+use axum::extract::ws::Utf8Bytes;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use models::conversation;
+use models::message;
+use realtime::hub::Event;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path, Query};
+use crate::state::AppState;
+use crate::views::chat::{
+    ContactList, ContactView, ConversationList, ConversationView, MemberView, MessagePage,
+    MessageView, SearchResults,
+};
+
+/// What to create.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum NewConversation {
+    /// The one conversation between the caller and `user_id` (returned if it exists).
+    Direct {
+        /// The other person.
+        user_id: Uuid,
+    },
+    /// A named group of 2 to 100 members, owned by the caller.
+    Group {
+        /// Group name, 1 to 80 characters.
+        name: String,
+        /// The other members.
+        member_ids: Vec<Uuid>,
+    },
+}
+
+/// A member to add.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMember {
+    /// The user to add.
+    pub user_id: Uuid,
+}
+
+/// History paging.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryParams {
+    /// Only messages with a smaller seq (default: the latest page).
+    pub before: Option<i64>,
+    /// Only messages with a larger seq, oldest first (to page forward); excludes `before`.
+    pub after: Option<i64>,
+    /// Page size, 1 to 100 (default 50).
+    pub limit: Option<i64>,
+}
+
+/// Search parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SearchParams {
+    /// Words, "phrases" or -exclusions (1 to 200 characters).
+    pub q: String,
+    /// Page size, 1 to 100 (default 20).
+    pub limit: Option<i64>,
+    /// Results to skip.
+    pub offset: Option<i64>,
+}
+
+fn page_size(limit: Option<i64>, default: i64) -> ApiResult<i64> {
+    let limit = limit.unwrap_or(default);
+    if (1..=message::MAX_PAGE).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(ApiError::Unprocessable {
+            code: "validation_failed",
+            message: format!("limit must be between 1 and {}", message::MAX_PAGE),
+        })
+    }
+}
+
+fn not_found_conversation(e: models::ModelError) -> ApiError {
+    match e {
+        models::ModelError::NotFound => ApiError::NotFound("conversation"),
+        other => other.into(),
+    }
+}
+
+/// The conversation as `viewer` sees it; 404 if they are not a member.
+async fn view_for(
+    state: &AppState,
+    conversation: Uuid,
+    viewer: Uuid,
+) -> ApiResult<ConversationView> {
+    let summary = conversation::list_for(&state.db, viewer, Some(conversation))
+        .await?
+        .pop()
+        .ok_or(ApiError::NotFound("conversation"))?;
+    let members = conversation::members(&state.db, conversation).await?;
+    let members = members
+        .into_iter()
+        .map(|m| {
+            let online = state.gateway.hub.is_online(m.user_id);
+            MemberView::new(m, online)
+        })
+        .collect();
+    Ok(ConversationView::new(summary, members, viewer))
+}
+
+/// Pushes a `conversation` frame to each of `users` (their own view), making their connected
+/// devices follow it from `follow_from` when given.
+async fn announce(
+    state: &AppState,
+    conversation: Uuid,
+    users: &[Uuid],
+    follow_from: Option<i64>,
+) -> ApiResult<()> {
+    for user in users {
+        let view = view_for(state, conversation, *user).await?;
+        let frame = serde_json::json!({ "type": "conversation", "conversation": view }).to_string();
+        let frame = Utf8Bytes::from(frame);
+        let event = match follow_from {
+            Some(from_seq) => Event::Follow {
+                conversation,
+                from_seq,
+                frame,
+            },
+            None => Event::Frame(frame),
+        };
+        state.gateway.hub.send_to_user(*user, &event);
+    }
+    Ok(())
+}
+
+/// Starts a direct conversation (or returns the existing one) or creates a group.
+#[utoipa::path(post, path = "/api/v1/conversations", tag = "chat", request_body = NewConversation,
+    responses((status = 201, body = ConversationView, description = "created"),
+              (status = 200, body = ConversationView, description = "the existing direct conversation"),
+              (status = 422, description = "invalid members or name")))]
+pub async fn create(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Json(new): Json<NewConversation>,
+) -> ApiResult<impl IntoResponse> {
+    let me = current.user.id;
+    let (id, created) = match new {
+        NewConversation::Direct { user_id } => {
+            conversation::open_direct(&state.db, me, user_id).await?
+        }
+        NewConversation::Group { name, member_ids } => (
+            conversation::create_group(&state.db, me, &name, &member_ids).await?,
+            true,
+        ),
+    };
+    if created {
+        let members = conversation::member_ids(&state.db, id).await?;
+        announce(&state, id, &members, Some(0)).await?;
+        tracing::info!(user.id = %me, conversation.id = %id, members = members.len(), "conversation created");
+    }
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(view_for(&state, id, me).await?)))
+}
+
+/// The caller's conversations, latest activity first, with unread counts.
+#[utoipa::path(get, path = "/api/v1/conversations", tag = "chat", responses((status = 200, body = ConversationList)))]
+pub async fn list(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> ApiResult<Json<ConversationList>> {
+    let me = current.user.id;
+    let summaries = conversation::list_for(&state.db, me, None).await?;
+    let mut conversations = Vec::with_capacity(summaries.len());
+    for summary in summaries {
+        let members = conversation::members(&state.db, summary.id).await?;
+        let members = members
+            .into_iter()
+            .map(|m| {
+                let online = state.gateway.hub.is_online(m.user_id);
+                MemberView::new(m, online)
+            })
+            .collect();
+        conversations.push(ConversationView::new(summary, members, me));
+    }
+    Ok(Json(ConversationList { conversations }))
+}
+
+/// One conversation with its members.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "chat",
+    params(("id" = Uuid, Path, description = "conversation id")),
+    responses((status = 200, body = ConversationView), (status = 404, description = "not a member")))]
+pub async fn get(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<ConversationView>> {
+    Ok(Json(view_for(&state, id, current.user.id).await?))
+}
+
+/// Adds a member to a group (owner only).
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/members", tag = "chat", request_body = NewMember,
+    params(("id" = Uuid, Path, description = "conversation id")),
+    responses((status = 200, body = ConversationView), (status = 403, description = "not the owner"),
+              (status = 409, description = "already a member, or the group is full")))]
+pub async fn add_member(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<Uuid>,
+    Json(new): Json<NewMember>,
+) -> ApiResult<Json<ConversationView>> {
+    let me = current.user.id;
+    if !conversation::is_member(&state.db, id, me).await? {
+        return Err(ApiError::NotFound("conversation"));
+    }
+    conversation::add_member(&state.db, id, me, new.user_id)
+        .await
+        .map_err(not_found_conversation)?;
+    state.gateway.forget_members(id);
+    let view = view_for(&state, id, me).await?;
+    announce(&state, id, &[new.user_id], Some(view.last_seq)).await?;
+    let others: Vec<Uuid> = view
+        .members
+        .iter()
+        .map(|m| m.id)
+        .filter(|m| *m != new.user_id)
+        .collect();
+    announce(&state, id, &others, None).await?;
+    Ok(Json(view))
+}
+
+/// Removes a member (the owner removes anyone; anyone may remove themselves, i.e. leave).
+#[utoipa::path(delete, path = "/api/v1/conversations/{id}/members/{user_id}", tag = "chat",
+    params(("id" = Uuid, Path, description = "conversation id"), ("user_id" = Uuid, Path, description = "member")),
+    responses((status = 204, description = "removed"), (status = 403, description = "not the owner"),
+              (status = 404, description = "no such member")))]
+pub async fn remove_member(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path((id, user_id)): Path<(Uuid, Uuid)>,
+) -> ApiResult<StatusCode> {
+    let me = current.user.id;
+    if !conversation::is_member(&state.db, id, me).await? {
+        return Err(ApiError::NotFound("conversation"));
+    }
+    conversation::remove_member(&state.db, id, me, user_id)
+        .await
+        .map_err(|e| match e {
+            models::ModelError::NotFound => ApiError::NotFound("member"),
+            other => other.into(),
+        })?;
+    state.gateway.forget_members(id);
+    let frame =
+        Utf8Bytes::from(serde_json::json!({ "type": "removed", "conversation": id }).to_string());
+    state.gateway.hub.send_to_user(
+        user_id,
+        &Event::Unfollow {
+            conversation: id,
+            frame,
+        },
+    );
+    let remaining = conversation::member_ids(&state.db, id).await?;
+    announce(&state, id, &remaining, None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A page of history, oldest first: the latest page, or the page before `before`.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", tag = "chat",
+    params(("id" = Uuid, Path, description = "conversation id"), HistoryParams),
+    responses((status = 200, body = MessagePage), (status = 404, description = "not a member")))]
+pub async fn history(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<Uuid>,
+    Query(params): Query<HistoryParams>,
+) -> ApiResult<Json<MessagePage>> {
+    let limit = page_size(params.limit, 50)?;
+    if !conversation::is_member(&state.db, id, current.user.id).await? {
+        return Err(ApiError::NotFound("conversation"));
+    }
+    let fetch = limit + 1;
+    let full = |n: usize| n > usize::try_from(limit).unwrap_or(usize::MAX);
+    let (messages, has_more) = match (params.before, params.after) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::Unprocessable {
+                code: "validation_failed",
+                message: "give either before or after, not both".into(),
+            });
+        }
+        (_, Some(after)) => {
+            let mut messages = message::range(&state.db, id, after.max(0), i64::MAX, fetch).await?;
+            let has_more = full(messages.len());
+            messages.truncate(
+                messages
+                    .len()
+                    .min(usize::try_from(limit).unwrap_or(usize::MAX)),
+            );
+            (messages, has_more)
+        }
+        (before, None) => {
+            let mut messages = message::page_before(&state.db, id, before, fetch).await?;
+            let has_more = full(messages.len());
+            if has_more {
+                messages.remove(0);
+            }
+            (messages, has_more)
+        }
+    };
+    Ok(Json(MessagePage {
+        messages: messages.into_iter().map(MessageView::from).collect(),
+        has_more,
+    }))
+}
+
+/// Full-text search over the caller's conversations.
+#[utoipa::path(get, path = "/api/v1/search", tag = "chat", params(SearchParams),
+    responses((status = 200, body = SearchResults), (status = 422, description = "empty or too long query")))]
+pub async fn search(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Query(params): Query<SearchParams>,
+) -> ApiResult<Json<SearchResults>> {
+    let q = params.q.trim();
+    if q.is_empty() || q.chars().count() > 200 {
+        return Err(ApiError::Unprocessable {
+            code: "validation_failed",
+            message: "q must be 1 to 200 characters".into(),
+        });
+    }
+    let limit = page_size(params.limit, 20)?;
+    let offset = params.offset.unwrap_or(0).max(0);
+    let hits = message::search(&state.db, current.user.id, q, limit, offset).await?;
+    Ok(Json(SearchResults {
+        results: hits.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Everyone the caller shares a conversation with, with presence.
+#[utoipa::path(get, path = "/api/v1/contacts", tag = "chat", responses((status = 200, body = ContactList)))]
+pub async fn contacts(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> ApiResult<Json<ContactList>> {
+    let contacts = conversation::contacts(&state.db, current.user.id).await?;
+    let contacts = contacts
+        .into_iter()
+        .map(|c| {
+            let online = state.gateway.hub.is_online(c.user_id);
+            ContactView::new(c, online)
+        })
+        .collect();
+    Ok(Json(ContactList { contacts }))
+}

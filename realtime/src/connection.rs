@@ -1,0 +1,371 @@
+//! One device's WebSocket session: reads client frames, writes events from its queue through its
+//! cursors, pings, and closes when told to (revoked, too slow) or when the client goes silent.
+//! Generic over any `Sink`/`Stream` of WebSocket messages, so tests can drive it with channels.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes};
+use futures::{Sink, SinkExt as _, Stream, StreamExt as _};
+use models::message::{self, SendError};
+use models::{ModelError, conversation};
+use tokio::time::Instant;
+use uuid::Uuid;
+
+use crate::cursor::{Admission, Cursors};
+use crate::gateway::Gateway;
+use crate::hub::{CLOSE_REVOKED, CLOSE_TOO_SLOW, Event};
+use crate::protocol::{self, ClientFrame, MessagePayload, ServerFrame};
+
+/// Messages fetched per query when catching up.
+const CATCH_UP_CHUNK: i64 = 200;
+
+/// Why a connection stopped; only for logs and metrics.
+#[derive(Debug, thiserror::Error)]
+enum Stop {
+    #[error("the client went away")]
+    ClientGone,
+    #[error("database error: {0}")]
+    Database(#[from] ModelError),
+}
+
+/// Serves one authenticated device until it disconnects or must be closed.
+pub async fn serve<S, E>(gateway: Arc<Gateway>, socket: S, user: Uuid, session: Uuid)
+where
+    S: Stream<Item = Result<WsMessage, E>> + Sink<WsMessage> + Unpin + Send,
+    E: std::fmt::Display,
+{
+    let registration = gateway.hub.register(user, session);
+    metrics::gauge!("ws_connections").increment(1.0);
+    gateway.device_connected(user).await;
+    let mut connection = Connection {
+        gateway: gateway.clone(),
+        socket,
+        user,
+        cursors: Cursors::default(),
+    };
+    let outcome = connection
+        .run(session, registration.events, &registration.close)
+        .await;
+    if let Err(e) = &outcome {
+        tracing::debug!(user.id = %user, error = %e, "connection ended");
+    }
+    let last = gateway.hub.unregister(user, registration.device_id);
+    metrics::gauge!("ws_connections").decrement(1.0);
+    gateway.device_disconnected(user, last);
+}
+
+struct Connection<S> {
+    gateway: Arc<Gateway>,
+    socket: S,
+    user: Uuid,
+    cursors: Cursors,
+}
+
+impl<S, E> Connection<S>
+where
+    S: Stream<Item = Result<WsMessage, E>> + Sink<WsMessage> + Unpin + Send,
+    E: std::fmt::Display,
+{
+    async fn run(
+        &mut self,
+        session: Uuid,
+        mut events: tokio::sync::mpsc::Receiver<Event>,
+        close: &crate::hub::CloseSignal,
+    ) -> Result<(), Stop> {
+        let heartbeat = self.gateway.config.heartbeat;
+        self.write(&ServerFrame::Ready {
+            user_id: self.user,
+            session_id: session,
+            heartbeat_ms: u64::try_from(heartbeat.as_millis()).unwrap_or(u64::MAX),
+        })
+        .await?;
+        let mut ping = tokio::time::interval_at(Instant::now() + heartbeat, heartbeat);
+        let mut last_heard = Instant::now();
+        loop {
+            tokio::select! {
+                biased;
+                code = close.requested() => {
+                    let reason = match code {
+                        CLOSE_REVOKED => "session revoked",
+                        CLOSE_TOO_SLOW => "too slow",
+                        _ => "closing",
+                    };
+                    self.close(code, reason).await;
+                    return Ok(());
+                }
+                incoming = self.socket.next() => {
+                    let Some(Ok(incoming)) = incoming else { return Err(Stop::ClientGone) };
+                    last_heard = Instant::now();
+                    match incoming {
+                        WsMessage::Text(text) => self.on_frame(text.as_str()).await?,
+                        WsMessage::Binary(_) => {
+                            self.write(&ServerFrame::error("malformed_frame", "frames must be JSON text")).await?;
+                        }
+                        WsMessage::Close(_) => return Ok(()),
+                        WsMessage::Ping(_) | WsMessage::Pong(_) => {}
+                    }
+                }
+                event = events.recv() => {
+                    let Some(event) = event else { return Ok(()) };
+                    self.on_event(event).await?;
+                }
+                _ = ping.tick() => {
+                    if last_heard.elapsed() > self.gateway.config.idle_timeout {
+                        self.close(1001, "no heartbeat").await;
+                        return Ok(());
+                    }
+                    self.send(WsMessage::Ping(Vec::new().into())).await?;
+                }
+            }
+        }
+    }
+
+    async fn on_frame(&mut self, text: &str) -> Result<(), Stop> {
+        let frame = match protocol::parse(text) {
+            Ok(frame) => frame,
+            Err(reason) => {
+                let message = format!("malformed frame: {reason}");
+                return self
+                    .write_error("malformed_frame", &message, None, None)
+                    .await;
+            }
+        };
+        match frame {
+            ClientFrame::Ping {} => self.write(&ServerFrame::Pong).await,
+            ClientFrame::Sync { cursors } => self.sync(cursors).await,
+            ClientFrame::Send {
+                conversation,
+                client_id,
+                body,
+            } => self.send_message(conversation, &client_id, &body).await,
+            ClientFrame::Delivered { conversation, seq } => {
+                self.position(conversation, seq, false).await
+            }
+            ClientFrame::Read { conversation, seq } => self.position(conversation, seq, true).await,
+            ClientFrame::Typing {
+                conversation,
+                active,
+            } => {
+                if self.gateway.is_member(conversation, self.user).await? {
+                    self.gateway.typing(conversation, self.user, active).await?;
+                    Ok(())
+                } else {
+                    self.not_a_member(conversation, None).await
+                }
+            }
+        }
+    }
+
+    async fn send_message(
+        &mut self,
+        conversation: Uuid,
+        client_id: &str,
+        body: &str,
+    ) -> Result<(), Stop> {
+        if let Err(retry_after_ms) = self.gateway.check_rate(self.user) {
+            return self
+                .write(&ServerFrame::Error {
+                    code: "rate_limited",
+                    message: "you are sending messages too fast",
+                    client_id: Some(client_id),
+                    conversation: Some(conversation),
+                    retry_after_ms: Some(retry_after_ms),
+                })
+                .await;
+        }
+        let (code, message) =
+            match message::send(&self.gateway.db, conversation, self.user, client_id, body).await {
+                Ok(sent) => {
+                    let m = &sent.message;
+                    self.write(&ServerFrame::Ack {
+                        client_id: &m.client_id,
+                        conversation: m.conversation_id,
+                        seq: m.seq,
+                        id: m.id,
+                        created_at: m.created_at,
+                    })
+                    .await?;
+                    if !sent.duplicate {
+                        self.gateway.publish(m).await?;
+                    }
+                    return Ok(());
+                }
+                Err(SendError::Database(e)) => {
+                    tracing::error!(user.id = %self.user, error = %e, "storing a message failed");
+                    (
+                        "internal",
+                        "the message could not be stored; retry with the same client_id".to_owned(),
+                    )
+                }
+                Err(e @ SendError::BodyEmpty) => ("body_empty", e.to_string()),
+                Err(e @ SendError::BodyTooLong(_)) => ("body_too_long", e.to_string()),
+                Err(e @ SendError::InvalidClientId) => ("invalid_client_id", e.to_string()),
+                Err(e @ SendError::ClientIdReused) => ("invalid_client_id", e.to_string()),
+                Err(SendError::NotMember) => {
+                    return self.not_a_member(conversation, Some(client_id)).await;
+                }
+            };
+        self.write_error(code, &message, Some(client_id), Some(conversation))
+            .await
+    }
+
+    async fn position(&mut self, conversation: Uuid, seq: i64, read: bool) -> Result<(), Stop> {
+        if seq < 0 {
+            return self
+                .write_error(
+                    "malformed_frame",
+                    "seq must not be negative",
+                    None,
+                    Some(conversation),
+                )
+                .await;
+        }
+        if !self.gateway.is_member(conversation, self.user).await? {
+            return self.not_a_member(conversation, None).await;
+        }
+        let (delivered, read_seq) = if read { (seq, seq) } else { (seq, 0) };
+        self.gateway
+            .record_position(conversation, self.user, delivered, read_seq);
+        Ok(())
+    }
+
+    /// Follows every conversation of the user from the client's cursors (or from now), sends
+    /// what the client missed, in order, and marks each conversation synced.
+    async fn sync(&mut self, requested: HashMap<Uuid, i64>) -> Result<(), Stop> {
+        let positions = conversation::positions_of(&self.gateway.db, self.user).await?;
+        for unknown in requested
+            .keys()
+            .filter(|c| !positions.iter().any(|(id, _)| id == *c))
+        {
+            self.not_a_member(*unknown, None).await?;
+        }
+        for (conversation, last_seq) in positions {
+            let from = requested
+                .get(&conversation)
+                .copied()
+                .unwrap_or(last_seq)
+                .clamp(0, last_seq);
+            self.cursors.follow(conversation, from);
+            self.catch_up(conversation, last_seq).await?;
+            let at = self.cursors.position(conversation).unwrap_or(last_seq);
+            self.write(&ServerFrame::Synced {
+                conversation,
+                seq: at,
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Sends the messages after the cursor up to `up_to`, in chunks.
+    async fn catch_up(&mut self, conversation: Uuid, up_to: i64) -> Result<(), Stop> {
+        while let Some(after) = self.cursors.position(conversation).filter(|at| *at < up_to) {
+            let batch =
+                message::range(&self.gateway.db, conversation, after, up_to, CATCH_UP_CHUNK)
+                    .await?;
+            if batch.is_empty() {
+                // Seqs are gap-free, so this only happens if messages were deleted meanwhile.
+                self.cursors.delivered(conversation, up_to);
+                break;
+            }
+            for m in &batch {
+                self.write(&ServerFrame::Message(MessagePayload::from(m)))
+                    .await?;
+                self.cursors.delivered(conversation, m.seq);
+            }
+        }
+        Ok(())
+    }
+
+    async fn on_event(&mut self, event: Event) -> Result<(), Stop> {
+        match event {
+            Event::Message {
+                conversation,
+                seq,
+                json,
+            } => match self.cursors.admit(conversation, seq) {
+                Admission::Deliver => {
+                    self.send(WsMessage::Text(json)).await?;
+                    self.cursors.delivered(conversation, seq);
+                }
+                Admission::Gap { up_to, .. } => {
+                    self.catch_up(conversation, up_to).await?;
+                    self.send(WsMessage::Text(json)).await?;
+                    self.cursors.delivered(conversation, seq);
+                }
+                Admission::Duplicate | Admission::NotFollowed => {}
+            },
+            Event::Frame(json) => self.send(WsMessage::Text(json)).await?,
+            Event::Follow {
+                conversation,
+                from_seq,
+                frame,
+            } => {
+                self.send(WsMessage::Text(frame)).await?;
+                if self.cursors.position(conversation).is_none() {
+                    self.cursors.follow(conversation, from_seq);
+                }
+            }
+            Event::Unfollow {
+                conversation,
+                frame,
+            } => {
+                self.cursors.unfollow(conversation);
+                self.send(WsMessage::Text(frame)).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn not_a_member(
+        &mut self,
+        conversation: Uuid,
+        client_id: Option<&str>,
+    ) -> Result<(), Stop> {
+        self.write_error(
+            "not_a_member",
+            "the conversation does not exist or you are not a member",
+            client_id,
+            Some(conversation),
+        )
+        .await
+    }
+
+    async fn write_error(
+        &mut self,
+        code: &str,
+        message: &str,
+        client_id: Option<&str>,
+        conversation: Option<Uuid>,
+    ) -> Result<(), Stop> {
+        self.write(&ServerFrame::Error {
+            code,
+            message,
+            client_id,
+            conversation,
+            retry_after_ms: None,
+        })
+        .await
+    }
+
+    async fn write(&mut self, frame: &ServerFrame<'_>) -> Result<(), Stop> {
+        self.send(WsMessage::Text(Utf8Bytes::from(frame.to_json())))
+            .await
+    }
+
+    async fn send(&mut self, message: WsMessage) -> Result<(), Stop> {
+        self.socket
+            .send(message)
+            .await
+            .map_err(|_| Stop::ClientGone)
+    }
+
+    async fn close(&mut self, code: u16, reason: &'static str) {
+        let frame = CloseFrame {
+            code,
+            reason: Utf8Bytes::from_static(reason),
+        };
+        let _ = self.socket.send(WsMessage::Close(Some(frame))).await;
+    }
+}

@@ -1,0 +1,271 @@
+//! The gateway's shared services: database access for connections, the hub, cached member
+//! lists, batched receipts, presence with debounce, and the per-user message rate limit.
+
+use std::collections::HashSet;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::ws::Utf8Bytes;
+use chrono::Utc;
+use dashmap::DashMap;
+use governor::{DefaultKeyedRateLimiter, Quota};
+use models::conversation;
+use models::message::Message;
+use uuid::Uuid;
+
+use crate::hub::{Event, Hub};
+use crate::positions::PendingPositions;
+use crate::protocol::{MessagePayload, ServerFrame};
+
+/// Tunables of the gateway; the defaults are what `docs/protocol.md` promises.
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// Events a device's queue holds before it is disconnected as too slow.
+    pub queue_capacity: usize,
+    /// Interval of server pings.
+    pub heartbeat: Duration,
+    /// A connection silent this long is closed.
+    pub idle_timeout: Duration,
+    /// How often delivered/read positions are stored and pushed.
+    pub receipt_flush: Duration,
+    /// How long a user must be without devices before contacts see them offline.
+    pub presence_grace: Duration,
+    /// How long a typing indicator lasts without a refresh.
+    pub typing_expiry: Duration,
+    /// Sustained messages per second per user.
+    pub messages_per_second: u32,
+    /// Burst of messages per user.
+    pub message_burst: u32,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        Self {
+            queue_capacity: 1024,
+            heartbeat: Duration::from_secs(20),
+            idle_timeout: Duration::from_secs(60),
+            receipt_flush: Duration::from_millis(200),
+            presence_grace: Duration::from_secs(5),
+            typing_expiry: Duration::from_secs(6),
+            messages_per_second: 20,
+            message_burst: 40,
+        }
+    }
+}
+
+/// Everything connections share. Create one per process with [`Gateway::new`].
+pub struct Gateway {
+    /// Database pool.
+    pub db: models::Db,
+    /// Connected devices.
+    pub hub: Hub,
+    /// Tunables.
+    pub config: GatewayConfig,
+    members: DashMap<Uuid, Arc<Vec<Uuid>>>,
+    pending: Mutex<PendingPositions>,
+    limiter: DefaultKeyedRateLimiter<Uuid>,
+    announced_online: Mutex<HashSet<Uuid>>,
+}
+
+impl Gateway {
+    /// Builds the gateway; call [`Gateway::run_background`] to start its flush loop.
+    pub fn new(db: models::Db, config: GatewayConfig) -> Arc<Self> {
+        let per_second = NonZeroU32::new(config.messages_per_second).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(config.message_burst).unwrap_or(per_second);
+        Arc::new(Self {
+            db,
+            hub: Hub::new(config.queue_capacity),
+            members: DashMap::new(),
+            pending: Mutex::new(PendingPositions::default()),
+            limiter: DefaultKeyedRateLimiter::keyed(
+                Quota::per_second(per_second).allow_burst(burst),
+            ),
+            announced_online: Mutex::new(HashSet::new()),
+            config,
+        })
+    }
+
+    /// Stores and pushes batched receipts until the task is dropped.
+    pub async fn run_background(self: Arc<Self>) {
+        let mut tick = tokio::time::interval(self.config.receipt_flush);
+        let mut housekeeping = 0u32;
+        loop {
+            tick.tick().await;
+            self.flush_positions().await;
+            housekeeping += 1;
+            if housekeeping.is_multiple_of(300) {
+                self.limiter.retain_recent();
+            }
+        }
+    }
+
+    /// The member ids of a conversation, from cache or the database.
+    pub async fn members(&self, conversation: Uuid) -> Result<Arc<Vec<Uuid>>, models::ModelError> {
+        if let Some(members) = self.members.get(&conversation) {
+            return Ok(members.clone());
+        }
+        let members = Arc::new(conversation::member_ids(&self.db, conversation).await?);
+        self.members.insert(conversation, members.clone());
+        Ok(members)
+    }
+
+    /// Forgets the cached member list (after members were added or removed).
+    pub fn forget_members(&self, conversation: Uuid) {
+        self.members.remove(&conversation);
+    }
+
+    /// Whether `user` is a member of `conversation` (cached).
+    pub async fn is_member(
+        &self,
+        conversation: Uuid,
+        user: Uuid,
+    ) -> Result<bool, models::ModelError> {
+        Ok(self.members(conversation).await?.contains(&user))
+    }
+
+    /// Pushes a stored message to every connected device of every member.
+    pub async fn publish(&self, message: &Message) -> Result<(), models::ModelError> {
+        let members = self.members(message.conversation_id).await?;
+        let json = ServerFrame::Message(MessagePayload::from(message)).to_json();
+        let event = Event::Message {
+            conversation: message.conversation_id,
+            seq: message.seq,
+            json: Utf8Bytes::from(json),
+        };
+        self.hub.send_to_users(&members, &event);
+        metrics::counter!("chat_messages_total").increment(1);
+        metrics::counter!("chat_deliveries_queued_total").increment(members.len() as u64);
+        Ok(())
+    }
+
+    /// Checks the user's message rate; `Err(retry_after_ms)` when over it.
+    pub fn check_rate(&self, user: Uuid) -> Result<(), u64> {
+        self.limiter.check_key(&user).map_err(|not_until| {
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(
+                &governor::clock::DefaultClock::default(),
+            ));
+            u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1)
+        })
+    }
+
+    /// Records a delivered/read position, stored and pushed at the next flush.
+    pub fn record_position(&self, conversation: Uuid, user: Uuid, delivered: i64, read: i64) {
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.record(conversation, user, delivered, read);
+        }
+    }
+
+    /// Stores pending positions and tells every member's devices.
+    pub async fn flush_positions(&self) {
+        let batch = match self.pending.lock() {
+            Ok(mut pending) if !pending.is_empty() => pending.drain(),
+            _ => return,
+        };
+        let stored = match conversation::store_positions(&self.db, &batch).await {
+            Ok(stored) => stored,
+            Err(e) => {
+                tracing::warn!(error = %e, count = batch.len(), "could not store receipts; will retry");
+                if let Ok(mut pending) = self.pending.lock() {
+                    for p in &batch {
+                        pending.record(p.conversation_id, p.user_id, p.delivered_seq, p.read_seq);
+                    }
+                }
+                return;
+            }
+        };
+        for p in stored {
+            let frame = ServerFrame::Receipt {
+                conversation: p.conversation_id,
+                user: p.user_id,
+                delivered_seq: p.delivered_seq,
+                read_seq: p.read_seq,
+            };
+            let event = Event::Frame(Utf8Bytes::from(frame.to_json()));
+            match self.members(p.conversation_id).await {
+                Ok(members) => self.hub.send_to_users(&members, &event),
+                Err(e) => tracing::warn!(error = %e, "could not load members for a receipt"),
+            }
+        }
+    }
+
+    /// Relays a typing indicator to the conversation's other members.
+    pub async fn typing(
+        &self,
+        conversation: Uuid,
+        user: Uuid,
+        active: bool,
+    ) -> Result<(), models::ModelError> {
+        let members = self.members(conversation).await?;
+        let frame = ServerFrame::Typing {
+            conversation,
+            user,
+            active,
+            expires_in_ms: u64::try_from(self.config.typing_expiry.as_millis()).unwrap_or(u64::MAX),
+        };
+        let event = Event::Frame(Utf8Bytes::from(frame.to_json()));
+        let others: Vec<Uuid> = members.iter().copied().filter(|m| *m != user).collect();
+        self.hub.send_to_users(&others, &event);
+        Ok(())
+    }
+
+    /// A device of `user` connected: contacts hear they are online, unless they already knew.
+    pub async fn device_connected(&self, user: Uuid) {
+        let newly = self
+            .announced_online
+            .lock()
+            .is_ok_and(|mut set| set.insert(user));
+        if newly {
+            self.announce_presence(user, true, None).await;
+        }
+    }
+
+    /// A device of `user` disconnected; if it was the last one, contacts hear they are offline
+    /// after the grace period, unless a device came back meanwhile.
+    pub fn device_disconnected(self: &Arc<Self>, user: Uuid, last_device: bool) {
+        if !last_device {
+            return;
+        }
+        let gateway = self.clone();
+        tokio::spawn(async move {
+            let left_at = Utc::now();
+            tokio::time::sleep(gateway.config.presence_grace).await;
+            if gateway.hub.is_online(user) {
+                return;
+            }
+            let was_online = gateway
+                .announced_online
+                .lock()
+                .is_ok_and(|mut set| set.remove(&user));
+            if !was_online {
+                return;
+            }
+            if let Err(e) = conversation::mark_last_seen(&gateway.db, user, left_at).await {
+                tracing::warn!(error = %e, "could not record last seen");
+            }
+            gateway.announce_presence(user, false, Some(left_at)).await;
+        });
+    }
+
+    async fn announce_presence(
+        &self,
+        user: Uuid,
+        online: bool,
+        last_seen_at: Option<chrono::DateTime<Utc>>,
+    ) {
+        let contacts = match conversation::contact_ids(&self.db, user).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not load contacts for presence");
+                return;
+            }
+        };
+        let frame = ServerFrame::Presence {
+            user,
+            online,
+            last_seen_at,
+        };
+        self.hub
+            .send_to_users(&contacts, &Event::Frame(Utf8Bytes::from(frame.to_json())));
+    }
+}

@@ -1,0 +1,244 @@
+//! Who is connected, and fan-out. Each device has a bounded queue; the hub never waits on a
+//! device: if a queue is full the device is told to disconnect (it resyncs on reconnect), so a
+//! slow consumer can neither block others nor grow memory without bound.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
+
+use axum::extract::ws::Utf8Bytes;
+use dashmap::DashMap;
+use tokio::sync::{Notify, mpsc};
+use uuid::Uuid;
+
+/// WebSocket close code: the session was revoked.
+pub const CLOSE_REVOKED: u16 = 4001;
+/// WebSocket close code: the client could not keep up with its queue.
+pub const CLOSE_TOO_SLOW: u16 = 4008;
+
+/// Something to hand to a device's connection task.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// A chat message (already serialised), subject to the connection's cursor.
+    Message {
+        /// Conversation.
+        conversation: Uuid,
+        /// Its seq.
+        seq: i64,
+        /// The `message` frame.
+        json: Utf8Bytes,
+    },
+    /// A frame to forward as it is.
+    Frame(Utf8Bytes),
+    /// Start following a conversation from `from_seq`, after sending `frame`.
+    Follow {
+        /// Conversation.
+        conversation: Uuid,
+        /// Last seq the client is assumed to have.
+        from_seq: i64,
+        /// The frame announcing it.
+        frame: Utf8Bytes,
+    },
+    /// Stop following a conversation, after sending `frame`.
+    Unfollow {
+        /// Conversation.
+        conversation: Uuid,
+        /// The frame announcing it.
+        frame: Utf8Bytes,
+    },
+}
+
+/// Tells a connection to close, and with which code.
+#[derive(Debug, Default)]
+pub struct CloseSignal {
+    notify: Notify,
+    code: AtomicU16,
+}
+
+impl CloseSignal {
+    /// Asks the connection to close with `code` (the first request wins).
+    pub fn close(&self, code: u16) {
+        if self
+            .code
+            .compare_exchange(0, code, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            self.notify.notify_one();
+        }
+    }
+
+    /// Waits until a close is requested and returns its code.
+    pub async fn requested(&self) -> u16 {
+        loop {
+            let code = self.code.load(Ordering::Acquire);
+            if code != 0 {
+                return code;
+            }
+            self.notify.notified().await;
+        }
+    }
+}
+
+struct Device {
+    id: u64,
+    session: Uuid,
+    queue: mpsc::Sender<Event>,
+    close: Arc<CloseSignal>,
+}
+
+/// A device's registration: its queue to read and its close signal.
+pub struct Registration {
+    /// Unique id of this connection.
+    pub device_id: u64,
+    /// Events for this device.
+    pub events: mpsc::Receiver<Event>,
+    /// Set when the device must disconnect.
+    pub close: Arc<CloseSignal>,
+    /// Whether this is the user's only connected device.
+    pub first_device: bool,
+}
+
+/// The registry of connected devices, by user.
+pub struct Hub {
+    devices: DashMap<Uuid, Vec<Device>>,
+    next_id: AtomicU64,
+    queue_capacity: usize,
+}
+
+impl Hub {
+    /// An empty hub whose device queues hold `queue_capacity` events.
+    pub fn new(queue_capacity: usize) -> Self {
+        Self {
+            devices: DashMap::new(),
+            next_id: AtomicU64::new(1),
+            queue_capacity: queue_capacity.max(1),
+        }
+    }
+
+    /// Registers a new connection of `user` through `session`.
+    pub fn register(&self, user: Uuid, session: Uuid) -> Registration {
+        let (queue, events) = mpsc::channel(self.queue_capacity);
+        let close = Arc::new(CloseSignal::default());
+        let device_id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut devices = self.devices.entry(user).or_default();
+        devices.push(Device {
+            id: device_id,
+            session,
+            queue,
+            close: close.clone(),
+        });
+        let first_device = devices.len() == 1;
+        Registration {
+            device_id,
+            events,
+            close,
+            first_device,
+        }
+    }
+
+    /// Removes a connection; returns `true` if the user has no device left.
+    pub fn unregister(&self, user: Uuid, device_id: u64) -> bool {
+        let mut last = false;
+        self.devices.remove_if_mut(&user, |_, devices| {
+            devices.retain(|d| d.id != device_id);
+            last = devices.is_empty();
+            last
+        });
+        last
+    }
+
+    /// Whether any device of `user` is connected.
+    pub fn is_online(&self, user: Uuid) -> bool {
+        self.devices.get(&user).is_some_and(|d| !d.is_empty())
+    }
+
+    /// Number of connected devices.
+    pub fn connections(&self) -> usize {
+        self.devices.iter().map(|d| d.len()).sum()
+    }
+
+    /// Queues `event` for every device of every user in `users`.
+    pub fn send_to_users(&self, users: &[Uuid], event: &Event) {
+        for user in users {
+            self.send_to_user(*user, event);
+        }
+    }
+
+    /// Queues `event` for every device of `user`; a device whose queue is full is disconnected.
+    pub fn send_to_user(&self, user: Uuid, event: &Event) {
+        if let Some(devices) = self.devices.get(&user) {
+            for device in devices.iter() {
+                if let Err(mpsc::error::TrySendError::Full(_)) =
+                    device.queue.try_send(event.clone())
+                {
+                    metrics::counter!("ws_slow_consumer_disconnects_total").increment(1);
+                    device.close.close(CLOSE_TOO_SLOW);
+                }
+            }
+        }
+    }
+
+    /// Disconnects every device using `session` (it was revoked).
+    pub fn close_session(&self, session: Uuid) {
+        for devices in self.devices.iter() {
+            for device in devices.iter().filter(|d| d.session == session) {
+                device.close.close(CLOSE_REVOKED);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(text: &str) -> Event {
+        Event::Frame(Utf8Bytes::from(text.to_owned()))
+    }
+
+    #[tokio::test]
+    async fn every_device_of_a_user_gets_the_event() {
+        let hub = Hub::new(8);
+        let user = Uuid::from_u128(1);
+        let mut laptop = hub.register(user, Uuid::from_u128(10));
+        let mut phone = hub.register(user, Uuid::from_u128(11));
+        assert!(laptop.first_device && !phone.first_device);
+        hub.send_to_user(user, &frame("hi"));
+        assert!(matches!(laptop.events.recv().await, Some(Event::Frame(t)) if t.as_str() == "hi"));
+        assert!(matches!(phone.events.recv().await, Some(Event::Frame(t)) if t.as_str() == "hi"));
+        assert_eq!(hub.connections(), 2);
+        assert!(!hub.unregister(user, laptop.device_id));
+        assert!(
+            hub.unregister(user, phone.device_id),
+            "the last device leaving is reported"
+        );
+        assert!(!hub.is_online(user));
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_disconnects_only_that_device() {
+        let hub = Hub::new(2);
+        let slow_user = Uuid::from_u128(1);
+        let fast_user = Uuid::from_u128(2);
+        let slow = hub.register(slow_user, Uuid::from_u128(10));
+        let mut fast = hub.register(fast_user, Uuid::from_u128(11));
+        for i in 0..3 {
+            hub.send_to_users(&[slow_user, fast_user], &frame(&i.to_string()));
+            assert!(fast.events.recv().await.is_some());
+        }
+        assert_eq!(slow.close.requested().await, CLOSE_TOO_SLOW);
+    }
+
+    #[tokio::test]
+    async fn revoking_a_session_closes_only_its_devices() {
+        let hub = Hub::new(2);
+        let user = Uuid::from_u128(1);
+        let revoked = hub.register(user, Uuid::from_u128(10));
+        let kept = hub.register(user, Uuid::from_u128(11));
+        hub.close_session(Uuid::from_u128(10));
+        assert_eq!(revoked.close.requested().await, CLOSE_REVOKED);
+        let still_open =
+            tokio::time::timeout(std::time::Duration::from_millis(50), kept.close.requested())
+                .await;
+        assert!(still_open.is_err());
+    }
+}
