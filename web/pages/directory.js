@@ -1,5 +1,6 @@
 // Directory page (#/directory): debounced people search with a role filter
-// (GET /api/v1/users?q=&limit=50&role=).
+// (GET /api/v1/users?q=&limit=50&role=), with a "Message" link per person
+// that opens a direct chat (#/chat?with=<user id>).
 
 import { api, isAbortError } from '../api.js';
 import { h, pageHeading, debounce } from '../dom.js';
@@ -13,7 +14,7 @@ const ROLE_OPTIONS = [
   ['admin', 'Admins'],
 ];
 
-function userItem(person) {
+function userItem(person, me) {
   return h('li', { class: 'person', dataset: { userId: person.id } },
     avatar(person, 'md'),
     h('div', { class: 'person-info' },
@@ -21,6 +22,10 @@ function userItem(person) {
       person.time_zone ? h('span', { class: 'person-meta muted' }, person.time_zone) : null,
     ),
     roleBadge(person.role),
+    person.id === me ? null : h('a', {
+      class: 'button button-ghost message-person', href: `#/chat?with=${encodeURIComponent(person.id)}`,
+      'aria-label': `Message ${person.display_name}`,
+    }, 'Message'),
   );
 }
 
@@ -49,7 +54,7 @@ export function renderDirectory(container, ctx) {
       const data = await api.get(path, { signal: ctx.signal });
       if (id !== requestId) return;
       const users = data?.users || [];
-      results.replaceChildren(...users.map(userItem));
+      results.replaceChildren(...users.map((person) => userItem(person, ctx.user.id)));
       status.textContent = users.length
         ? `${users.length} ${users.length === 1 ? 'person' : 'people'} found${users.length >= 50 ? ' (showing the first 50)' : ''}.`
         : 'No people match your search.';

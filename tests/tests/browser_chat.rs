@@ -1,0 +1,438 @@
+//! The chat UI in real headless Chromium: two browsers as two users start a direct chat from the
+//! "New chat" dialog and a group from the "New group" dialog, exchange live messages, see typing,
+//! delivery ticks up to "seen", unread badges (also cleared by reading on another device), search,
+//! a reconnect that keeps and resends a pending message, and history scroll-back.
+
+use std::time::Duration;
+
+use fantoccini::elements::Element;
+use fantoccini::key::Key;
+use fantoccini::{Client, Locator};
+use serde_json::json;
+use sqlx::PgPool;
+use tests::TestApp;
+use tests::browser::Browser;
+use tests::ws::WsClient;
+use uuid::Uuid;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// Polls until `css` matches an element.
+async fn wait_for(client: &Client, css: &str) -> Element {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Ok(element) = client.find(Locator::Css(css)).await {
+            return element;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{css} never appeared"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The visible text of `css`, if it exists.
+async fn text_of(client: &Client, css: &str) -> Option<String> {
+    client.find(Locator::Css(css)).await.ok()?.text().await.ok()
+}
+
+/// Polls until the visible text of `css` contains `needle`.
+async fn wait_for_text(client: &Client, css: &str, needle: &str) -> String {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let text = text_of(client, css).await;
+        if let Some(text) = &text
+            && text.contains(needle)
+        {
+            return text.clone();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{css} never showed {needle:?} (last: {text:?})"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Polls until the visible text of `css` is exactly `expected` (a missing element counts as "").
+async fn wait_for_exact_text(client: &Client, css: &str, expected: &str) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let text = text_of(client, css).await.unwrap_or_default();
+        if text.trim() == expected {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{css} never showed exactly {expected:?} (last: {text:?})"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Clicks `css`, retrying while it is missing or being re-rendered.
+async fn click(client: &Client, css: &str) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let clicked = match client.find(Locator::Css(css)).await {
+            Ok(element) => element.click().await,
+            Err(e) => Err(e),
+        };
+        match clicked {
+            Ok(()) => return,
+            Err(e) => assert!(
+                tokio::time::Instant::now() < deadline,
+                "could not click {css}: {e}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn type_into(client: &Client, css: &str, text: &str) {
+    wait_for(client, css)
+        .await
+        .send_keys(text)
+        .await
+        .expect("type");
+}
+
+/// Signs up through the signup page (so the session cookie lives in this browser).
+async fn sign_up(client: &Client, app: &TestApp, name: &str, email: &str) {
+    client
+        .goto(&app.url("/#/signup"))
+        .await
+        .expect("open the signup page");
+    for (field, value) in [
+        ("display_name", name),
+        ("email", email),
+        ("password", tests::PASSWORD),
+    ] {
+        type_into(client, &format!("#signup-form [name={field}]"), value).await;
+    }
+    click(client, "#signup-form [type=submit]").await;
+    wait_for_text(client, "#home-page", &format!("Welcome, {name}")).await;
+}
+
+/// Goes to the chat page (a same-document hash change) and waits until the socket is up.
+async fn open_chat(client: &Client) {
+    client
+        .execute("window.location.hash = '#/chat';", vec![])
+        .await
+        .expect("go to the chat page");
+    wait_for(client, "#chat-page #connection-status[data-state=online]").await;
+}
+
+/// Types a message into the open conversation and sends it with Enter.
+async fn send_message(client: &Client, text: &str) {
+    type_into(
+        client,
+        "#composer textarea",
+        &format!("{text}{}", Key::Enter),
+    )
+    .await;
+}
+
+/// The id of the conversation open in this browser.
+async fn open_conversation_id(client: &Client) -> Uuid {
+    wait_for(client, "#conversation-list .conversation-item.active")
+        .await
+        .attr("data-id")
+        .await
+        .expect("read data-id")
+        .expect("data-id")
+        .parse()
+        .expect("uuid")
+}
+
+fn item(conversation: Uuid) -> String {
+    format!("#conversation-list .conversation-item[data-id='{conversation}']")
+}
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn two_users_chat_live_with_typing_receipts_unread_badges_and_search(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let ada_browser = Browser::start(&[]).await.expect("start Chromium");
+    let bob_browser = Browser::start(&[]).await.expect("start Chromium");
+    let (ada, bob) = (&ada_browser.client, &bob_browser.client);
+
+    sign_up(ada, &app, "Ada Lovelace", "ada@uni.ac.uk").await;
+    sign_up(bob, &app, "Bob Kahn", "bob@uni.ac.uk").await;
+    // Record every WebSocket Ada's page opens, so the test can cut her connection later.
+    ada.execute(
+        "const Native = window.WebSocket;
+         window.__sockets = [];
+         window.WebSocket = class extends Native {
+           constructor(url, protocols) {
+             super(window.__blockSockets ? 'ws://127.0.0.1:9/' : url, protocols);
+             window.__sockets.push(this);
+           }
+         };",
+        vec![],
+    )
+    .await
+    .unwrap();
+    open_chat(ada).await;
+    open_chat(bob).await;
+
+    // Ada starts a direct chat with Bob from the "New chat" dialog.
+    click(ada, "#new-direct-button").await;
+    type_into(ada, "#new-direct-form input[name=q]", "Bob").await;
+    wait_for_text(ada, "#new-direct-form .pick-person", "Bob Kahn").await;
+    click(ada, "#new-direct-form .pick-person").await;
+    let direct = open_conversation_id(ada).await;
+    wait_for_text(ada, ".thread-title", "Bob Kahn").await;
+
+    // It appears in Bob's list live; Bob opens it.
+    wait_for_text(bob, &item(direct), "Ada Lovelace").await;
+    click(bob, &format!("{} button", item(direct))).await;
+    wait_for_text(bob, ".thread-title", "Ada Lovelace").await;
+    // Both are online, so each sees the other's presence dot lit.
+    wait_for(ada, &format!("{} .presence-dot.online", item(direct))).await;
+    wait_for(bob, &format!("{} .presence-dot.online", item(direct))).await;
+
+    // Ada's message reaches Bob; Bob has the conversation open, so it is seen at once.
+    send_message(ada, "Hello Bob, are you free for a consultation?").await;
+    wait_for_text(
+        bob,
+        "#thread .message[data-seq='1']",
+        "free for a consultation",
+    )
+    .await;
+    wait_for(
+        ada,
+        "#thread .message.own[data-seq='1'] .ticks[data-state=seen]",
+    )
+    .await;
+    assert!(
+        bob.find(Locator::Css("#thread .message[data-seq='1'].own"))
+            .await
+            .is_err(),
+        "Ada's message is not Bob's own"
+    );
+
+    // Bob types: Ada sees it; Bob sends with the button: Ada gets the reply and the indicator goes.
+    type_into(bob, "#composer textarea", "Sure, see you at 3").await;
+    wait_for_text(ada, "#typing-indicator", "Bob Kahn is typing").await;
+    click(bob, "#send-button").await;
+    wait_for_text(ada, "#thread .message[data-seq='2']", "see you at 3").await;
+    wait_for_exact_text(ada, "#typing-indicator", "").await;
+    wait_for(
+        bob,
+        "#thread .message.own[data-seq='2'] .ticks[data-state=seen]",
+    )
+    .await;
+
+    // Bob creates a group with Ada from the "New group" dialog and writes in it.
+    click(bob, "#new-group-button").await;
+    type_into(bob, "#new-group-form [name=name]", "Study group").await;
+    type_into(bob, "#new-group-form input[name=q]", "Ada").await;
+    wait_for_text(bob, "#new-group-form .pick-person", "Ada Lovelace").await;
+    click(bob, "#new-group-form .pick-person input[type=checkbox]").await;
+    click(bob, "#new-group-form [type=submit]").await;
+    wait_for_text(bob, ".thread-title", "Study group").await;
+    let group = open_conversation_id(bob).await;
+    send_message(bob, "Group meeting at noon in the library").await;
+
+    // Ada still has the direct chat open: the group shows up with an unread badge.
+    wait_for_exact_text(ada, &format!("{} .unread-badge", item(group)), "1").await;
+    wait_for_text(ada, &item(group), "Group meeting at noon").await;
+    wait_for_exact_text(ada, &format!("{} .unread-badge", item(direct)), "").await;
+    // Opening it clears the badge, and Bob sees the group message seen by everyone.
+    click(ada, &format!("{} button", item(group))).await;
+    wait_for_text(ada, "#thread .message[data-seq='1']", "Group meeting").await;
+    wait_for_exact_text(ada, &format!("{} .unread-badge", item(group)), "").await;
+    wait_for(
+        bob,
+        "#thread .message.own[data-seq='1'] .ticks[data-state=seen]",
+    )
+    .await;
+
+    // Bob writes in the direct chat while Ada looks at the group: a badge on the direct chat,
+    // which Ada's phone (an API device) clears by reading it there.
+    click(bob, &format!("{} button", item(direct))).await;
+    send_message(bob, "Bring your notes please").await;
+    wait_for_exact_text(ada, &format!("{} .unread-badge", item(direct)), "1").await;
+    let ada_phone = app.token("ada@uni.ac.uk").await;
+    let mut phone = WsClient::connect(app.addr, &ada_phone).await.unwrap();
+    phone
+        .send(json!({ "type": "read", "conversation": direct, "seq": 3 }))
+        .await
+        .unwrap();
+    wait_for_exact_text(ada, &format!("{} .unread-badge", item(direct)), "").await;
+    phone.close().await;
+
+    // Search finds the first message and jumps to it in its conversation.
+    type_into(ada, "#chat-search input", "consultation").await;
+    wait_for_text(ada, "#search-results .search-result", "consultation").await;
+    let snippet = wait_for(ada, "#search-results .search-result mark").await;
+    assert!(
+        snippet
+            .text()
+            .await
+            .unwrap()
+            .to_lowercase()
+            .contains("consult"),
+        "the match is highlighted"
+    );
+    click(ada, "#search-results .search-result").await;
+    wait_for(
+        ada,
+        &format!(".thread-view[data-conversation='{direct}'] #thread .message[data-seq='1']"),
+    )
+    .await;
+    assert_eq!(open_conversation_id(ada).await, direct);
+    ada.find(Locator::Css("#chat-search input"))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+
+    // Ada's connection drops and cannot come back for a while: the page says so, her message
+    // waits as pending, and Bob's message sent meanwhile is caught up after the reconnect.
+    ada.execute(
+        "window.__blockSockets = true; window.__sockets.forEach((s) => s.close());",
+        vec![],
+    )
+    .await
+    .unwrap();
+    wait_for_text(ada, "#connection-status", "Reconnecting").await;
+    send_message(ada, "Sent while offline").await;
+    wait_for(
+        ada,
+        "#thread .message.own.pending .ticks[data-state=pending]",
+    )
+    .await;
+    send_message(bob, "Are you still there?").await;
+    wait_for(bob, "#thread .message.own[data-seq='4']").await;
+    ada.execute(
+        "window.__blockSockets = false; window.dispatchEvent(new Event('online'));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    wait_for(ada, "#connection-status[data-state=online]").await;
+    wait_for_text(ada, "#thread .message[data-seq='4']", "still there").await;
+    wait_for_text(bob, "#thread .message[data-seq='5']", "Sent while offline").await;
+    wait_for(
+        ada,
+        "#thread .message.own[data-seq='5'] .ticks[data-state=seen]",
+    )
+    .await;
+    assert!(
+        ada.find(Locator::Css("#thread .message.pending"))
+            .await
+            .is_err(),
+        "nothing is left pending"
+    );
+    let (_, history) = app
+        .get_json(
+            &ada_phone,
+            &format!("/api/v1/conversations/{direct}/messages"),
+        )
+        .await;
+    assert_eq!(
+        history["messages"].as_array().map(Vec::len),
+        Some(5),
+        "the resent message was stored once: {history}"
+    );
+
+    ada_browser.client.close().await.unwrap();
+    bob_browser.client.close().await.unwrap();
+}
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn older_history_loads_when_scrolling_to_the_top(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let (carol, carol_token) = app.user_with_token("carol@uni.ac.uk", "Carol Shaw").await;
+    let browser = Browser::start(&[]).await.expect("start Chromium");
+    let c = &browser.client;
+    sign_up(c, &app, "Ada Lovelace", "ada@uni.ac.uk").await;
+    let me: serde_json::Value = c
+        .execute("return fetch('/api/v1/me').then((r) => r.json());", vec![])
+        .await
+        .unwrap();
+    let ada: Uuid = me["id"].as_str().unwrap().parse().unwrap();
+    let direct = app
+        .create_conversation(&carol_token, json!({ "kind": "direct", "user_id": ada }))
+        .await;
+    for i in 1..=120 {
+        models::message::send(
+            &app.db,
+            direct,
+            carol,
+            &format!("k{i}"),
+            &format!("Line {i} of the reading list"),
+        )
+        .await
+        .expect("store message");
+    }
+
+    open_chat(c).await;
+    wait_for_exact_text(c, &format!("{} .unread-badge", item(direct)), "120").await;
+    click(c, &format!("{} button", item(direct))).await;
+    wait_for_text(c, "#thread .message[data-seq='120']", "Line 120").await;
+    wait_for_exact_text(c, &format!("{} .unread-badge", item(direct)), "").await;
+    assert!(
+        c.find(Locator::Css("#thread .message[data-seq='1']"))
+            .await
+            .is_err(),
+        "only the latest page is loaded at first"
+    );
+
+    // Scrolling to the top loads the previous page and keeps the same messages in view.
+    for _ in 0..5 {
+        if c.find(Locator::Css("#thread .message[data-seq='1']"))
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        let first_before = c
+            .execute(
+                "const t = document.getElementById('thread');
+                 t.scrollTop = 0;
+                 return t.querySelector('.message[data-seq]').dataset.seq;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let view = loop {
+            let view = c
+                .execute(
+                    "const t = document.getElementById('thread');
+                     const old = t.querySelector(`.message[data-seq='${arguments[0]}']`);
+                     return {
+                       first: t.querySelector('.message[data-seq]').dataset.seq,
+                       offset: old.getBoundingClientRect().top - t.getBoundingClientRect().top,
+                       height: t.clientHeight,
+                     };",
+                    vec![first_before.clone()],
+                )
+                .await
+                .unwrap();
+            if view["first"] != first_before {
+                break view;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "scrolling to the top did not load older messages"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let (offset, height) = (
+            view["offset"].as_f64().unwrap(),
+            view["height"].as_f64().unwrap(),
+        );
+        assert!(
+            (-1.0..height).contains(&offset),
+            "message {first_before} stays in view after older ones load above it: {view}"
+        );
+    }
+    wait_for_text(c, "#thread .thread-status", "start of the conversation").await;
+
+    browser.client.close().await.unwrap();
+}
