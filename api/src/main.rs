@@ -7,6 +7,11 @@ use api::config::Config;
 use api::{Application, shutdown_signal, telemetry};
 use clap::{Parser, Subcommand};
 
+/// mimalloc keeps the resident memory of many idle WebSocket connections lower than the system
+/// allocator (see docs/performance.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Chatterly: chat, mood and consultations for a university.
 #[derive(Parser)]
 #[command(version, about)]

@@ -37,7 +37,7 @@ where
 {
     let registration = gateway.hub.register(user, session);
     metrics::gauge!("ws_connections").increment(1.0);
-    gateway.device_connected(user).await;
+    Box::pin(gateway.device_connected(user)).await;
     let mut connection = Connection {
         gateway: gateway.clone(),
         socket,
@@ -98,7 +98,9 @@ where
                     let Some(Ok(incoming)) = incoming else { return Err(Stop::ClientGone) };
                     last_heard = Instant::now();
                     match incoming {
-                        WsMessage::Text(text) => self.on_frame(text.as_str()).await?,
+                        // Boxed so an idle connection's future stays small (the handlers hold
+                        // database futures).
+                        WsMessage::Text(text) => Box::pin(self.on_frame(text.as_str())).await?,
                         WsMessage::Binary(_) => {
                             self.write(&ServerFrame::error("malformed_frame", "frames must be JSON text")).await?;
                         }
@@ -108,7 +110,7 @@ where
                 }
                 event = events.recv() => {
                     let Some(event) = event else { return Ok(()) };
-                    self.on_event(event).await?;
+                    Box::pin(self.on_event(event)).await?;
                 }
                 _ = ping.tick() => {
                     if last_heard.elapsed() > self.gateway.config.idle_timeout {

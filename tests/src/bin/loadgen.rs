@@ -1,0 +1,549 @@
+//! Chat load generator: starts the release `chatterly` binary against a fresh database, seeds N
+//! users in groups, connects N real WebSocket clients, and for each requested per-user rate
+//! measures end-to-end delivery latency (send → `message` frame at every other member),
+//! throughput, loss and ordering, plus server memory per idle connection and CPU.
+//!
+//! ```text
+//! cargo build --release -p api -p tests --bins
+//! target/release/loadgen --users 5000 --group-size 10 --rates 1,2,3 --seconds 20
+//! ```
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use clap::Parser;
+use futures::{SinkExt as _, StreamExt as _};
+use hdrhistogram::Histogram;
+use serde::Deserialize;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{Connection as _, Executor as _, PgConnection};
+use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use uuid::Uuid;
+
+/// Measures Chatterly's chat gateway under load.
+#[derive(Parser, Debug)]
+struct Args {
+    /// Connected users (one WebSocket each).
+    #[arg(long, default_value_t = 5000)]
+    users: usize,
+    /// Members per group conversation.
+    #[arg(long, default_value_t = 10)]
+    group_size: usize,
+    /// Messages per second per user, one measurement phase per value.
+    #[arg(long, value_delimiter = ',', default_value = "1")]
+    rates: Vec<f64>,
+    /// Length of each phase.
+    #[arg(long, default_value_t = 20)]
+    seconds: u64,
+    /// PostgreSQL server (any database on it); a `chatterly_loadgen` database is recreated there.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    postgres: String,
+    /// The server binary (default: `chatterly` next to this binary).
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
+    /// Database pool size for the server.
+    #[arg(long, default_value_t = 16)]
+    db_connections: u32,
+}
+
+/// Clients whose connection ended during the run (each one is a failure: nothing should drop).
+static DISCONNECTED: AtomicU64 = AtomicU64::new(0);
+
+/// Counters for one measurement phase.
+#[derive(Default)]
+struct Stats {
+    sent: AtomicU64,
+    acked: AtomicU64,
+    errors: AtomicU64,
+    delivered: AtomicU64,
+    out_of_order: AtomicU64,
+    latency_us: Mutex<Option<Histogram<u64>>>,
+}
+
+impl Stats {
+    fn new() -> Self {
+        let stats = Self::default();
+        if let Ok(mut h) = stats.latency_us.lock() {
+            *h = Histogram::new_with_bounds(1, 120_000_000, 3).ok();
+        }
+        stats
+    }
+
+    fn record_latency(&self, micros: u64) {
+        if let Ok(mut guard) = self.latency_us.lock()
+            && let Some(h) = guard.as_mut()
+        {
+            let _ = h.record(micros.max(1));
+        }
+    }
+}
+
+/// What the clients should be doing now.
+#[derive(Clone)]
+struct Phase {
+    id: u32,
+    rate: f64,
+    sending: bool,
+    stats: Arc<Stats>,
+}
+
+#[derive(Deserialize)]
+struct Frame<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    #[serde(default)]
+    seq: i64,
+    #[serde(default)]
+    sender: Option<Uuid>,
+    #[serde(default)]
+    body: Option<&'a str>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    if args.group_size < 2 || args.users < args.group_size {
+        bail!("need --group-size >= 2 and --users >= --group-size");
+    }
+    let (server, addr, db_url) = start_server(&args).await?;
+    let result = run(&args, &server, addr, &db_url).await;
+    stop(server);
+    result
+}
+
+async fn run(
+    args: &Args,
+    server: &Child,
+    addr: std::net::SocketAddr,
+    db_url: &str,
+) -> anyhow::Result<()> {
+    let pid = server.id();
+    let tokens = seed(db_url, args.users, args.group_size).await?;
+    println!(
+        "seeded {} users in groups of {}",
+        args.users, args.group_size
+    );
+
+    let base = Instant::now();
+    let first = Phase {
+        id: 0,
+        rate: 0.0,
+        sending: false,
+        stats: Arc::new(Stats::new()),
+    };
+    let (phase_tx, phase_rx) = watch::channel(first);
+    let connect_started = Instant::now();
+    // A first tenth warms the server up (pool connections, caches, allocator arenas); memory
+    // per connection is measured over the rest.
+    let mut rest = tokens;
+    let warm: Vec<Seeded> = rest.drain(..(rest.len() / 10).max(1)).collect();
+    let measured = rest.len();
+    let mut clients = connect_all(addr, warm, base, &phase_rx).await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rss_before = rss_kib(pid)?;
+    clients.extend(connect_all(addr, rest, base, &phase_rx).await?);
+    println!(
+        "connected {} clients in {:.1} s",
+        clients.len(),
+        connect_started.elapsed().as_secs_f64()
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let rss_after = rss_kib(pid)?;
+    let per_connection =
+        (rss_after.saturating_sub(rss_before) as f64 * 1024.0) / measured.max(1) as f64;
+    println!(
+        "server RSS: {:.1} MiB with {} idle connections, {:.1} MiB with {} => {:.0} bytes per idle connection",
+        rss_before as f64 / 1024.0,
+        clients.len() - measured,
+        rss_after as f64 / 1024.0,
+        clients.len(),
+        per_connection
+    );
+
+    println!();
+    println!(
+        "| msgs/s per user | sent msgs/s | deliveries/s | p50 ms | p90 ms | p99 ms | max ms | lost | out of order | send errors | server CPU | machine CPU |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for (i, rate) in args.rates.iter().enumerate() {
+        let stats = Arc::new(Stats::new());
+        let id = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let cpu_before = (cpu_ticks(pid)?, machine_ticks()?);
+        phase_tx.send_replace(Phase {
+            id,
+            rate: *rate,
+            sending: true,
+            stats: stats.clone(),
+        });
+        tokio::time::sleep(Duration::from_secs(args.seconds)).await;
+        phase_tx.send_replace(Phase {
+            id,
+            rate: *rate,
+            sending: false,
+            stats: stats.clone(),
+        });
+        let cpu_after = (cpu_ticks(pid)?, machine_ticks()?);
+        // Let in-flight messages arrive before counting.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        report(args, *rate, &stats, cpu_before, cpu_after);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    for c in clients {
+        c.abort();
+    }
+    Ok(())
+}
+
+/// Connects and syncs one client per seeded user; returns once all are ready.
+async fn connect_all(
+    addr: std::net::SocketAddr,
+    users: Vec<Seeded>,
+    base: Instant,
+    phase_rx: &watch::Receiver<Phase>,
+) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+    let mut clients = Vec::with_capacity(users.len());
+    let (ready_tx, mut ready_rx) =
+        tokio::sync::mpsc::channel::<anyhow::Result<()>>(users.len().max(1));
+    for seeded in users {
+        let rx = phase_rx.clone();
+        let ready = ready_tx.clone();
+        clients.push(tokio::spawn(async move {
+            if let Err(e) = client(addr, seeded, base, rx, ready.clone()).await {
+                if ready.is_closed() {
+                    DISCONNECTED.fetch_add(1, Ordering::Relaxed);
+                    eprintln!("client failed: {e:#}");
+                }
+                let _ = ready.send(Err(e)).await;
+            }
+        }));
+        // Pace connection set-up a little so the accept queue never overflows.
+        if clients.len() % 200 == 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    drop(ready_tx);
+    for _ in 0..clients.len() {
+        match ready_rx.recv().await {
+            Some(Ok(())) => {}
+            Some(Err(e)) => bail!("a client failed to connect: {e:#}"),
+            None => bail!("clients stopped before they were ready"),
+        }
+    }
+    Ok(clients)
+}
+
+fn report(
+    args: &Args,
+    rate: f64,
+    stats: &Stats,
+    before: (u64, (u64, u64)),
+    after: (u64, (u64, u64)),
+) {
+    let seconds = args.seconds as f64;
+    let acked = stats.acked.load(Ordering::Relaxed);
+    let expected = acked * (args.group_size as u64 - 1);
+    let delivered = stats.delivered.load(Ordering::Relaxed);
+    let lost = expected.saturating_sub(delivered);
+    let (p50, p90, p99, max) = match stats
+        .latency_us
+        .lock()
+        .ok()
+        .as_deref()
+        .and_then(Option::as_ref)
+    {
+        Some(h) if !h.is_empty() => (
+            h.value_at_quantile(0.5),
+            h.value_at_quantile(0.9),
+            h.value_at_quantile(0.99),
+            h.max(),
+        ),
+        _ => (0, 0, 0, 0),
+    };
+    let ticks_per_second = 100.0;
+    let server_cpu = (after.0 - before.0) as f64 / ticks_per_second / seconds * 100.0;
+    let (busy, total) = (after.1.0 - before.1.0, after.1.1 - before.1.1);
+    let machine_cpu = if total == 0 {
+        0.0
+    } else {
+        busy as f64 / total as f64 * 100.0
+    };
+    println!(
+        "| {rate} | {:.0} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {lost} of {expected} | {} | {} | {server_cpu:.0}% | {machine_cpu:.0}% |",
+        acked as f64 / seconds,
+        delivered as f64 / seconds,
+        p50 as f64 / 1000.0,
+        p90 as f64 / 1000.0,
+        p99 as f64 / 1000.0,
+        max as f64 / 1000.0,
+        stats.out_of_order.load(Ordering::Relaxed),
+        stats.errors.load(Ordering::Relaxed)
+            + stats.sent.load(Ordering::Relaxed).saturating_sub(acked),
+    );
+}
+
+/// One user's device: connects, syncs, then sends at the phase's rate and checks every delivery.
+async fn client(
+    addr: std::net::SocketAddr,
+    seeded: Seeded,
+    base: Instant,
+    mut phase_rx: watch::Receiver<Phase>,
+    ready: tokio::sync::mpsc::Sender<anyhow::Result<()>>,
+) -> anyhow::Result<()> {
+    let Seeded {
+        user: me,
+        token,
+        conversation,
+    } = seeded;
+    let mut request = format!("ws://{addr}/api/v1/ws").into_client_request()?;
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse()?);
+    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .context("connect")?;
+    ws.send(Message::Text(r#"{"type":"sync","cursors":{}}"#.into()))
+        .await?;
+    let mut last_seq: i64;
+    loop {
+        let Some(frame) = ws.next().await else {
+            bail!("closed before synced")
+        };
+        if let Message::Text(text) = frame? {
+            let frame: Frame<'_> = serde_json::from_str(text.as_str())?;
+            if frame.kind == "synced" {
+                last_seq = frame.seq;
+                break;
+            }
+        }
+    }
+    ready.send(Ok(())).await.ok();
+    drop(ready);
+
+    let mut phase = phase_rx.borrow().clone();
+    let mut next_send: Option<tokio::time::Instant> = None;
+    let mut counter = 0u64;
+    loop {
+        let sleep_until =
+            next_send.unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(3600));
+        tokio::select! {
+            changed = phase_rx.changed() => {
+                if changed.is_err() { return Ok(()); }
+                phase = phase_rx.borrow().clone();
+                next_send = (phase.sending && phase.rate > 0.0).then(|| {
+                    // A random phase offset spreads senders evenly over the interval.
+                    let period = 1.0 / phase.rate;
+                    tokio::time::Instant::now() + Duration::from_secs_f64(rand::random::<f64>() * period)
+                });
+            }
+            _ = tokio::time::sleep_until(sleep_until), if next_send.is_some() => {
+                counter += 1;
+                let micros = base.elapsed().as_micros();
+                ws.send(Message::Text(send_frame(conversation, me, counter, phase.id, micros).into())).await?;
+                phase.stats.sent.fetch_add(1, Ordering::Relaxed);
+                let period = Duration::from_secs_f64(1.0 / phase.rate);
+                next_send = next_send.map(|at| at + period);
+            }
+            frame = ws.next() => {
+                let Some(frame) = frame else { bail!("server closed the connection") };
+                let Message::Text(text) = frame? else { continue };
+                let frame: Frame<'_> = serde_json::from_str(text.as_str())?;
+                match frame.kind {
+                    "ack" => { phase.stats.acked.fetch_add(1, Ordering::Relaxed); }
+                    "error" => { phase.stats.errors.fetch_add(1, Ordering::Relaxed); }
+                    "message" => {
+                        if frame.seq != last_seq + 1 {
+                            phase.stats.out_of_order.fetch_add(1, Ordering::Relaxed);
+                        }
+                        last_seq = frame.seq;
+                        if frame.sender == Some(me) { continue; }
+                        let Some((id, micros)) = frame.body.and_then(parse_body) else { continue };
+                        // The published phase, not this task's copy: a fast sender's message can
+                        // arrive before this task has seen the phase change.
+                        let current = phase_rx.borrow().clone();
+                        if id == current.id {
+                            current.stats.delivered.fetch_add(1, Ordering::Relaxed);
+                            let now = base.elapsed().as_micros();
+                            current.stats.record_latency(u64::try_from(now.saturating_sub(micros)).unwrap_or(u64::MAX));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// A `send` frame whose body carries the phase and the send time (µs since `base`).
+fn send_frame(conversation: Uuid, me: Uuid, counter: u64, phase: u32, micros: u128) -> String {
+    format!(
+        r#"{{"type":"send","conversation":"{conversation}","client_id":"{me}-{counter}","body":"p{phase}:{micros}"}}"#
+    )
+}
+
+fn parse_body(body: &str) -> Option<(u32, u128)> {
+    let (phase, micros) = body.strip_prefix('p')?.split_once(':')?;
+    Some((phase.parse().ok()?, micros.parse().ok()?))
+}
+
+async fn start_server(args: &Args) -> anyhow::Result<(Child, std::net::SocketAddr, String)> {
+    let mut admin = PgConnection::connect(&args.postgres)
+        .await
+        .context("connect to PostgreSQL")?;
+    admin
+        .execute("DROP DATABASE IF EXISTS chatterly_loadgen WITH (FORCE)")
+        .await?;
+    admin.execute("CREATE DATABASE chatterly_loadgen").await?;
+    let db_url = replace_database(&args.postgres, "chatterly_loadgen");
+    let bin = match &args.server_bin {
+        Some(bin) => bin.clone(),
+        None => std::env::current_exe()?.with_file_name("chatterly"),
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let child = Command::new(&bin)
+        .arg("serve")
+        .env("DATABASE_URL", &db_url)
+        .env("CHATTERLY_BIND", addr.to_string())
+        .env("CHATTERLY_MESSAGES_PER_SECOND", "1000")
+        .env(
+            "CHATTERLY_DB_MAX_CONNECTIONS",
+            args.db_connections.to_string(),
+        )
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .with_context(|| format!("start {}", bin.display()))?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(r) = reqwest::get(format!("http://{addr}/readyz")).await
+            && r.status().is_success()
+        {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!("server did not become ready");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok((child, addr, db_url))
+}
+
+fn replace_database(url: &str, database: &str) -> String {
+    match url.rsplit_once('/') {
+        Some((prefix, _)) => format!("{prefix}/{database}"),
+        None => url.to_owned(),
+    }
+}
+
+fn stop(mut server: Child) {
+    let _ = Command::new("kill")
+        .arg("-INT")
+        .arg(server.id().to_string())
+        .status();
+    let _ = server.wait();
+}
+
+/// A seeded user: who, their bearer token, and their group.
+struct Seeded {
+    user: Uuid,
+    token: String,
+    conversation: Uuid,
+}
+
+/// Creates users, their API sessions and the groups.
+async fn seed(db_url: &str, users: usize, group_size: usize) -> anyhow::Result<Vec<Seeded>> {
+    let db = PgPoolOptions::new()
+        .max_connections(8)
+        .connect(db_url)
+        .await?;
+    let hash = models::password::hash_password("loadgen password")?;
+    let mut ids = Vec::with_capacity(users);
+    let mut tokens = Vec::with_capacity(users);
+    for i in 0..users {
+        let user = models::user::create(
+            &db,
+            &models::user::NewUser {
+                email: format!("user{i}@load.test"),
+                password_hash: hash.clone(),
+                display_name: format!("User {i}"),
+                time_zone: "Europe/London".into(),
+                avatar_color: "#3b82f6".into(),
+            },
+            None,
+        )
+        .await?;
+        let (token, _) = models::session::create(&db, user.id, "loadgen", None).await?;
+        ids.push(user.id);
+        tokens.push(token.expose().to_owned());
+    }
+    let mut seeded = Vec::with_capacity(users);
+    // Users left over after the last full group are not connected.
+    for (group, tokens) in ids
+        .chunks_exact(group_size)
+        .zip(tokens.chunks_exact(group_size))
+    {
+        let conversation =
+            models::conversation::create_group(&db, group[0], "Load group", &group[1..]).await?;
+        for (user, token) in group.iter().zip(tokens) {
+            seeded.push(Seeded {
+                user: *user,
+                token: token.clone(),
+                conversation,
+            });
+        }
+    }
+    db.close().await;
+    Ok(seeded)
+}
+
+fn rss_kib(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .context("VmRSS not found")
+}
+
+fn cpu_ticks(pid: u32) -> anyhow::Result<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    let after_name = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .context("bad stat")?;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // Fields after the name start at state (3); utime is 14 and stime 15.
+    let utime: u64 = fields
+        .get(11)
+        .and_then(|f| f.parse().ok())
+        .context("utime")?;
+    let stime: u64 = fields
+        .get(12)
+        .and_then(|f| f.parse().ok())
+        .context("stime")?;
+    Ok(utime + stime)
+}
+
+/// (busy, total) jiffies of the whole machine.
+fn machine_ticks() -> anyhow::Result<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat")?;
+    let cpu = stat.lines().next().context("empty /proc/stat")?;
+    let values: Vec<u64> = cpu
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let total: u64 = values.iter().sum();
+    let idle = values.get(3).copied().unwrap_or(0) + values.get(4).copied().unwrap_or(0);
+    Ok((total - idle, total))
+}
