@@ -1,6 +1,8 @@
 //! Messages: stored durably with a gap-free per-conversation sequence number before anyone is
 //! told about them, idempotent per `(sender, client_id)`, pageable and searchable.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -152,6 +154,267 @@ async fn find_by_client_id(
     .await
 }
 
+/// A message a client asked to send, waiting to be stored with others in one transaction.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// Target conversation.
+    pub conversation_id: Uuid,
+    /// Sender.
+    pub sender_id: Uuid,
+    /// Sender's idempotency key.
+    pub client_id: String,
+    /// Text.
+    pub body: String,
+}
+
+/// What the batch planner decided for one request, before anything is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Plan {
+    /// Refused before storage.
+    Refused(Refusal),
+    /// A retry of a stored message (index into the existing messages).
+    Existing(usize),
+    /// A retry of an earlier request in the same batch (its index).
+    SameAs(usize),
+    /// Stored as the `nth` new message of its conversation in this batch (0-based).
+    New { nth: i64 },
+}
+
+/// Why a request is refused; mirrors the non-database [`SendError`]s so plans can be compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    BodyEmpty,
+    BodyTooLong(usize),
+    InvalidClientId,
+    NotMember,
+    ClientIdReused,
+}
+
+impl From<Refusal> for SendError {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::BodyEmpty => SendError::BodyEmpty,
+            Refusal::BodyTooLong(n) => SendError::BodyTooLong(n),
+            Refusal::InvalidClientId => SendError::InvalidClientId,
+            Refusal::NotMember => SendError::NotMember,
+            Refusal::ClientIdReused => SendError::ClientIdReused,
+        }
+    }
+}
+
+/// Decides, without I/O, what happens to each request of a batch: validation, membership,
+/// retries of stored messages or of earlier requests in the batch, and the order of new
+/// messages per conversation (batch order). Returns the plans and, per conversation, how many
+/// new messages it gets.
+fn plan_batch(
+    batch: &[Outgoing],
+    is_member: impl Fn(Uuid, Uuid) -> bool,
+    existing: &[Message],
+) -> (Vec<Plan>, HashMap<Uuid, i64>) {
+    let mut plans = Vec::with_capacity(batch.len());
+    let mut counts: HashMap<Uuid, i64> = HashMap::new();
+    let mut seen: HashMap<(Uuid, &str), usize> = HashMap::new();
+    for (i, m) in batch.iter().enumerate() {
+        let plan = if let Err(e) = validate(&m.client_id, &m.body) {
+            Plan::Refused(match e {
+                SendError::BodyEmpty => Refusal::BodyEmpty,
+                SendError::BodyTooLong(n) => Refusal::BodyTooLong(n),
+                _ => Refusal::InvalidClientId,
+            })
+        } else if !is_member(m.conversation_id, m.sender_id) {
+            Plan::Refused(Refusal::NotMember)
+        } else if let Some(at) = existing
+            .iter()
+            .position(|e| e.sender_id == m.sender_id && e.client_id == m.client_id)
+        {
+            let e = &existing[at];
+            if e.conversation_id == m.conversation_id && e.body == m.body {
+                Plan::Existing(at)
+            } else {
+                Plan::Refused(Refusal::ClientIdReused)
+            }
+        } else if let Some(&first) = seen.get(&(m.sender_id, m.client_id.as_str())) {
+            let f = &batch[first];
+            if f.conversation_id == m.conversation_id && f.body == m.body {
+                Plan::SameAs(first)
+            } else {
+                Plan::Refused(Refusal::ClientIdReused)
+            }
+        } else {
+            seen.insert((m.sender_id, m.client_id.as_str()), i);
+            let count = counts.entry(m.conversation_id).or_default();
+            *count += 1;
+            Plan::New { nth: *count - 1 }
+        };
+        plans.push(plan);
+    }
+    (plans, counts)
+}
+
+/// Stores many messages at once (one transaction, a handful of statements), with the same
+/// guarantees as [`send`]: gap-free seqs in submission order per conversation, idempotent
+/// `client_id`s, membership checked. If the batch cannot be written as a whole (a race with
+/// another writer, a deadlock) each message is retried alone with [`send`].
+pub async fn send_batch(db: &Db, batch: &[Outgoing]) -> Vec<Result<Sent, SendError>> {
+    if let [only] = batch {
+        return vec![
+            send(
+                db,
+                only.conversation_id,
+                only.sender_id,
+                &only.client_id,
+                &only.body,
+            )
+            .await,
+        ];
+    }
+    match try_send_batch(db, batch).await {
+        Ok(results) => results,
+        Err(e) => {
+            tracing::debug!(error = %e, size = batch.len(), "batch write failed; storing one by one");
+            let mut results = Vec::with_capacity(batch.len());
+            for m in batch {
+                results.push(send(db, m.conversation_id, m.sender_id, &m.client_id, &m.body).await);
+            }
+            results
+        }
+    }
+}
+
+async fn try_send_batch(
+    db: &Db,
+    batch: &[Outgoing],
+) -> Result<Vec<Result<Sent, SendError>>, sqlx::Error> {
+    let conversations: Vec<Uuid> = batch.iter().map(|m| m.conversation_id).collect();
+    let senders: Vec<Uuid> = batch.iter().map(|m| m.sender_id).collect();
+    let client_ids: Vec<String> = batch.iter().map(|m| m.client_id.clone()).collect();
+    let mut tx = db.begin().await?;
+    let memberships: Vec<(Uuid, Uuid)> = sqlx::query!(
+        "SELECT cm.conversation_id, cm.user_id FROM conversation_members cm
+         JOIN unnest($1::uuid[], $2::uuid[]) AS r(c, u) ON cm.conversation_id = r.c AND cm.user_id = r.u",
+        &conversations[..],
+        &senders[..],
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|r| (r.conversation_id, r.user_id))
+    .collect();
+    let existing = sqlx::query_as!(
+        Message,
+        "SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.client_id, m.body, m.created_at
+         FROM messages m JOIN unnest($1::uuid[], $2::text[]) AS r(u, k) ON m.sender_id = r.u AND m.client_id = r.k",
+        &senders[..],
+        &client_ids[..],
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let (plans, counts) = plan_batch(batch, |c, u| memberships.contains(&(c, u)), &existing);
+
+    let (count_ids, count_values): (Vec<Uuid>, Vec<i64>) = counts.into_iter().unzip();
+    let last_seqs: HashMap<Uuid, i64> = sqlx::query!(
+        "UPDATE conversations SET last_seq = last_seq + c.k, updated_at = now()
+         FROM unnest($1::uuid[], $2::bigint[]) AS c(id, k)
+         WHERE conversations.id = c.id
+         RETURNING conversations.id, conversations.last_seq",
+        &count_ids[..],
+        &count_values[..],
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|r| (r.id, r.last_seq))
+    .collect();
+    let first_seq = |conversation: Uuid| {
+        let count = count_ids
+            .iter()
+            .position(|c| *c == conversation)
+            .map_or(0, |i| count_values[i]);
+        last_seqs
+            .get(&conversation)
+            .map_or(1, |last| last - count + 1)
+    };
+
+    let mut new_rows: Vec<(usize, Uuid, i64)> = Vec::new();
+    for (i, plan) in plans.iter().enumerate() {
+        if let Plan::New { nth } = plan {
+            new_rows.push((i, Uuid::now_v7(), first_seq(batch[i].conversation_id) + nth));
+        }
+    }
+    let ids: Vec<Uuid> = new_rows.iter().map(|r| r.1).collect();
+    let seqs: Vec<i64> = new_rows.iter().map(|r| r.2).collect();
+    let pick =
+        |f: fn(&Outgoing) -> Uuid| new_rows.iter().map(|r| f(&batch[r.0])).collect::<Vec<_>>();
+    let row_conversations = pick(|m| m.conversation_id);
+    let row_senders = pick(|m| m.sender_id);
+    let row_client_ids: Vec<String> = new_rows
+        .iter()
+        .map(|r| batch[r.0].client_id.clone())
+        .collect();
+    let row_bodies: Vec<String> = new_rows.iter().map(|r| batch[r.0].body.clone()).collect();
+    let created: HashMap<Uuid, DateTime<Utc>> = sqlx::query!(
+        "INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, body)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::uuid[], $5::text[], $6::text[])
+         RETURNING id, created_at",
+        &ids[..],
+        &row_conversations[..],
+        &seqs[..],
+        &row_senders[..],
+        &row_client_ids[..],
+        &row_bodies[..],
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|r| (r.id, r.created_at))
+    .collect();
+    tx.commit().await?;
+
+    let mut stored: HashMap<usize, Message> = HashMap::new();
+    for (i, id, seq) in new_rows {
+        let m = &batch[i];
+        stored.insert(
+            i,
+            Message {
+                id,
+                conversation_id: m.conversation_id,
+                seq,
+                sender_id: m.sender_id,
+                client_id: m.client_id.clone(),
+                body: m.body.clone(),
+                created_at: created.get(&id).copied().unwrap_or_else(Utc::now),
+            },
+        );
+    }
+    Ok(plans
+        .iter()
+        .enumerate()
+        .map(|(i, plan)| match plan {
+            Plan::Refused(r) => Err((*r).into()),
+            Plan::Existing(at) => Ok(Sent {
+                message: existing[*at].clone(),
+                duplicate: true,
+            }),
+            Plan::SameAs(first) => stored
+                .get(first)
+                .cloned()
+                .map(|message| Sent {
+                    message,
+                    duplicate: true,
+                })
+                .ok_or(SendError::NotMember),
+            Plan::New { .. } => stored
+                .get(&i)
+                .cloned()
+                .map(|message| Sent {
+                    message,
+                    duplicate: false,
+                })
+                .ok_or(SendError::NotMember),
+        })
+        .collect())
+}
+
 /// Messages with `after < seq <= up_to`, oldest first, at most `limit`: catch-up and gap filling.
 pub async fn range(
     db: &Db,
@@ -265,6 +528,80 @@ pub async fn search(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn out(conversation: u128, sender: u128, client_id: &str, body: &str) -> Outgoing {
+        Outgoing {
+            conversation_id: Uuid::from_u128(conversation),
+            sender_id: Uuid::from_u128(sender),
+            client_id: client_id.into(),
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn a_batch_numbers_new_messages_per_conversation_in_submission_order() {
+        let batch = [
+            out(1, 10, "a", "x"),
+            out(2, 10, "b", "y"),
+            out(1, 11, "c", "z"),
+            out(1, 10, "d", "w"),
+        ];
+        let (plans, counts) = plan_batch(&batch, |_, _| true, &[]);
+        assert_eq!(
+            plans,
+            vec![
+                Plan::New { nth: 0 },
+                Plan::New { nth: 0 },
+                Plan::New { nth: 1 },
+                Plan::New { nth: 2 }
+            ]
+        );
+        assert_eq!(counts[&Uuid::from_u128(1)], 3);
+        assert_eq!(counts[&Uuid::from_u128(2)], 1);
+    }
+
+    #[test]
+    fn refused_and_retried_requests_take_no_seq() {
+        let stored = Message {
+            id: Uuid::from_u128(99),
+            conversation_id: Uuid::from_u128(1),
+            seq: 7,
+            sender_id: Uuid::from_u128(10),
+            client_id: "old".into(),
+            body: "x".into(),
+            created_at: Utc::now(),
+        };
+        let batch = [
+            out(1, 10, "old", "x"),       // retry of a stored message
+            out(1, 10, "old", "changed"), // same key, different message
+            out(1, 12, "n1", "hi"),       // not a member
+            out(1, 10, "", "hi"),         // bad key
+            out(1, 10, "new", "   "),     // empty
+            out(1, 10, "new2", "fresh"),  // stored
+            out(1, 10, "new2", "fresh"),  // retry inside the batch
+            out(2, 10, "new2", "fresh"),  // same key, other conversation
+        ];
+        let (plans, counts) = plan_batch(
+            &batch,
+            |_, u| u != Uuid::from_u128(12),
+            std::slice::from_ref(&stored),
+        );
+        assert_eq!(
+            plans,
+            vec![
+                Plan::Existing(0),
+                Plan::Refused(Refusal::ClientIdReused),
+                Plan::Refused(Refusal::NotMember),
+                Plan::Refused(Refusal::InvalidClientId),
+                Plan::Refused(Refusal::BodyEmpty),
+                Plan::New { nth: 0 },
+                Plan::SameAs(5),
+                Plan::Refused(Refusal::ClientIdReused),
+            ]
+        );
+        assert_eq!(counts.len(), 1, "only conversation 1 gets a new seq");
+        assert_eq!(counts[&Uuid::from_u128(1)], 1);
+    }
 
     #[test]
     fn bodies_must_be_non_empty_and_within_the_limit() {

@@ -6,8 +6,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes};
+use std::future::Future;
+use std::pin::Pin;
+
+use futures::stream::FuturesOrdered;
 use futures::{Sink, SinkExt as _, Stream, StreamExt as _};
-use models::message::{self, SendError};
+use models::message::{self, Outgoing, SendError, Sent};
 use models::{ModelError, conversation};
 use tokio::time::Instant;
 use uuid::Uuid;
@@ -16,6 +20,22 @@ use crate::cursor::{Admission, Cursors};
 use crate::gateway::Gateway;
 use crate::hub::{CLOSE_REVOKED, CLOSE_TOO_SLOW, Event};
 use crate::protocol::{self, ClientFrame, MessagePayload, ServerFrame};
+
+/// Sends a device may have waiting for storage before the server stops reading its frames.
+const MAX_IN_FLIGHT: usize = 64;
+
+/// The outcome of one `send`, for its ack or error frame.
+struct SendOutcome {
+    client_id: String,
+    conversation: Uuid,
+    result: Result<Sent, SendError>,
+}
+
+/// Sends waiting for their writer, answered in the order they were made.
+type InFlight = FuturesOrdered<Pin<Box<dyn Future<Output = SendOutcome> + Send>>>;
+
+/// Queued events written before one flush.
+const EVENTS_PER_FLUSH: usize = 64;
 
 /// Messages fetched per query when catching up.
 const CATCH_UP_CHUNK: i64 = 200;
@@ -43,6 +63,7 @@ where
         socket,
         user,
         cursors: Cursors::default(),
+        in_flight: InFlight::new(),
     };
     let outcome = connection
         .run(session, registration.events, &registration.close)
@@ -60,6 +81,7 @@ struct Connection<S> {
     socket: S,
     user: Uuid,
     cursors: Cursors,
+    in_flight: InFlight,
 }
 
 impl<S, E> Connection<S>
@@ -82,10 +104,13 @@ where
         .await?;
         let mut ping = tokio::time::interval_at(Instant::now() + heartbeat, heartbeat);
         let mut last_heard = Instant::now();
+        // Created once: re-creating it every turn would re-register with the notifier.
+        let closed = close.requested();
+        tokio::pin!(closed);
         loop {
             tokio::select! {
                 biased;
-                code = close.requested() => {
+                code = &mut closed => {
                     let reason = match code {
                         CLOSE_REVOKED => "session revoked",
                         CLOSE_TOO_SLOW => "too slow",
@@ -94,7 +119,12 @@ where
                     self.close(code, reason).await;
                     return Ok(());
                 }
-                incoming = self.socket.next() => {
+                done = self.in_flight.next(), if !self.in_flight.is_empty() => {
+                    if let Some(done) = done {
+                        self.finish_send(done).await?;
+                    }
+                }
+                incoming = self.socket.next(), if self.in_flight.len() < MAX_IN_FLIGHT => {
                     let Some(Ok(incoming)) = incoming else { return Err(Stop::ClientGone) };
                     last_heard = Instant::now();
                     match incoming {
@@ -110,7 +140,7 @@ where
                 }
                 event = events.recv() => {
                     let Some(event) = event else { return Ok(()) };
-                    Box::pin(self.on_event(event)).await?;
+                    Box::pin(self.on_events(event, &mut events)).await?;
                 }
                 _ = ping.tick() => {
                     if last_heard.elapsed() > self.gateway.config.idle_timeout {
@@ -140,7 +170,21 @@ where
                 conversation,
                 client_id,
                 body,
-            } => self.send_message(conversation, &client_id, &body).await,
+            } => {
+                // Cheap checks first, so a bad frame is answered at once and takes no writer slot.
+                if let Err(e) = message::validate(&client_id, &body) {
+                    self.finish_send(SendOutcome {
+                        client_id,
+                        conversation,
+                        result: Err(e),
+                    })
+                    .await
+                } else if !self.gateway.is_member(conversation, self.user).await? {
+                    self.not_a_member(conversation, Some(&client_id)).await
+                } else {
+                    self.send_message(conversation, client_id, body).await
+                }
+            }
             ClientFrame::Delivered { conversation, seq } => {
                 self.position(conversation, seq, false).await
             }
@@ -159,56 +203,80 @@ where
         }
     }
 
+    /// Checks the rate limit and hands the message to its writer; the ack (or error) is written
+    /// when the outcome arrives, in the order the client sent.
     async fn send_message(
         &mut self,
         conversation: Uuid,
-        client_id: &str,
-        body: &str,
+        client_id: String,
+        body: String,
     ) -> Result<(), Stop> {
         if let Err(retry_after_ms) = self.gateway.check_rate(self.user) {
             return self
                 .write(&ServerFrame::Error {
                     code: "rate_limited",
                     message: "you are sending messages too fast",
-                    client_id: Some(client_id),
+                    client_id: Some(&client_id),
                     conversation: Some(conversation),
                     retry_after_ms: Some(retry_after_ms),
                 })
                 .await;
         }
-        let (code, message) =
-            match message::send(&self.gateway.db, conversation, self.user, client_id, body).await {
-                Ok(sent) => {
-                    let m = &sent.message;
-                    self.write(&ServerFrame::Ack {
+        let outgoing = Outgoing {
+            conversation_id: conversation,
+            sender_id: self.user,
+            client_id: client_id.clone(),
+            body,
+        };
+        let outcome = self.gateway.submit(outgoing).await;
+        self.in_flight.push_back(Box::pin(async move {
+            let result = outcome
+                .await
+                .unwrap_or(Err(SendError::Database(sqlx::Error::PoolClosed)));
+            SendOutcome {
+                client_id,
+                conversation,
+                result,
+            }
+        }));
+        Ok(())
+    }
+
+    async fn finish_send(&mut self, done: SendOutcome) -> Result<(), Stop> {
+        let SendOutcome {
+            client_id,
+            conversation,
+            result,
+        } = done;
+        let (code, message) = match result {
+            Ok(sent) => {
+                let m = &sent.message;
+                return self
+                    .write(&ServerFrame::Ack {
                         client_id: &m.client_id,
                         conversation: m.conversation_id,
                         seq: m.seq,
                         id: m.id,
                         created_at: m.created_at,
                     })
-                    .await?;
-                    if !sent.duplicate {
-                        self.gateway.publish(m).await?;
-                    }
-                    return Ok(());
-                }
-                Err(SendError::Database(e)) => {
-                    tracing::error!(user.id = %self.user, error = %e, "storing a message failed");
-                    (
-                        "internal",
-                        "the message could not be stored; retry with the same client_id".to_owned(),
-                    )
-                }
-                Err(e @ SendError::BodyEmpty) => ("body_empty", e.to_string()),
-                Err(e @ SendError::BodyTooLong(_)) => ("body_too_long", e.to_string()),
-                Err(e @ SendError::InvalidClientId) => ("invalid_client_id", e.to_string()),
-                Err(e @ SendError::ClientIdReused) => ("invalid_client_id", e.to_string()),
-                Err(SendError::NotMember) => {
-                    return self.not_a_member(conversation, Some(client_id)).await;
-                }
-            };
-        self.write_error(code, &message, Some(client_id), Some(conversation))
+                    .await;
+            }
+            Err(SendError::Database(e)) => {
+                tracing::error!(user.id = %self.user, error = %e, "storing a message failed");
+                (
+                    "internal",
+                    "the message could not be stored; retry with the same client_id".to_owned(),
+                )
+            }
+            Err(e @ SendError::BodyEmpty) => ("body_empty", e.to_string()),
+            Err(e @ SendError::BodyTooLong(_)) => ("body_too_long", e.to_string()),
+            Err(e @ SendError::InvalidClientId) => ("invalid_client_id", e.to_string()),
+            Err(e @ SendError::ClientIdReused) => ("invalid_client_id", e.to_string()),
+            Err(SendError::NotMember) => {
+                return self.not_a_member(conversation, Some(&client_id)).await;
+            }
+        };
+        self.write_error(code, &message, Some(&client_id), Some(conversation))
             .await
     }
 
@@ -272,14 +340,35 @@ where
                 break;
             }
             for m in &batch {
-                self.write(&ServerFrame::Message(MessagePayload::from(m)))
-                    .await?;
+                // Fed, not flushed: every caller flushes after catching up.
+                self.feed(WsMessage::Text(Utf8Bytes::from(
+                    ServerFrame::Message(MessagePayload::from(m)).to_json(),
+                )))
+                .await?;
                 self.cursors.delivered(conversation, m.seq);
             }
         }
         Ok(())
     }
 
+    /// Writes `first` and whatever else is already queued (up to a limit), then flushes once:
+    /// under load many frames leave in one write instead of one each.
+    async fn on_events(
+        &mut self,
+        first: Event,
+        events: &mut tokio::sync::mpsc::Receiver<Event>,
+    ) -> Result<(), Stop> {
+        self.on_event(first).await?;
+        for _ in 0..EVENTS_PER_FLUSH {
+            match events.try_recv() {
+                Ok(event) => self.on_event(event).await?,
+                Err(_) => break,
+            }
+        }
+        self.socket.flush().await.map_err(|_| Stop::ClientGone)
+    }
+
+    /// Queues the frames for one event (flushed by [`Connection::on_events`]).
     async fn on_event(&mut self, event: Event) -> Result<(), Stop> {
         match event {
             Event::Message {
@@ -288,23 +377,23 @@ where
                 json,
             } => match self.cursors.admit(conversation, seq) {
                 Admission::Deliver => {
-                    self.send(WsMessage::Text(json)).await?;
+                    self.feed(WsMessage::Text(json)).await?;
                     self.cursors.delivered(conversation, seq);
                 }
                 Admission::Gap { up_to, .. } => {
                     self.catch_up(conversation, up_to).await?;
-                    self.send(WsMessage::Text(json)).await?;
+                    self.feed(WsMessage::Text(json)).await?;
                     self.cursors.delivered(conversation, seq);
                 }
                 Admission::Duplicate | Admission::NotFollowed => {}
             },
-            Event::Frame(json) => self.send(WsMessage::Text(json)).await?,
+            Event::Frame(json) => self.feed(WsMessage::Text(json)).await?,
             Event::Follow {
                 conversation,
                 from_seq,
                 frame,
             } => {
-                self.send(WsMessage::Text(frame)).await?;
+                self.feed(WsMessage::Text(frame)).await?;
                 if self.cursors.position(conversation).is_none() {
                     self.cursors.follow(conversation, from_seq);
                 }
@@ -314,7 +403,7 @@ where
                 frame,
             } => {
                 self.cursors.unfollow(conversation);
-                self.send(WsMessage::Text(frame)).await?;
+                self.feed(WsMessage::Text(frame)).await?;
             }
         }
         Ok(())
@@ -354,6 +443,13 @@ where
     async fn write(&mut self, frame: &ServerFrame<'_>) -> Result<(), Stop> {
         self.send(WsMessage::Text(Utf8Bytes::from(frame.to_json())))
             .await
+    }
+
+    async fn feed(&mut self, message: WsMessage) -> Result<(), Stop> {
+        self.socket
+            .feed(message)
+            .await
+            .map_err(|_| Stop::ClientGone)
     }
 
     async fn send(&mut self, message: WsMessage) -> Result<(), Stop> {

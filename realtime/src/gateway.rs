@@ -11,12 +11,16 @@ use chrono::Utc;
 use dashmap::DashMap;
 use governor::{DefaultKeyedRateLimiter, Quota};
 use models::conversation;
-use models::message::Message;
+use models::message::{self, Message, Outgoing, SendError, Sent};
+use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::hub::{Event, Hub};
 use crate::positions::PendingPositions;
 use crate::protocol::{MessagePayload, ServerFrame};
+
+/// Messages queued per writer before senders wait.
+const WRITER_QUEUE: usize = 8192;
 
 /// Tunables of the gateway; the defaults are what `docs/protocol.md` promises.
 #[derive(Debug, Clone)]
@@ -37,6 +41,11 @@ pub struct GatewayConfig {
     pub messages_per_second: u32,
     /// Burst of messages per user.
     pub message_burst: u32,
+    /// Parallel message writers; a conversation always goes to the same one, so its messages
+    /// are stored and published in order.
+    pub write_shards: usize,
+    /// Most messages a writer stores in one transaction.
+    pub write_batch: usize,
 }
 
 impl Default for GatewayConfig {
@@ -50,6 +59,8 @@ impl Default for GatewayConfig {
             typing_expiry: Duration::from_secs(6),
             messages_per_second: 20,
             message_burst: 40,
+            write_shards: 4,
+            write_batch: 256,
         }
     }
 }
@@ -66,6 +77,14 @@ pub struct Gateway {
     pending: Mutex<PendingPositions>,
     limiter: DefaultKeyedRateLimiter<Uuid>,
     announced_online: Mutex<HashSet<Uuid>>,
+    writers: Vec<mpsc::Sender<WriteJob>>,
+    writer_queues: Mutex<Vec<mpsc::Receiver<WriteJob>>>,
+}
+
+/// A message waiting for its writer, and where to send the outcome.
+struct WriteJob {
+    outgoing: Outgoing,
+    reply: oneshot::Sender<Result<Sent, SendError>>,
 }
 
 impl Gateway {
@@ -73,7 +92,12 @@ impl Gateway {
     pub fn new(db: models::Db, config: GatewayConfig) -> Arc<Self> {
         let per_second = NonZeroU32::new(config.messages_per_second).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(config.message_burst).unwrap_or(per_second);
+        let (writers, writer_queues): (Vec<_>, Vec<_>) = (0..config.write_shards.max(1))
+            .map(|_| mpsc::channel(WRITER_QUEUE))
+            .unzip();
         Arc::new(Self {
+            writers,
+            writer_queues: Mutex::new(writer_queues),
             db,
             hub: Hub::new(config.queue_capacity),
             members: DashMap::new(),
@@ -86,8 +110,18 @@ impl Gateway {
         })
     }
 
-    /// Stores and pushes batched receipts until the task is dropped.
+    /// Runs the message writers and stores and pushes batched receipts until the task is
+    /// dropped.
     pub async fn run_background(self: Arc<Self>) {
+        let queues = self
+            .writer_queues
+            .lock()
+            .map(|mut q| std::mem::take(&mut *q))
+            .unwrap_or_default();
+        let mut writers = tokio::task::JoinSet::new();
+        for queue in queues {
+            writers.spawn(self.clone().run_writer(queue));
+        }
         let mut tick = tokio::time::interval(self.config.receipt_flush);
         let mut housekeeping = 0u32;
         loop {
@@ -96,6 +130,43 @@ impl Gateway {
             housekeeping += 1;
             if housekeeping.is_multiple_of(300) {
                 self.limiter.retain_recent();
+            }
+        }
+    }
+
+    /// Queues a message for storage; the receiver yields the outcome once it is durable (and
+    /// already published to the members). Waits if the writer is saturated (backpressure).
+    pub async fn submit(&self, outgoing: Outgoing) -> oneshot::Receiver<Result<Sent, SendError>> {
+        let (reply, outcome) = oneshot::channel();
+        let shard = (outgoing.conversation_id.as_u128() % self.writers.len() as u128) as usize;
+        if let Some(writer) = self.writers.get(shard)
+            && let Err(mpsc::error::SendError(job)) =
+                writer.send(WriteJob { outgoing, reply }).await
+        {
+            let _ = job
+                .reply
+                .send(Err(SendError::Database(sqlx::Error::PoolClosed)));
+        }
+        outcome
+    }
+
+    /// One writer: takes whatever is queued (up to `write_batch`), stores it in one transaction,
+    /// publishes new messages in seq order, then answers each sender.
+    async fn run_writer(self: Arc<Self>, mut queue: mpsc::Receiver<WriteJob>) {
+        let max = self.config.write_batch.max(1);
+        let mut jobs = Vec::with_capacity(max);
+        while queue.recv_many(&mut jobs, max).await > 0 {
+            let batch: Vec<Outgoing> = jobs.iter().map(|j| j.outgoing.clone()).collect();
+            let results = message::send_batch(&self.db, &batch).await;
+            metrics::histogram!("chat_write_batch_size").record(batch.len() as f64);
+            for (job, result) in jobs.drain(..).zip(results) {
+                if let Ok(sent) = &result
+                    && !sent.duplicate
+                    && let Err(e) = self.publish(&sent.message).await
+                {
+                    tracing::warn!(error = %e, "could not publish a stored message; members will get it on sync");
+                }
+                let _ = job.reply.send(result);
             }
         }
     }

@@ -1000,3 +1000,78 @@ async fn sending_too_fast_is_refused_with_a_retry_time(db: PgPool) {
     a.send_message(direct, "later", "calm again").await.unwrap();
     a.next_of("ack").await.unwrap();
 }
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn a_write_batch_stores_gap_free_seqs_and_skips_refused_and_retried_messages(db: PgPool) {
+    use models::message::{Outgoing, SendError, send_batch};
+    let app = spawn_fast(db).await;
+    let (alice, alice_token) = app.user_with_token("alice@uni.ac.uk", "Alice").await;
+    let (bob, _) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
+    let (carol, _) = app.user_with_token("carol@uni.ac.uk", "Carol").await;
+    let direct = app
+        .create_conversation(&alice_token, json!({ "kind": "direct", "user_id": bob }))
+        .await;
+    let group = app
+        .create_conversation(
+            &alice_token,
+            json!({ "kind": "group", "name": "G", "member_ids": [bob, carol] }),
+        )
+        .await;
+    let out = |conversation: Uuid, sender: Uuid, key: &str, body: &str| Outgoing {
+        conversation_id: conversation,
+        sender_id: sender,
+        client_id: key.into(),
+        body: body.into(),
+    };
+    let first = send_batch(
+        &app.db,
+        &[
+            out(direct, alice, "k1", "one"),
+            out(group, bob, "k2", "two"),
+        ],
+    )
+    .await;
+    assert!(first.iter().all(Result::is_ok));
+
+    let batch = [
+        out(direct, alice, "k1", "one"),  // retry of a stored message
+        out(direct, carol, "k3", "nope"), // Carol is not in the direct conversation
+        out(direct, bob, "k4", "four"),
+        out(group, carol, "k5", "five"),
+        out(direct, alice, "k6", ""), // empty
+        out(direct, alice, "k7", "seven"),
+        out(direct, alice, "k7", "seven"), // retried within the batch
+        out(group, alice, "k8", "eight"),
+    ];
+    let results = send_batch(&app.db, &batch).await;
+    let seq = |i: usize| {
+        results[i]
+            .as_ref()
+            .map(|s| (s.message.seq, s.duplicate))
+            .ok()
+    };
+    assert_eq!(seq(0), Some((1, true)));
+    assert!(matches!(results[1], Err(SendError::NotMember)));
+    assert_eq!(seq(2), Some((2, false)));
+    assert_eq!(seq(3), Some((2, false)));
+    assert!(matches!(results[4], Err(SendError::BodyEmpty)));
+    assert_eq!(seq(5), Some((3, false)));
+    assert_eq!(seq(6), Some((3, true)));
+    assert_eq!(seq(7), Some((3, false)));
+
+    for (conversation, expected) in [(direct, vec![1, 2, 3]), (group, vec![1, 2, 3])] {
+        let seqs: Vec<i64> =
+            sqlx::query_scalar("SELECT seq FROM messages WHERE conversation_id = $1 ORDER BY seq")
+                .bind(conversation)
+                .fetch_all(&app.db)
+                .await
+                .unwrap();
+        assert_eq!(seqs, expected);
+        let last: i64 = sqlx::query_scalar("SELECT last_seq FROM conversations WHERE id = $1")
+            .bind(conversation)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(last, 3, "the conversation's counter matches its messages");
+    }
+}

@@ -31,7 +31,9 @@ pub async fn upgrade(
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
+        // Frames queued with `feed` collect up to this size before a write; every burst ends
+        // with a flush, so nothing waits in the buffer.
+        .write_buffer_size(16 * 1024)
         .on_upgrade(move |socket| realtime::connection::serve(gateway, socket, user, session)))
 }
 

@@ -329,9 +329,11 @@ async fn client(
     let mut phase = phase_rx.borrow().clone();
     let mut next_send: Option<tokio::time::Instant> = None;
     let mut counter = 0u64;
+    // One timer, reset after each send (a new timer per turn would cost the generator CPU
+    // the server needs).
+    let timer = tokio::time::sleep(Duration::from_secs(3600));
+    tokio::pin!(timer);
     loop {
-        let sleep_until =
-            next_send.unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(3600));
         tokio::select! {
             changed = phase_rx.changed() => {
                 if changed.is_err() { return Ok(()); }
@@ -341,14 +343,20 @@ async fn client(
                     let period = 1.0 / phase.rate;
                     tokio::time::Instant::now() + Duration::from_secs_f64(rand::random::<f64>() * period)
                 });
+                if let Some(at) = next_send {
+                    timer.as_mut().reset(at);
+                }
             }
-            _ = tokio::time::sleep_until(sleep_until), if next_send.is_some() => {
+            () = &mut timer, if next_send.is_some() => {
                 counter += 1;
                 let micros = base.elapsed().as_micros();
                 ws.send(Message::Text(send_frame(conversation, me, counter, phase.id, micros).into())).await?;
                 phase.stats.sent.fetch_add(1, Ordering::Relaxed);
                 let period = Duration::from_secs_f64(1.0 / phase.rate);
                 next_send = next_send.map(|at| at + period);
+                if let Some(at) = next_send {
+                    timer.as_mut().reset(at);
+                }
             }
             frame = ws.next() => {
                 let Some(frame) = frame else { bail!("server closed the connection") };
