@@ -223,6 +223,11 @@ async fn two_users_chat_live_with_typing_receipts_unread_badges_and_search(db: P
         "#thread .message.own[data-seq='2'] .ticks[data-state=seen]",
     )
     .await;
+    // `CHATTERLY_SCREENSHOT=docs/screenshot.png` refreshes the README's picture from this moment.
+    if let Ok(path) = std::env::var("CHATTERLY_SCREENSHOT") {
+        let png = bob.screenshot().await.expect("screenshot");
+        std::fs::write(path, png).expect("write screenshot");
+    }
 
     // Bob creates a group with Ada from the "New group" dialog and writes in it.
     click(bob, "#new-group-button").await;
