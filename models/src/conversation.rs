@@ -310,14 +310,13 @@ pub async fn positions_of(db: &Db, user_id: Uuid) -> Result<Vec<(Uuid, i64)>, Mo
     Ok(rows.into_iter().map(|r| (r.id, r.last_seq)).collect())
 }
 
-/// Adds `user_id` to a group; only its owner may, and only up to the size limit.
-pub async fn add_member(
-    db: &Db,
+/// Locks a group's row for a membership change and returns its owner; a direct conversation
+/// is refused with `not_a_group`.
+async fn lock_group(
+    tx: &mut sqlx::PgConnection,
     conversation_id: Uuid,
-    actor: Uuid,
-    user_id: Uuid,
-) -> Result<(), ModelError> {
-    let mut tx = db.begin().await?;
+    not_a_group: &'static str,
+) -> Result<Option<Uuid>, ModelError> {
     let group = sqlx::query!(
         r#"SELECT kind AS "kind: Kind", owner_id FROM conversations WHERE id = $1 FOR UPDATE"#,
         conversation_id
@@ -326,12 +325,26 @@ pub async fn add_member(
     .await?
     .ok_or(ModelError::NotFound)?;
     if group.kind != Kind::Group {
-        return Err(ModelError::invalid(
-            "conversation",
-            "members can only be added to groups",
-        ));
+        return Err(ModelError::invalid("conversation", not_a_group));
     }
-    if group.owner_id != Some(actor) {
+    Ok(group.owner_id)
+}
+
+/// Adds `user_id` to a group; only its owner may, and only up to the size limit.
+pub async fn add_member(
+    db: &Db,
+    conversation_id: Uuid,
+    actor: Uuid,
+    user_id: Uuid,
+) -> Result<(), ModelError> {
+    let mut tx = db.begin().await?;
+    let owner_id = lock_group(
+        &mut tx,
+        conversation_id,
+        "members can only be added to groups",
+    )
+    .await?;
+    if owner_id != Some(actor) {
         return Err(ModelError::Forbidden(
             "only the group's owner can add members",
         ));
@@ -385,20 +398,13 @@ pub async fn remove_member(
     user_id: Uuid,
 ) -> Result<(), ModelError> {
     let mut tx = db.begin().await?;
-    let group = sqlx::query!(
-        r#"SELECT kind AS "kind: Kind", owner_id FROM conversations WHERE id = $1 FOR UPDATE"#,
-        conversation_id
+    let owner_id = lock_group(
+        &mut tx,
+        conversation_id,
+        "nobody can leave a direct conversation",
     )
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(ModelError::NotFound)?;
-    if group.kind != Kind::Group {
-        return Err(ModelError::invalid(
-            "conversation",
-            "nobody can leave a direct conversation",
-        ));
-    }
-    if actor != user_id && group.owner_id != Some(actor) {
+    .await?;
+    if actor != user_id && owner_id != Some(actor) {
         return Err(ModelError::Forbidden(
             "only the group's owner can remove other members",
         ));
@@ -413,7 +419,7 @@ pub async fn remove_member(
     if removed.rows_affected() == 0 {
         return Err(ModelError::NotFound);
     }
-    if group.owner_id == Some(user_id) {
+    if owner_id == Some(user_id) {
         sqlx::query!(
             "WITH heir AS (SELECT user_id FROM conversation_members WHERE conversation_id = $1
                            ORDER BY joined_at, user_id LIMIT 1)

@@ -100,15 +100,20 @@ async fn view_for(
         .await?
         .pop()
         .ok_or(ApiError::NotFound("conversation"))?;
+    let members = member_views(state, conversation).await?;
+    Ok(ConversationView::new(summary, members, viewer))
+}
+
+/// A conversation's members with their live presence.
+async fn member_views(state: &AppState, conversation: Uuid) -> ApiResult<Vec<MemberView>> {
     let members = conversation::members(&state.db, conversation).await?;
-    let members = members
+    Ok(members
         .into_iter()
         .map(|m| {
             let online = state.gateway.hub.is_online(m.user_id);
             MemberView::new(m, online)
         })
-        .collect();
-    Ok(ConversationView::new(summary, members, viewer))
+        .collect())
 }
 
 /// Pushes a `conversation` frame to each of `users` (their own view), making their connected
@@ -179,14 +184,7 @@ pub async fn list(
     let summaries = conversation::list_for(&state.db, me, None).await?;
     let mut conversations = Vec::with_capacity(summaries.len());
     for summary in summaries {
-        let members = conversation::members(&state.db, summary.id).await?;
-        let members = members
-            .into_iter()
-            .map(|m| {
-                let online = state.gateway.hub.is_online(m.user_id);
-                MemberView::new(m, online)
-            })
-            .collect();
+        let members = member_views(&state, summary.id).await?;
         conversations.push(ConversationView::new(summary, members, me));
     }
     Ok(Json(ConversationList { conversations }))
