@@ -92,7 +92,7 @@ where
     async fn run(
         &mut self,
         session: Uuid,
-        mut events: tokio::sync::mpsc::Receiver<Event>,
+        mut events: tokio::sync::mpsc::Receiver<Arc<Event>>,
         close: &crate::hub::CloseSignal,
     ) -> Result<(), Stop> {
         let heartbeat = self.gateway.config.heartbeat;
@@ -355,8 +355,8 @@ where
     /// under load many frames leave in one write instead of one each.
     async fn on_events(
         &mut self,
-        first: Event,
-        events: &mut tokio::sync::mpsc::Receiver<Event>,
+        first: Arc<Event>,
+        events: &mut tokio::sync::mpsc::Receiver<Arc<Event>>,
     ) -> Result<(), Stop> {
         self.on_event(first).await?;
         for _ in 0..EVENTS_PER_FLUSH {
@@ -369,7 +369,9 @@ where
     }
 
     /// Queues the frames for one event (flushed by [`Connection::on_events`]).
-    async fn on_event(&mut self, event: Event) -> Result<(), Stop> {
+    async fn on_event(&mut self, event: Arc<Event>) -> Result<(), Stop> {
+        // Cheap: the frames inside are reference-counted.
+        let event = Arc::unwrap_or_clone(event);
         match event {
             Event::Message {
                 conversation,

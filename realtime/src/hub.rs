@@ -81,7 +81,7 @@ impl CloseSignal {
 struct Device {
     id: u64,
     session: Uuid,
-    queue: mpsc::Sender<Event>,
+    queue: mpsc::Sender<Arc<Event>>,
     close: Arc<CloseSignal>,
 }
 
@@ -90,7 +90,7 @@ pub struct Registration {
     /// Unique id of this connection.
     pub device_id: u64,
     /// Events for this device.
-    pub events: mpsc::Receiver<Event>,
+    pub events: mpsc::Receiver<Arc<Event>>,
     /// Set when the device must disconnect.
     pub close: Arc<CloseSignal>,
     /// Whether this is the user's only connected device.
@@ -156,15 +156,22 @@ impl Hub {
         self.devices.iter().map(|d| d.len()).sum()
     }
 
-    /// Queues `event` for every device of every user in `users`.
+    /// Queues `event` for every device of every user in `users` (one shared copy: queues hold
+    /// a pointer each, which keeps an idle device's queue small).
     pub fn send_to_users(&self, users: &[Uuid], event: &Event) {
+        let shared = Arc::new(event.clone());
         for user in users {
-            self.send_to_user(*user, event);
+            self.queue_for(*user, &shared);
         }
     }
 
-    /// Queues `event` for every device of `user`; a device whose queue is full is disconnected.
+    /// Queues `event` for every device of `user`.
     pub fn send_to_user(&self, user: Uuid, event: &Event) {
+        self.queue_for(user, &Arc::new(event.clone()));
+    }
+
+    /// Queues for each device of `user`; a device whose queue is full is disconnected.
+    fn queue_for(&self, user: Uuid, event: &Arc<Event>) {
         if let Some(devices) = self.devices.get(&user) {
             for device in devices.iter() {
                 if let Err(mpsc::error::TrySendError::Full(_)) =
@@ -203,8 +210,12 @@ mod tests {
         let mut phone = hub.register(user, Uuid::from_u128(11));
         assert!(laptop.first_device && !phone.first_device);
         hub.send_to_user(user, &frame("hi"));
-        assert!(matches!(laptop.events.recv().await, Some(Event::Frame(t)) if t.as_str() == "hi"));
-        assert!(matches!(phone.events.recv().await, Some(Event::Frame(t)) if t.as_str() == "hi"));
+        assert!(
+            matches!(laptop.events.recv().await, Some(e) if matches!(&*e, Event::Frame(t) if t.as_str() == "hi"))
+        );
+        assert!(
+            matches!(phone.events.recv().await, Some(e) if matches!(&*e, Event::Frame(t) if t.as_str() == "hi"))
+        );
         assert_eq!(hub.connections(), 2);
         assert!(!hub.unregister(user, laptop.device_id));
         assert!(

@@ -30,7 +30,7 @@ pub async fn upgrade(
     Ok(ws
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(2 * 1024)
         // Frames queued with `feed` collect up to this size before a write; every burst ends
         // with a flush, so nothing waits in the buffer.
         .write_buffer_size(16 * 1024)

@@ -148,7 +148,13 @@ async fn run(
     let mut clients = connect_all(addr, warm, base, &phase_rx).await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_before = rss_kib(pid)?;
-    clients.extend(connect_all(addr, rest, base, &phase_rx).await?);
+    // Connected in steps, as people arrive, rather than in one storm whose transient
+    // allocations would stay counted in the allocator's high-water mark.
+    while !rest.is_empty() {
+        let step: Vec<Seeded> = rest.drain(..rest.len().min(500)).collect();
+        clients.extend(connect_all(addr, step, base, &phase_rx).await?);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
     println!(
         "connected {} clients in {:.1} s",
         clients.len(),
