@@ -147,6 +147,26 @@ impl TestApp {
             .expect("conversation id")
     }
 
+    /// Opens (or finds) the direct conversation between the token's holder and `other`.
+    pub async fn open_direct(&self, token: &str, other: uuid::Uuid) -> uuid::Uuid {
+        self.create_conversation(token, json!({ "kind": "direct", "user_id": other }))
+            .await
+    }
+
+    /// Creates a group owned by the token's holder with `members`.
+    pub async fn create_group(
+        &self,
+        token: &str,
+        name: &str,
+        members: &[uuid::Uuid],
+    ) -> uuid::Uuid {
+        self.create_conversation(
+            token,
+            json!({ "kind": "group", "name": name, "member_ids": members }),
+        )
+        .await
+    }
+
     /// A GET with a bearer token, returning status and JSON body.
     pub async fn get_json(&self, token: &str, path: &str) -> (u16, Value) {
         let response = reqwest::Client::new()
@@ -176,6 +196,17 @@ impl Drop for TestApp {
             let _ = stop.send(());
         }
     }
+}
+
+/// Sends `request` and decodes its JSON body (panicking on transport or JSON errors).
+pub async fn json_of<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
+    request
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("JSON body")
 }
 
 /// Asserts the error shape `{ "error": { "code", "message" } }` with the given status and code.

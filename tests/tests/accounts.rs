@@ -19,14 +19,7 @@ async fn signup_logs_in_and_first_account_is_admin(db: PgPool) {
         "the first account administers the system"
     );
 
-    let me: Value = laptop
-        .get(app.url("/api/v1/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = tests::json_of(laptop.get(app.url("/api/v1/me"))).await;
     assert_eq!(me["email"], "ada@uni.ac.uk");
     assert_eq!(me["time_zone"], "Europe/London");
 
@@ -147,14 +140,7 @@ async fn two_devices_list_and_revoke_sessions(db: PgPool) {
     let phone_login = app.login(&phone, "ada@uni.ac.uk").await;
     let phone_session = phone_login["session_id"].as_str().unwrap().to_owned();
 
-    let sessions: Vec<Value> = laptop
-        .get(app.url("/api/v1/me/sessions"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let sessions: Vec<Value> = tests::json_of(laptop.get(app.url("/api/v1/me/sessions"))).await;
     assert_eq!(sessions.len(), 2);
     assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
     assert!(sessions.iter().all(|s| s["device"] == "Chrome on Linux"));
@@ -197,14 +183,7 @@ async fn two_devices_list_and_revoke_sessions(db: PgPool) {
         "the laptop stays in"
     );
 
-    let remaining: Vec<Value> = laptop
-        .get(app.url("/api/v1/me/sessions"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let remaining: Vec<Value> = tests::json_of(laptop.get(app.url("/api/v1/me/sessions"))).await;
     assert_eq!(remaining.len(), 1);
     let again = laptop
         .delete(app.url(&format!("/api/v1/me/sessions/{phone_session}")))

@@ -360,9 +360,7 @@ async fn older_history_loads_when_scrolling_to_the_top(db: PgPool) {
         .await
         .unwrap();
     let ada: Uuid = me["id"].as_str().unwrap().parse().unwrap();
-    let direct = app
-        .create_conversation(&carol_token, json!({ "kind": "direct", "user_id": ada }))
-        .await;
+    let direct = app.open_direct(&carol_token, ada).await;
     for i in 1..=120 {
         models::message::send(
             &app.db,

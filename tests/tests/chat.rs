@@ -56,14 +56,9 @@ async fn direct_and_group_messages_reach_every_member_and_nobody_else(db: PgPool
     let (bob, bob_token) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
     let (carol, carol_token) = app.user_with_token("carol@uni.ac.uk", "Carol").await;
 
-    let direct = app
-        .create_conversation(&alice_token, json!({ "kind": "direct", "user_id": bob }))
-        .await;
+    let direct = app.open_direct(&alice_token, bob).await;
     let group = app
-        .create_conversation(
-            &alice_token,
-            json!({ "kind": "group", "name": "Algorithms", "member_ids": [bob, carol] }),
-        )
+        .create_group(&alice_token, "Algorithms", &[bob, carol])
         .await;
 
     let mut a = online(&app, &alice_token).await;
@@ -123,9 +118,7 @@ async fn the_senders_other_device_gets_its_own_message(db: PgPool) {
     let (_, alice_phone) = app.user_with_token("alice@uni.ac.uk", "Alice").await;
     let alice_laptop = app.token("alice@uni.ac.uk").await;
     let (bob, _) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
-    let direct = app
-        .create_conversation(&alice_phone, json!({ "kind": "direct", "user_id": bob }))
-        .await;
+    let direct = app.open_direct(&alice_phone, bob).await;
 
     let mut phone = online(&app, &alice_phone).await;
     let mut laptop = online(&app, &alice_laptop).await;
@@ -151,9 +144,7 @@ async fn a_member_offline_during_50_messages_gets_all_of_them_in_order(db: PgPoo
     let app = spawn_fast(db).await;
     let (_, alice_token) = app.user_with_token("alice@uni.ac.uk", "Alice").await;
     let (bob, bob_token) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
-    let direct = app
-        .create_conversation(&alice_token, json!({ "kind": "direct", "user_id": bob }))
-        .await;
+    let direct = app.open_direct(&alice_token, bob).await;
     let mut a = online(&app, &alice_token).await;
 
     // Bob sees message 1, then goes offline.
@@ -215,9 +206,7 @@ async fn a_retried_client_id_stores_one_message_and_acks_the_same_seq(db: PgPool
     let app = spawn_fast(db).await;
     let (_, alice_token) = app.user_with_token("alice@uni.ac.uk", "Alice").await;
     let (bob, bob_token) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
-    let direct = app
-        .create_conversation(&alice_token, json!({ "kind": "direct", "user_id": bob }))
-        .await;
+    let direct = app.open_direct(&alice_token, bob).await;
     let mut a = online(&app, &alice_token).await;
     let mut b = online_from(&app, &bob_token, direct, 0).await;
     synced(&mut b, direct).await;
@@ -332,12 +321,8 @@ async fn bad_frames_get_a_precise_error_and_the_connection_stays_open(db: PgPool
     let (_, alice_token) = app.user_with_token("alice@uni.ac.uk", "Alice").await;
     let (bob, bob_token) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
     let (carol, _) = app.user_with_token("carol@uni.ac.uk", "Carol").await;
-    let direct = app
-        .create_conversation(&alice_token, json!({ "kind": "direct", "user_id": bob }))
-        .await;
-    let not_mine = app
-        .create_conversation(&bob_token, json!({ "kind": "direct", "user_id": carol }))
-        .await;
+    let direct = app.open_direct(&alice_token, bob).await;
+    let not_mine = app.open_direct(&bob_token, carol).await;
     let mut a = online(&app, &alice_token).await;
 
     let cases: Vec<(Value, &str)> = vec![
@@ -422,9 +407,7 @@ async fn receipts_reach_the_sender_and_read_state_follows_the_readers_devices(db
     let (alice, alice_token) = app.user_with_token("alice@uni.ac.uk", "Alice").await;
     let (bob, bob_phone_token) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
     let bob_laptop_token = app.token("bob@uni.ac.uk").await;
-    let direct = app
-        .create_conversation(&alice_token, json!({ "kind": "direct", "user_id": bob }))
-        .await;
+    let direct = app.open_direct(&alice_token, bob).await;
     let mut a = online(&app, &alice_token).await;
     let mut phone = online_from(&app, &bob_phone_token, direct, 0).await;
     let mut laptop = online_from(&app, &bob_laptop_token, direct, 0).await;
@@ -511,8 +494,7 @@ async fn contacts_see_presence_changes_and_strangers_do_not(db: PgPool) {
     let (_, alice_token) = app.user_with_token("alice@uni.ac.uk", "Alice").await;
     let (bob, bob_token) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
     let (_, stranger_token) = app.user_with_token("eve@uni.ac.uk", "Eve").await;
-    app.create_conversation(&alice_token, json!({ "kind": "direct", "user_id": bob }))
-        .await;
+    app.open_direct(&alice_token, bob).await;
     let mut a = online(&app, &alice_token).await;
     let mut stranger = online(&app, &stranger_token).await;
 
@@ -549,8 +531,7 @@ async fn a_flapping_connection_does_not_spam_presence(db: PgPool) {
     let app = TestApp::spawn_with(db, |c| c.presence_grace_ms = 1500).await;
     let (_, alice_token) = app.user_with_token("alice@uni.ac.uk", "Alice").await;
     let (bob, bob_token) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
-    app.create_conversation(&alice_token, json!({ "kind": "direct", "user_id": bob }))
-        .await;
+    app.open_direct(&alice_token, bob).await;
     let mut a = online(&app, &alice_token).await;
     let b = online(&app, &bob_token).await;
     a.next_of("presence").await.unwrap();
@@ -572,9 +553,7 @@ async fn typing_reaches_the_other_members_and_expires(db: PgPool) {
     let app = spawn_fast(db).await;
     let (alice, alice_token) = app.user_with_token("alice@uni.ac.uk", "Alice").await;
     let (bob, bob_token) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
-    let direct = app
-        .create_conversation(&alice_token, json!({ "kind": "direct", "user_id": bob }))
-        .await;
+    let direct = app.open_direct(&alice_token, bob).await;
     let mut a = online(&app, &alice_token).await;
     let mut b = online(&app, &bob_token).await;
 
@@ -665,12 +644,8 @@ async fn history_pages_backwards_and_forwards_and_search_stays_inside_your_conve
     let (_, alice_token) = app.user_with_token("alice@uni.ac.uk", "Alice").await;
     let (bob, bob_token) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
     let (carol, carol_token) = app.user_with_token("carol@uni.ac.uk", "Carol").await;
-    let direct = app
-        .create_conversation(&alice_token, json!({ "kind": "direct", "user_id": bob }))
-        .await;
-    let private = app
-        .create_conversation(&bob_token, json!({ "kind": "direct", "user_id": carol }))
-        .await;
+    let direct = app.open_direct(&alice_token, bob).await;
+    let private = app.open_direct(&bob_token, carol).await;
     let mut a = online(&app, &alice_token).await;
     for i in 1..=120 {
         let body = if i == 42 {
@@ -799,10 +774,7 @@ async fn owners_manage_group_members_and_the_gateway_follows(db: PgPool) {
     let (carol, carol_token) = app.user_with_token("carol@uni.ac.uk", "Carol").await;
     let (dave, dave_token) = app.user_with_token("dave@uni.ac.uk", "Dave").await;
     let group = app
-        .create_conversation(
-            &owner_token,
-            json!({ "kind": "group", "name": "Tutorial", "member_ids": [bob, carol] }),
-        )
+        .create_group(&owner_token, "Tutorial", &[bob, carol])
         .await;
     let mut owner = online(&app, &owner_token).await;
     owner
@@ -979,9 +951,7 @@ async fn sending_too_fast_is_refused_with_a_retry_time(db: PgPool) {
     let app = TestApp::spawn_with(db, |c| c.messages_per_second = 2).await;
     let (_, alice_token) = app.user_with_token("alice@uni.ac.uk", "Alice").await;
     let (bob, _) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
-    let direct = app
-        .create_conversation(&alice_token, json!({ "kind": "direct", "user_id": bob }))
-        .await;
+    let direct = app.open_direct(&alice_token, bob).await;
     let mut a = online(&app, &alice_token).await;
     for i in 0..10 {
         a.send_message(direct, &format!("f{i}"), "flood")
@@ -1008,15 +978,8 @@ async fn a_write_batch_stores_gap_free_seqs_and_skips_refused_and_retried_messag
     let (alice, alice_token) = app.user_with_token("alice@uni.ac.uk", "Alice").await;
     let (bob, _) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
     let (carol, _) = app.user_with_token("carol@uni.ac.uk", "Carol").await;
-    let direct = app
-        .create_conversation(&alice_token, json!({ "kind": "direct", "user_id": bob }))
-        .await;
-    let group = app
-        .create_conversation(
-            &alice_token,
-            json!({ "kind": "group", "name": "G", "member_ids": [bob, carol] }),
-        )
-        .await;
+    let direct = app.open_direct(&alice_token, bob).await;
+    let group = app.create_group(&alice_token, "G", &[bob, carol]).await;
     let out = |conversation: Uuid, sender: Uuid, key: &str, body: &str| Outgoing {
         conversation_id: conversation,
         sender_id: sender,

@@ -41,14 +41,7 @@ async fn students_cannot_use_admin_endpoints(db: PgPool) {
     )
     .await;
 
-    let listed: Value = admin
-        .get(app.url("/api/v1/admin/users?q=uni.ac"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = tests::json_of(admin.get(app.url("/api/v1/admin/users?q=uni.ac"))).await;
     assert_eq!(
         listed["users"].as_array().unwrap().len(),
         2,
@@ -67,14 +60,7 @@ async fn admin_changes_roles_and_it_applies_at_once(db: PgPool) {
         .await;
     let turing = l["user"]["id"].as_str().unwrap().to_owned();
     // The lecturer's user record is cached by the server now.
-    let before: Value = lecturer
-        .get(app.url("/api/v1/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let before: Value = tests::json_of(lecturer.get(app.url("/api/v1/me"))).await;
     assert_eq!(before["role"], "student");
 
     let changed = admin
@@ -84,14 +70,7 @@ async fn admin_changes_roles_and_it_applies_at_once(db: PgPool) {
         .await
         .unwrap();
     assert_eq!(changed.status(), 200);
-    let after: Value = lecturer
-        .get(app.url("/api/v1/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let after: Value = tests::json_of(lecturer.get(app.url("/api/v1/me"))).await;
     assert_eq!(after["role"], "lecturer");
 
     let bad_role = admin
@@ -143,14 +122,7 @@ async fn profile_updates_are_validated(db: PgPool) {
         .await
         .unwrap();
     assert_eq!(ok.status(), 200);
-    let me: Value = ada
-        .get(app.url("/api/v1/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = tests::json_of(ada.get(app.url("/api/v1/me"))).await;
     assert_eq!(me["display_name"], "Ada King Lovelace");
     assert_eq!(me["initials"], "AL");
     assert_eq!(me["time_zone"], "America/New_York");
@@ -170,14 +142,7 @@ async fn profile_updates_are_validated(db: PgPool) {
             .unwrap();
         assert_error(response, 422, code).await;
     }
-    let unchanged: Value = ada
-        .get(app.url("/api/v1/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let unchanged: Value = tests::json_of(ada.get(app.url("/api/v1/me"))).await;
     assert_eq!(
         unchanged["time_zone"], "America/New_York",
         "a rejected change changes nothing"
@@ -205,14 +170,7 @@ async fn directory_finds_people_without_leaking_emails(db: PgPool) {
         .await
         .unwrap();
 
-    let found: Value = student
-        .get(app.url("/api/v1/users?q=TUR"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let found: Value = tests::json_of(student.get(app.url("/api/v1/users?q=TUR"))).await;
     let users = found["users"].as_array().unwrap();
     assert_eq!(users.len(), 1);
     assert_eq!(users[0]["display_name"], "Alan Turing");
@@ -222,60 +180,26 @@ async fn directory_finds_people_without_leaking_emails(db: PgPool) {
         "the directory never shows emails"
     );
 
-    let lecturers: Value = student
-        .get(app.url("/api/v1/users?role=lecturer"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let lecturers: Value =
+        tests::json_of(student.get(app.url("/api/v1/users?role=lecturer"))).await;
     assert_eq!(lecturers["users"].as_array().unwrap().len(), 1);
 
-    let by_email: Value = student
-        .get(app.url("/api/v1/users?q=hopper@"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let by_email: Value = tests::json_of(student.get(app.url("/api/v1/users?q=hopper@"))).await;
     assert!(
         by_email["users"].as_array().unwrap().is_empty(),
         "students cannot search by email"
     );
 
-    let wildcard: Value = student
-        .get(app.url("/api/v1/users?q=%25_"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let wildcard: Value = tests::json_of(student.get(app.url("/api/v1/users?q=%25_"))).await;
     assert_eq!(
         wildcard["users"].as_array().unwrap().len(),
         1,
         "% and _ match literally"
     );
 
-    let page: Value = student
-        .get(app.url("/api/v1/users?limit=2&offset=0"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Value = tests::json_of(student.get(app.url("/api/v1/users?limit=2&offset=0"))).await;
     assert_eq!(page["users"].as_array().unwrap().len(), 2);
-    let rest: Value = student
-        .get(app.url("/api/v1/users?limit=2&offset=2"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rest: Value = tests::json_of(student.get(app.url("/api/v1/users?limit=2&offset=2"))).await;
     assert_eq!(rest["users"].as_array().unwrap().len(), 2);
 
     assert_error(
@@ -309,14 +233,8 @@ async fn directory_finds_people_without_leaking_emails(db: PgPool) {
     )
     .await;
 
-    let profile: Value = student
-        .get(app.url(&format!("/api/v1/users/{turing}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let profile: Value =
+        tests::json_of(student.get(app.url(&format!("/api/v1/users/{turing}")))).await;
     assert_eq!(profile["display_name"], "Alan Turing");
     assert_error(
         student
