@@ -49,7 +49,7 @@ pub enum ApiError {
         /// Machine-readable code.
         code: &'static str,
         /// Explanation for a human.
-        message: &'static str,
+        message: std::borrow::Cow<'static, str>,
     },
     /// Too many attempts; try again after the given number of seconds.
     #[error("too many attempts, try again in {retry_after_secs} s")]

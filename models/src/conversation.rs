@@ -358,7 +358,7 @@ pub async fn add_member(
     if count >= MAX_GROUP_MEMBERS as i64 {
         return Err(ModelError::Conflict {
             code: "group_full",
-            message: "a group holds at most 100 members",
+            message: "a group holds at most 100 members".into(),
         });
     }
     sqlx::query!(

@@ -20,7 +20,7 @@ pub enum ModelError {
         /// Stable machine-readable code, e.g. `email_taken`.
         code: &'static str,
         /// A human-readable explanation.
-        message: &'static str,
+        message: std::borrow::Cow<'static, str>,
     },
     /// The caller may not do this; the message says why.
     #[error("{0}")]
@@ -54,9 +54,10 @@ pub(crate) fn on_constraint(
     message: &'static str,
 ) -> ModelError {
     match &err {
-        sqlx::Error::Database(db) if db.constraint() == Some(constraint) => {
-            ModelError::Conflict { code, message }
-        }
+        sqlx::Error::Database(db) if db.constraint() == Some(constraint) => ModelError::Conflict {
+            code,
+            message: message.into(),
+        },
         _ => ModelError::Database(err),
     }
 }

@@ -4,10 +4,13 @@
 //! (unique emails, valid roles, revocable sessions) have one home. Pure validation lives next to
 //! the types it protects; queries are checked at compile time by `sqlx::query!`.
 
+pub mod availability;
 pub mod cluster;
+pub mod consultation;
 pub mod conversation;
 pub mod error;
 pub mod message;
+pub mod outbox;
 pub mod password;
 pub mod profile;
 pub mod session;

@@ -1,2 +1,15 @@
-//! Consultations: availability, free-slot generation, clash rules and reminders.
-//! (Built in the consultations issue.)
+//! Consultations: a lecturer's availability and the slots it offers, the timing rules of a
+//! booking, what the emails about a consultation say (with their calendar invitations), when
+//! reminders fall due, and the mailer that sends them from the database outbox.
+//!
+//! Everything but [`mailer`] is pure and unit-tested; the clash guarantee itself is PostgreSQL's
+//! (exclusion constraints, see the consultations migration).
+
+pub mod availability;
+pub mod mailer;
+pub mod notice;
+pub mod reminders;
+pub mod slots;
+
+pub use availability::{Availability, DateException, InvalidAvailability, WeeklyWindow};
+pub use slots::{Interval, Slot, TimingRefusal, check_start, free_slots};

@@ -57,7 +57,7 @@ pub async fn set_role(
     {
         return Err(ApiError::Conflict {
             code: "last_admin",
-            message: "the last admin cannot be demoted; promote another admin first",
+            message: "the last admin cannot be demoted; promote another admin first".into(),
         });
     }
     let updated = user::set_role(&state.db, id, change.role).await?;

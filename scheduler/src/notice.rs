@@ -1,0 +1,413 @@
+//! What a consultation email says: subject, plain text in the recipient's time zone, and an
+//! iCalendar invitation whose UID is stable per consultation and whose SEQUENCE follows its
+//! revisions, so calendars update the one event instead of adding another.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use icalendar::{Calendar, Component, Event, EventLike, EventStatus, Property};
+use uuid::Uuid;
+
+/// Why an email is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    /// A consultation was booked or an appointment made.
+    Booked,
+    /// The lecturer approved a pending booking.
+    Confirmed,
+    /// The consultation (or the recipient's place in it) was cancelled.
+    Cancelled,
+    /// The consultation moved to another time.
+    Rescheduled,
+    /// It starts soon.
+    Reminder,
+}
+
+impl NoticeKind {
+    /// The name stored in the outbox.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Booked => "booked",
+            Self::Confirmed => "confirmed",
+            Self::Cancelled => "cancelled",
+            Self::Rescheduled => "rescheduled",
+            Self::Reminder => "reminder",
+        }
+    }
+
+    /// Reads the name stored in the outbox.
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "booked" => Self::Booked,
+            "confirmed" => Self::Confirmed,
+            "cancelled" => Self::Cancelled,
+            "rescheduled" => Self::Rescheduled,
+            "reminder" => Self::Reminder,
+            _ => return None,
+        })
+    }
+}
+
+/// Someone named in an invitation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    /// Display name.
+    pub name: String,
+    /// Email address.
+    pub email: String,
+}
+
+/// The consultation as the email describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Details {
+    /// Consultation id (the invitation's UID derives from it).
+    pub id: Uuid,
+    /// Revision, bumped on every change (the invitation's SEQUENCE).
+    pub revision: u32,
+    /// Topic.
+    pub topic: String,
+    /// Shared notes.
+    pub notes: String,
+    /// Start.
+    pub starts_at: DateTime<Utc>,
+    /// End.
+    pub ends_at: DateTime<Utc>,
+    /// Whether the lecturer still has to approve it.
+    pub pending: bool,
+    /// Whether it is cancelled (for everyone).
+    pub cancelled: bool,
+    /// The lecturer (the invitation's organiser).
+    pub lecturer: Person,
+    /// The students with a place.
+    pub students: Vec<Person>,
+    /// The room page.
+    pub room_url: String,
+    /// Why it was cancelled, if it was.
+    pub cancel_reason: Option<String>,
+}
+
+/// Who receives this email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    /// Display name and address.
+    pub person: Person,
+    /// Their time zone, for the times in the text.
+    pub time_zone: Tz,
+    /// Whether their own place was cancelled (the consultation may go on for others).
+    pub place_cancelled: bool,
+}
+
+/// A composed email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text body.
+    pub text: String,
+    /// The `text/calendar` part.
+    pub ics: String,
+    /// Its iTIP method (`REQUEST` or `CANCEL`), also the MIME `method` parameter.
+    pub method: &'static str,
+}
+
+/// The invitation UID of a consultation: the same in every email about it.
+pub fn invitation_uid(id: Uuid) -> String {
+    format!("consultation-{id}@chatterly")
+}
+
+fn when(details: &Details, tz: Tz) -> String {
+    let start = details.starts_at.with_timezone(&tz);
+    let end = details.ends_at.with_timezone(&tz);
+    format!(
+        "{} {}–{} ({})",
+        start.format("%A %-d %B %Y"),
+        start.format("%H:%M"),
+        end.format("%H:%M"),
+        tz.name()
+    )
+}
+
+/// Composes the email of `kind` about `details` for `recipient`, stamped `now`.
+pub fn compose(
+    kind: NoticeKind,
+    details: &Details,
+    recipient: &Recipient,
+    now: DateTime<Utc>,
+) -> Notice {
+    let cancelled = kind == NoticeKind::Cancelled || details.cancelled || recipient.place_cancelled;
+    let when = when(details, recipient.time_zone);
+    let lead = match (kind, cancelled) {
+        (NoticeKind::Cancelled, _) | (_, true) => "Cancelled",
+        (NoticeKind::Booked, _) if details.pending => "Requested",
+        (NoticeKind::Booked, _) => "Booked",
+        (NoticeKind::Confirmed, _) => "Confirmed",
+        (NoticeKind::Rescheduled, _) => "Moved",
+        (NoticeKind::Reminder, _) => "Reminder",
+    };
+    let subject = format!(
+        "{lead}: {} with {}, {when}",
+        details.topic, details.lecturer.name
+    );
+    let mut text = format!("Hello {},\n\n", recipient.person.name);
+    text.push_str(&match (kind, cancelled) {
+        (NoticeKind::Cancelled, _) | (_, true) => "This consultation is cancelled:\n".to_owned(),
+        (NoticeKind::Booked, _) if details.pending => {
+            "This consultation is booked and waits for the lecturer's approval:\n".to_owned()
+        }
+        (NoticeKind::Booked, _) => "This consultation is booked:\n".to_owned(),
+        (NoticeKind::Confirmed, _) => "The lecturer confirmed this consultation:\n".to_owned(),
+        (NoticeKind::Rescheduled, _) => "This consultation has moved to a new time:\n".to_owned(),
+        (NoticeKind::Reminder, _) => "A reminder of your consultation:\n".to_owned(),
+    });
+    text.push_str(&format!(
+        "\n  Topic:    {}\n  When:     {when}\n  Lecturer: {}\n",
+        details.topic, details.lecturer.name
+    ));
+    if !details.students.is_empty() {
+        let names: Vec<&str> = details.students.iter().map(|s| s.name.as_str()).collect();
+        text.push_str(&format!("  Students: {}\n", names.join(", ")));
+    }
+    if let Some(reason) = details.cancel_reason.as_deref().filter(|_| cancelled) {
+        text.push_str(&format!("  Reason:   {reason}\n"));
+    }
+    if !details.notes.is_empty() {
+        text.push_str(&format!("\nNotes:\n{}\n", details.notes));
+    }
+    if !cancelled {
+        text.push_str(&format!("\nJoin the room: {}\n", details.room_url));
+    }
+    text.push_str("\nThe attached invitation keeps your calendar up to date.\n— Chatterly\n");
+
+    let method = if cancelled { "CANCEL" } else { "REQUEST" };
+    let ics = invitation(details, recipient, method, now);
+    Notice {
+        subject,
+        text,
+        ics,
+        method,
+    }
+}
+
+fn invitation(
+    details: &Details,
+    recipient: &Recipient,
+    method: &'static str,
+    now: DateTime<Utc>,
+) -> String {
+    let status = if method == "CANCEL" {
+        EventStatus::Cancelled
+    } else if details.pending {
+        EventStatus::Tentative
+    } else {
+        EventStatus::Confirmed
+    };
+    let mut event = Event::with_uid(&invitation_uid(details.id));
+    event
+        .timestamp(now)
+        .sequence(details.revision)
+        .summary(&format!("{} with {}", details.topic, details.lecturer.name))
+        .description(&details.notes)
+        .starts(details.starts_at)
+        .ends(details.ends_at)
+        .url(&details.room_url)
+        .location(&details.room_url)
+        .status(status)
+        .append_property(
+            Property::new("ORGANIZER", format!("mailto:{}", details.lecturer.email))
+                .add_parameter("CN", &details.lecturer.name)
+                .done(),
+        );
+    let attendees = if recipient.place_cancelled {
+        // A student who left a group session gets a cancellation of their own copy only.
+        vec![&recipient.person]
+    } else {
+        details.students.iter().collect()
+    };
+    for person in attendees {
+        event.append_multi_property(
+            Property::new("ATTENDEE", format!("mailto:{}", person.email))
+                .add_parameter("CN", &person.name)
+                .add_parameter("ROLE", "REQ-PARTICIPANT")
+                .done(),
+        );
+    }
+    let mut calendar = Calendar::new();
+    calendar.append_property(Property::new("METHOD", method));
+    calendar.push(event.done());
+    calendar.done().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use icalendar::{CalendarComponent, DatePerhapsTime};
+
+    fn details() -> Details {
+        Details {
+            id: Uuid::from_u128(7),
+            revision: 2,
+            topic: "Essay feedback".into(),
+            notes: "Bring the draft".into(),
+            starts_at: "2026-12-01T14:00:00Z".parse().unwrap(),
+            ends_at: "2026-12-01T14:30:00Z".parse().unwrap(),
+            pending: false,
+            cancelled: false,
+            lecturer: Person {
+                name: "Dr Ada".into(),
+                email: "ada@uni.test".into(),
+            },
+            students: vec![Person {
+                name: "Bo".into(),
+                email: "bo@uni.test".into(),
+            }],
+            room_url: "http://localhost/room/7".into(),
+            cancel_reason: None,
+        }
+    }
+
+    fn bo_in(tz: Tz) -> Recipient {
+        Recipient {
+            person: Person {
+                name: "Bo".into(),
+                email: "bo@uni.test".into(),
+            },
+            time_zone: tz,
+            place_cancelled: false,
+        }
+    }
+
+    fn parse(ics: &str) -> icalendar::Calendar {
+        ics.parse().unwrap()
+    }
+
+    fn only_event(calendar: &icalendar::Calendar) -> &Event {
+        let events: Vec<&Event> = calendar
+            .components
+            .iter()
+            .filter_map(|c| match c {
+                CalendarComponent::Event(e) => Some(e),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(events.len(), 1);
+        events[0]
+    }
+
+    #[test]
+    fn the_invitation_parses_with_a_stable_uid_and_the_revision_as_sequence() {
+        let now = "2026-11-23T10:00:00Z".parse().unwrap();
+        let notice = compose(
+            NoticeKind::Booked,
+            &details(),
+            &bo_in(chrono_tz::Europe::London),
+            now,
+        );
+        assert_eq!(notice.method, "REQUEST");
+        let calendar = parse(&notice.ics);
+        assert_eq!(calendar.property_value("METHOD"), Some("REQUEST"));
+        let event = only_event(&calendar);
+        assert_eq!(
+            event.get_uid(),
+            Some("consultation-00000000-0000-0000-0000-000000000007@chatterly")
+        );
+        assert_eq!(event.property_value("SEQUENCE"), Some("2"));
+        assert_eq!(event.get_status(), Some(EventStatus::Confirmed));
+        assert_eq!(
+            event.get_start(),
+            Some(DatePerhapsTime::DateTime(details().starts_at.into()))
+        );
+        assert!(
+            notice
+                .ics
+                .contains("ORGANIZER;CN=Dr Ada:mailto:ada@uni.test"),
+            "{}",
+            notice.ics
+        );
+        assert!(notice.ics.contains("mailto:bo@uni.test"));
+    }
+
+    #[test]
+    fn times_in_the_text_follow_the_recipient_time_zone() {
+        let now = "2026-11-23T10:00:00Z".parse().unwrap();
+        let london = compose(
+            NoticeKind::Reminder,
+            &details(),
+            &bo_in(chrono_tz::Europe::London),
+            now,
+        );
+        let tokyo = compose(
+            NoticeKind::Reminder,
+            &details(),
+            &bo_in(chrono_tz::Asia::Tokyo),
+            now,
+        );
+        assert!(
+            london
+                .text
+                .contains("Tuesday 1 December 2026 14:00–14:30 (Europe/London)"),
+            "{}",
+            london.text
+        );
+        assert!(
+            tokyo
+                .text
+                .contains("Tuesday 1 December 2026 23:00–23:30 (Asia/Tokyo)"),
+            "{}",
+            tokyo.text
+        );
+        assert!(
+            london
+                .subject
+                .starts_with("Reminder: Essay feedback with Dr Ada")
+        );
+        assert!(
+            london
+                .text
+                .contains("Join the room: http://localhost/room/7")
+        );
+    }
+
+    #[test]
+    fn a_cancellation_says_why_and_cancels_the_same_event() {
+        let now = "2026-11-23T10:00:00Z".parse().unwrap();
+        let mut d = details();
+        d.cancelled = true;
+        d.revision = 3;
+        d.cancel_reason = Some("Ill today".into());
+        let notice = compose(NoticeKind::Cancelled, &d, &bo_in(chrono_tz::UTC), now);
+        assert_eq!(notice.method, "CANCEL");
+        assert!(notice.text.contains("Reason:   Ill today"));
+        assert!(!notice.text.contains("Join the room"));
+        let calendar = parse(&notice.ics);
+        let event = only_event(&calendar);
+        assert_eq!(event.get_status(), Some(EventStatus::Cancelled));
+        assert_eq!(event.get_uid(), Some(invitation_uid(d.id).as_str()));
+        assert_eq!(event.property_value("SEQUENCE"), Some("3"));
+    }
+
+    #[test]
+    fn a_pending_booking_is_tentative() {
+        let now = "2026-11-23T10:00:00Z".parse().unwrap();
+        let mut d = details();
+        d.pending = true;
+        let notice = compose(NoticeKind::Booked, &d, &bo_in(chrono_tz::UTC), now);
+        assert!(notice.subject.starts_with("Requested:"));
+        assert_eq!(
+            only_event(&parse(&notice.ics)).get_status(),
+            Some(EventStatus::Tentative)
+        );
+    }
+
+    #[test]
+    fn kinds_round_trip_through_their_names() {
+        for kind in [
+            NoticeKind::Booked,
+            NoticeKind::Confirmed,
+            NoticeKind::Cancelled,
+            NoticeKind::Rescheduled,
+            NoticeKind::Reminder,
+        ] {
+            assert_eq!(NoticeKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(NoticeKind::parse("spam"), None);
+    }
+}
