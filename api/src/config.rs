@@ -47,6 +47,19 @@ pub struct Config {
     pub presence_grace_ms: u64,
     /// Messages per second a user may send over the WebSocket (burst: twice as many).
     pub messages_per_second: u32,
+    /// SMTP server for email, e.g. `smtp://mail.uni.example:25` or
+    /// `smtps://user:pass@mail.uni.example`; without one, mail is written to `data_dir/mail`.
+    pub smtp_url: Option<String>,
+    /// Sender of Chatterly's email.
+    pub mail_from: String,
+    /// Minutes before a consultation that reminders go out.
+    pub reminder_offsets_minutes: Vec<i64>,
+    /// Milliseconds between looks at the mail outbox.
+    pub mail_poll_ms: u64,
+    /// Whether this process sends the outbox (any number of processes may).
+    pub mailer_enabled: bool,
+    /// Minutes before its start that a consultation room opens.
+    pub room_opens_minutes: i64,
 }
 
 impl Default for Config {
@@ -64,6 +77,12 @@ impl Default for Config {
             db_max_connections: 16,
             presence_grace_ms: 5000,
             messages_per_second: 20,
+            smtp_url: None,
+            mail_from: "Chatterly <no-reply@chatterly.localhost>".to_owned(),
+            reminder_offsets_minutes: vec![24 * 60, 15],
+            mail_poll_ms: 2000,
+            mailer_enabled: true,
+            room_opens_minutes: 10,
         }
     }
 }
@@ -112,6 +131,20 @@ impl Config {
                 "db_max_connections must be at least 1".into(),
             ));
         }
+        if self
+            .reminder_offsets_minutes
+            .iter()
+            .any(|m| !(1..=7 * 24 * 60).contains(m))
+        {
+            return Err(ConfigError::Rule(
+                "reminder_offsets_minutes must each be between 1 and 10080".into(),
+            ));
+        }
+        if !(0..=24 * 60).contains(&self.room_opens_minutes) {
+            return Err(ConfigError::Rule(
+                "room_opens_minutes must be between 0 and 1440".into(),
+            ));
+        }
         if let Some(url) = &self.public_url
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {
@@ -120,6 +153,13 @@ impl Config {
             ));
         }
         Ok(())
+    }
+
+    /// The base URL for links in email: the public URL, or the listening address.
+    pub fn link_base(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.bind))
     }
 
     /// Whether cookies must be marked `Secure` (the public URL is HTTPS).
@@ -140,7 +180,7 @@ impl Config {
         };
         format!(
             "bind={} database={} data_dir={} public_url={} log_format={:?} admin_email={} trust_proxy={} \
-             login_rate_per_ip={} login_rate_per_account={} db_max_connections={}",
+             login_rate_per_ip={} login_rate_per_account={} db_max_connections={} smtp={} reminders={:?}",
             self.bind,
             db,
             self.data_dir.display(),
@@ -151,6 +191,10 @@ impl Config {
             self.login_rate_per_ip,
             self.login_rate_per_account,
             self.db_max_connections,
+            self.smtp_url
+                .as_deref()
+                .map_or_else(|| "files".to_owned(), redact_url),
+            self.reminder_offsets_minutes,
         )
     }
 }

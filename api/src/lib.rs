@@ -154,6 +154,22 @@ fn spawn_background(state: &AppState) -> tokio::task::JoinSet<()> {
             }
         }
     });
+    if state.config.mailer_enabled {
+        let config = scheduler::mailer::MailerConfig {
+            smtp_url: state.config.smtp_url.clone(),
+            from: state.config.mail_from.clone(),
+            file_dir: state.config.data_dir.join("mail"),
+            poll: Duration::from_millis(state.config.mail_poll_ms),
+            public_url: state.config.link_base(),
+            max_attempts: 10,
+        };
+        match scheduler::mailer::Mailer::new(state.db.clone(), config) {
+            Ok(mailer) => {
+                tasks.spawn(mailer.run());
+            }
+            Err(e) => tracing::error!(error = %e, "the mailer cannot start; email stays queued"),
+        }
+    }
     let limits = state.limits.clone();
     tasks.spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));

@@ -4,7 +4,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::routes::{admin, auth, conversations, health, me, users, ws};
+use crate::routes::{admin, auth, consultations, conversations, health, me, users, ws};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -37,6 +37,19 @@ use crate::routes::{admin, auth, conversations, health, me, users, ws};
         conversations::history,
         conversations::search,
         conversations::contacts,
+        consultations::get_availability,
+        consultations::put_availability,
+        consultations::slots,
+        consultations::book,
+        consultations::create_appointment,
+        consultations::list,
+        consultations::get,
+        consultations::join,
+        consultations::confirm,
+        consultations::cancel,
+        consultations::reschedule,
+        consultations::update_notes,
+        consultations::mark_attendance,
         health::healthz,
         health::readyz,
         health::metrics,

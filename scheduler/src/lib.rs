@@ -6,6 +6,7 @@
 //! (exclusion constraints, see the consultations migration).
 
 pub mod availability;
+pub mod lifecycle;
 pub mod mailer;
 pub mod notice;
 pub mod reminders;

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod consultations;
 pub mod conversations;
 pub mod health;
 pub mod me;
@@ -15,7 +16,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{delete, get, post, put};
+use axum::routing::{delete, get, patch, post, put};
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
@@ -55,6 +56,33 @@ pub fn router(state: AppState) -> Router {
         .route("/conversations/{id}/messages", get(conversations::history))
         .route("/search", get(conversations::search))
         .route("/contacts", get(conversations::contacts))
+        .route("/me/availability", put(consultations::put_availability))
+        .route(
+            "/lecturers/{id}/availability",
+            get(consultations::get_availability),
+        )
+        .route("/lecturers/{id}/slots", get(consultations::slots))
+        .route("/bookings", post(consultations::book))
+        .route(
+            "/consultations",
+            get(consultations::list).post(consultations::create_appointment),
+        )
+        .route("/consultations/{id}", get(consultations::get))
+        .route("/consultations/{id}/join", post(consultations::join))
+        .route("/consultations/{id}/confirm", post(consultations::confirm))
+        .route("/consultations/{id}/cancel", post(consultations::cancel))
+        .route(
+            "/consultations/{id}/reschedule",
+            post(consultations::reschedule),
+        )
+        .route(
+            "/consultations/{id}/notes",
+            patch(consultations::update_notes),
+        )
+        .route(
+            "/consultations/{id}/attendance/{student_id}",
+            put(consultations::mark_attendance),
+        )
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));

@@ -1,6 +1,7 @@
 //! The JSON shapes of users and sessions as the API returns them.
 
 pub mod chat;
+pub mod consultations;
 
 use chrono::{DateTime, Utc};
 use models::profile::initials;
