@@ -97,6 +97,21 @@ pub async fn get(db: &Db, lecturer: Uuid) -> Result<Option<Document>, ModelError
     }))
 }
 
+/// The lecturer's cancellation window in minutes (0 when nothing is published), read on the
+/// caller's connection so it can run inside a transaction that holds locks.
+pub async fn cancel_window(
+    conn: &mut sqlx::PgConnection,
+    lecturer: Uuid,
+) -> Result<i32, ModelError> {
+    let minutes = sqlx::query_scalar!(
+        "SELECT cancel_window_minutes FROM availability_settings WHERE lecturer_id = $1",
+        lecturer
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(minutes.unwrap_or(0))
+}
+
 /// Replaces the lecturer's availability in one transaction.
 pub async fn save(db: &Db, lecturer: Uuid, doc: &Document) -> Result<(), ModelError> {
     let s = &doc.settings;

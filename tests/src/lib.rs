@@ -3,6 +3,7 @@
 //! their own cookie jars, as separate browsers or devices would have.
 
 pub mod browser;
+pub mod smtp;
 pub mod ws;
 
 use std::net::SocketAddr;
@@ -38,6 +39,8 @@ impl TestApp {
         let mut config = Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: Some("(test pool)".into()),
+            // Tests that look at email turn the mailer on with their own SMTP server.
+            mailer_enabled: false,
             ..Config::default()
         };
         adjust(&mut config);
@@ -124,6 +127,50 @@ impl TestApp {
         assert_eq!(response.status(), 201, "token for {email}");
         let body: Value = response.json().await.expect("token json");
         body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Makes `user` a lecturer, as the admin holding `admin_token` (asserting success).
+    pub async fn promote_to_lecturer(&self, admin_token: &str, user: uuid::Uuid) {
+        let response = reqwest::Client::new()
+            .put(self.url(&format!("/api/v1/admin/users/{user}/role")))
+            .bearer_auth(admin_token)
+            .json(&json!({ "role": "lecturer" }))
+            .send()
+            .await
+            .expect("role request");
+        assert_eq!(response.status(), 200, "promote {user}");
+    }
+
+    /// Publishes availability for the lecturer holding `token`: every day 08:00-20:00 in London,
+    /// 30-minute slots, then the fields in `overrides` (asserting success).
+    pub async fn publish_hours(&self, token: &str, overrides: Value) {
+        let mut body = json!({
+            "time_zone": "Europe/London",
+            "slot_minutes": 30,
+            "buffer_minutes": 0,
+            "min_notice_minutes": 0,
+            "horizon_days": 30,
+            "weekly": (1..=7).map(|d| json!({ "weekday": d, "start": "08:00", "end": "20:00" })).collect::<Vec<_>>(),
+        });
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), overrides.as_object()) {
+            for (k, v) in extra {
+                body.insert(k.clone(), v.clone());
+            }
+        }
+        let response = reqwest::Client::new()
+            .put(self.url("/api/v1/me/availability"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("availability request");
+        let status = response.status();
+        assert_eq!(
+            status,
+            200,
+            "publish availability: {}",
+            response.text().await.unwrap_or_default()
+        );
     }
 
     /// Creates a conversation as the holder of `token`; returns its id (asserting success).

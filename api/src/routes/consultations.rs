@@ -830,10 +830,8 @@ fn role_in(c: &Consultation, caller: &CurrentUser) -> lifecycle::Role {
     }
 }
 
-async fn facts(state: &AppState, c: &Consultation) -> ApiResult<Facts> {
-    let cancel_window = availability::get(&state.db, c.lecturer_id)
-        .await?
-        .map_or(0, |d| d.settings.cancel_window_minutes);
+async fn facts(tx: &mut PgConnection, c: &Consultation) -> ApiResult<Facts> {
+    let cancel_window = availability::cancel_window(tx, c.lecturer_id).await?;
     Ok(Facts {
         state: match c.status {
             Status::Pending => lifecycle::State::Pending,
@@ -852,7 +850,6 @@ async fn facts(state: &AppState, c: &Consultation) -> ApiResult<Facts> {
 /// Locks the consultation in `tx` and checks `action` for the caller (404 if they may not even
 /// see it).
 async fn lock_for(
-    state: &AppState,
     tx: &mut PgConnection,
     id: Uuid,
     caller: &CurrentUser,
@@ -871,7 +868,7 @@ async fn lock_for(
     if !seen {
         return Err(ApiError::NotFound("consultation"));
     }
-    lifecycle::check(action, role, &facts(state, &c).await?)?;
+    lifecycle::check(action, role, &facts(tx, &c).await?)?;
     Ok(c)
 }
 
@@ -886,7 +883,7 @@ pub async fn join(
 ) -> ApiResult<Json<ConsultationView>> {
     let student = caller.user.id;
     let mut tx = state.db.begin().await?;
-    let before = lock_for(&state, &mut tx, id, &caller, Action::Join).await?;
+    let before = lock_for(&mut tx, id, &caller, Action::Join).await?;
     let joined = async {
         consultation::add_participant(&mut tx, id, student).await?;
         consultation::bump_revision(&mut tx, id).await?;
@@ -929,7 +926,7 @@ pub async fn confirm(
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<ConsultationView>> {
     let mut tx = state.db.begin().await?;
-    lock_for(&state, &mut tx, id, &caller, Action::Confirm).await?;
+    lock_for(&mut tx, id, &caller, Action::Confirm).await?;
     consultation::set_status(&mut tx, id, Status::Confirmed, None).await?;
     let c = consultation::lock(&mut tx, id).await?;
     queue_notice(&mut tx, &c, "confirmed", &insiders(&c)).await?;
@@ -961,7 +958,7 @@ pub async fn cancel(
     let reason = input.reason.trim();
     let me = caller.user.id;
     let mut tx = state.db.begin().await?;
-    let before = lock_for(&state, &mut tx, id, &caller, Action::Cancel).await?;
+    let before = lock_for(&mut tx, id, &caller, Action::Cancel).await?;
     let whole = me == before.lecturer_id || before.capacity == 1;
     if whole {
         consultation::set_status(&mut tx, id, Status::Cancelled, Some((me, reason))).await?;
@@ -1002,24 +999,37 @@ pub async fn reschedule(
     Json(input): Json<RescheduleRequest>,
 ) -> ApiResult<Json<ConsultationView>> {
     let me = caller.user.id;
-    let mut tx = state.db.begin().await?;
-    let before = lock_for(&state, &mut tx, id, &caller, Action::Reschedule).await?;
-    let is_lecturer = me == before.lecturer_id;
-    let now = Utc::now();
-    let (starts_at, ends_at, buffer) = if is_lecturer {
-        if input.starts_at <= now {
-            return Err(TimingRefusal::InPast.into());
-        }
-        let length = before.ends_at - before.starts_at;
-        (
-            input.starts_at,
-            input.starts_at + length,
-            before.blocks_until - before.ends_at,
-        )
+    // Read the lecturer's schedule before taking locks, so no request holds a connection while
+    // it waits for another.
+    let lecturer = consultation::get(&state.db, id)
+        .await
+        .map_err(not_found("consultation"))?
+        .lecturer_id;
+    let schedule = if me == lecturer {
+        None
     } else {
-        let (_, schedule) = published(&state, before.lecturer_id).await?;
-        let slot = scheduler::check_start(&schedule, input.starts_at, now)?;
-        (slot.start, slot.end, schedule.buffer)
+        Some(published(&state, lecturer).await?.1)
+    };
+    let is_lecturer = schedule.is_none();
+    let mut tx = state.db.begin().await?;
+    let before = lock_for(&mut tx, id, &caller, Action::Reschedule).await?;
+    let now = Utc::now();
+    let (starts_at, ends_at, buffer) = match &schedule {
+        None => {
+            if input.starts_at <= now {
+                return Err(TimingRefusal::InPast.into());
+            }
+            let length = before.ends_at - before.starts_at;
+            (
+                input.starts_at,
+                input.starts_at + length,
+                before.blocks_until - before.ends_at,
+            )
+        }
+        Some(schedule) => {
+            let slot = scheduler::check_start(schedule, input.starts_at, now)?;
+            (slot.start, slot.end, schedule.buffer)
+        }
     };
     if starts_at == before.starts_at {
         return Err(unprocessable(
@@ -1118,10 +1128,10 @@ pub async fn update_notes(
     }
     let mut tx = state.db.begin().await?;
     if input.notes.is_some() {
-        lock_for(&state, &mut tx, id, &caller, Action::EditNotes).await?;
+        lock_for(&mut tx, id, &caller, Action::EditNotes).await?;
     }
     if input.private_notes.is_some() {
-        lock_for(&state, &mut tx, id, &caller, Action::EditPrivateNotes).await?;
+        lock_for(&mut tx, id, &caller, Action::EditPrivateNotes).await?;
     }
     tx.commit().await?;
     consultation::set_notes(
@@ -1158,7 +1168,7 @@ pub async fn mark_attendance(
     Json(input): Json<AttendanceUpdate>,
 ) -> ApiResult<Json<ConsultationView>> {
     let mut tx = state.db.begin().await?;
-    lock_for(&state, &mut tx, id, &caller, Action::MarkAttendance).await?;
+    lock_for(&mut tx, id, &caller, Action::MarkAttendance).await?;
     tx.commit().await?;
     consultation::set_attendance(&state.db, id, student, input.attendance)
         .await
