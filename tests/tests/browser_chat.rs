@@ -5,55 +5,14 @@
 
 use std::time::Duration;
 
-use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use serde_json::json;
 use sqlx::PgPool;
 use tests::TestApp;
-use tests::browser::Browser;
+use tests::browser::{Browser, WAIT, click, sign_up, text_of, type_into, wait_for, wait_for_text};
 use tests::ws::WsClient;
 use uuid::Uuid;
-
-const WAIT: Duration = Duration::from_secs(10);
-
-/// Polls until `css` matches an element.
-async fn wait_for(client: &Client, css: &str) -> Element {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        if let Ok(element) = client.find(Locator::Css(css)).await {
-            return element;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{css} never appeared"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// The visible text of `css`, if it exists.
-async fn text_of(client: &Client, css: &str) -> Option<String> {
-    client.find(Locator::Css(css)).await.ok()?.text().await.ok()
-}
-
-/// Polls until the visible text of `css` contains `needle`.
-async fn wait_for_text(client: &Client, css: &str, needle: &str) -> String {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let text = text_of(client, css).await;
-        if let Some(text) = &text
-            && text.contains(needle)
-        {
-            return text.clone();
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{css} never showed {needle:?} (last: {text:?})"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 /// Polls until the visible text of `css` is exactly `expected` (a missing element counts as "").
 async fn wait_for_exact_text(client: &Client, css: &str, expected: &str) {
@@ -69,50 +28,6 @@ async fn wait_for_exact_text(client: &Client, css: &str, expected: &str) {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-/// Clicks `css`, retrying while it is missing or being re-rendered.
-async fn click(client: &Client, css: &str) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let clicked = match client.find(Locator::Css(css)).await {
-            Ok(element) => element.click().await,
-            Err(e) => Err(e),
-        };
-        match clicked {
-            Ok(()) => return,
-            Err(e) => assert!(
-                tokio::time::Instant::now() < deadline,
-                "could not click {css}: {e}"
-            ),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn type_into(client: &Client, css: &str, text: &str) {
-    wait_for(client, css)
-        .await
-        .send_keys(text)
-        .await
-        .expect("type");
-}
-
-/// Signs up through the signup page (so the session cookie lives in this browser).
-async fn sign_up(client: &Client, app: &TestApp, name: &str, email: &str) {
-    client
-        .goto(&app.url("/#/signup"))
-        .await
-        .expect("open the signup page");
-    for (field, value) in [
-        ("display_name", name),
-        ("email", email),
-        ("password", tests::PASSWORD),
-    ] {
-        type_into(client, &format!("#signup-form [name={field}]"), value).await;
-    }
-    click(client, "#signup-form [type=submit]").await;
-    wait_for_text(client, "#home-page", &format!("Welcome, {name}")).await;
 }
 
 /// Goes to the chat page (a same-document hash change) and waits until the socket is up.
