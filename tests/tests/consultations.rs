@@ -75,6 +75,25 @@ fn post(app: &TestApp, token: &str, path: &str, body: Value) -> reqwest::Request
         .json(&body)
 }
 
+/// Counts the racing requests that got `won`, asserting every other one was refused with 409
+/// `refused`.
+async fn winners(
+    responses: Vec<reqwest::Result<reqwest::Response>>,
+    won: u16,
+    refused: &str,
+) -> usize {
+    let mut count = 0;
+    for response in responses {
+        let response = response.expect("response");
+        if response.status() == won {
+            count += 1;
+        } else {
+            assert_error(response, 409, refused).await;
+        }
+    }
+    count
+}
+
 async fn active_count(db: &PgPool, lecturer: Uuid) -> i64 {
     sqlx::query_scalar(
         "SELECT count(*) FROM consultations WHERE lecturer_id = $1 AND status <> 'cancelled'",
@@ -97,16 +116,7 @@ async fn fifty_concurrent_requests_for_one_slot_make_exactly_one_booking(db: PgP
             .map(|(_, token)| book(&app, token, c.lecturer.0, slot, "Essay").send()),
     )
     .await;
-    let mut created = 0;
-    for response in responses {
-        let response = response.unwrap();
-        if response.status() == 201 {
-            created += 1;
-        } else {
-            assert_error(response, 409, "slot_taken").await;
-        }
-    }
-    assert_eq!(created, 1);
+    assert_eq!(winners(responses, 201, "slot_taken").await, 1);
     assert_eq!(active_count(&db, c.lecturer.0).await, 1);
     assert!(
         !free_slots(&app, &c.students[0].1, c.lecturer.0)
@@ -307,16 +317,7 @@ async fn group_capacity_holds_when_twenty_students_race_for_five_places(db: PgPo
             .map(|(_, token)| post(&app, token, &path, json!({})).send()),
     )
     .await;
-    let mut joined = 0;
-    for response in responses {
-        let response = response.unwrap();
-        if response.status() == 200 {
-            joined += 1;
-        } else {
-            assert_error(response, 409, "session_full").await;
-        }
-    }
-    assert_eq!(joined, 5);
+    assert_eq!(winners(responses, 200, "session_full").await, 5);
     let places: i64 = sqlx::query_scalar("SELECT count(*) FROM consultation_participants WHERE consultation_id = $1::uuid AND active")
         .bind(&id)
         .fetch_one(&db)
@@ -653,4 +654,36 @@ async fn lecturer_appointments_respect_the_buffer_and_name_the_clash(db: PgPool)
         json!({ "starts_at": start + Duration::hours(3), "topic": "x" }),
     );
     assert_error(student_made.send().await.unwrap(), 403, "forbidden").await;
+}
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn the_people_involved_get_a_live_notification_and_nobody_else(db: PgPool) {
+    let app = spawn(db).await;
+    let c = cast(&app, 2, json!({})).await;
+    let (student, bystander) = (&c.students[0], &c.students[1]);
+    let mut lecturer_ws = tests::ws::WsClient::connect(app.addr, &c.lecturer.1)
+        .await
+        .unwrap();
+    let mut bystander_ws = tests::ws::WsClient::connect(app.addr, &bystander.1)
+        .await
+        .unwrap();
+
+    let slot = free_slots(&app, &student.1, c.lecturer.0).await[0];
+    let booked: Value = json_of(book(&app, &student.1, c.lecturer.0, slot, "Essay plan")).await;
+    let frame = lecturer_ws.next_of("consultation").await.unwrap();
+    assert_eq!(frame["change"], "booked");
+    assert_eq!(frame["consultation"]["id"], booked["id"]);
+    assert_eq!(frame["consultation"]["topic"], "Essay plan");
+    assert_eq!(
+        frame["consultation"]["participants"][0]["display_name"],
+        "Student 0"
+    );
+    assert!(
+        frame["consultation"].get("private_notes").is_some(),
+        "the lecturer's own view"
+    );
+    let leaked = bystander_ws
+        .all_of_for("consultation", std::time::Duration::from_millis(500))
+        .await;
+    assert!(leaked.is_empty(), "a bystander hears nothing: {leaked:?}");
 }
