@@ -51,7 +51,12 @@ async fn free_slots(app: &TestApp, token: &str, lecturer: Uuid) -> Vec<DateTime<
         .as_array()
         .expect("slots")
         .iter()
-        .map(|s| s["starts_at"].as_str().unwrap().parse().unwrap())
+        .map(|s| {
+            s["starts_at"]
+                .as_str()
+                .and_then(|t| t.parse().ok())
+                .expect("slot start")
+        })
         .collect()
 }
 
@@ -101,7 +106,7 @@ async fn active_count(db: &PgPool, lecturer: Uuid) -> i64 {
     .bind(lecturer)
     .fetch_one(db)
     .await
-    .unwrap()
+    .expect("count")
 }
 
 #[sqlx::test(migrator = "models::MIGRATOR")]
