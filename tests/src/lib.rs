@@ -256,6 +256,11 @@ pub async fn json_of<T: serde::de::DeserializeOwned>(request: reqwest::RequestBu
         .expect("JSON body")
 }
 
+/// Sends `request` and asserts it is refused with `status` and `code` (see [`assert_error`]).
+pub async fn assert_refused(request: reqwest::RequestBuilder, status: u16, code: &str) -> Value {
+    assert_error(request.send().await.expect("request"), status, code).await
+}
+
 /// Asserts the error shape `{ "error": { "code", "message" } }` with the given status and code.
 pub async fn assert_error(response: reqwest::Response, status: u16, code: &str) -> Value {
     assert_eq!(response.status().as_u16(), status, "unexpected status");

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use futures::future::join_all;
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use tests::{TestApp, assert_error, json_of};
+use tests::{TestApp, assert_error, assert_refused, json_of};
 use uuid::Uuid;
 
 /// An admin, one lecturer with published hours, and `students` students (ids and tokens).
@@ -158,11 +158,12 @@ async fn a_student_cannot_hold_overlapping_consultations_with_two_lecturers(db: 
         .await
         .unwrap();
     assert_eq!(first.status(), 201);
-    let clash = book(&app, token, grace.0, overlapping, "Maths")
-        .send()
-        .await
-        .unwrap();
-    let body = assert_error(clash, 409, "student_busy").await;
+    let body = assert_refused(
+        book(&app, token, grace.0, overlapping, "Maths"),
+        409,
+        "student_busy",
+    )
+    .await;
     assert!(
         body["error"]["message"]
             .as_str()
@@ -173,13 +174,9 @@ async fn a_student_cannot_hold_overlapping_consultations_with_two_lecturers(db: 
 
     // A lecturer appointment with that student at that time is refused too, naming the student
     // but not with whom they are busy.
-    let appointment = post(&app, &grace.1, "/api/v1/consultations", json!({
+    let body = assert_refused(post(&app, &grace.1, "/api/v1/consultations", json!({
         "starts_at": overlapping, "duration_minutes": 60, "topic": "Catch-up", "student_ids": [student],
-    }))
-    .send()
-    .await
-    .unwrap();
-    let body = assert_error(appointment, 409, "student_busy").await;
+    })), 409, "student_busy").await;
     let message = body["error"]["message"].as_str().unwrap();
     assert!(
         message.contains("Student 0") && !message.contains("Ada"),
@@ -218,16 +215,17 @@ async fn rescheduling_takes_the_new_slot_and_releases_the_old_one_atomically(db:
     );
 
     // Moving onto a taken slot fails and keeps the old time.
-    let refused = post(
-        &app,
-        &alice.1,
-        &format!("/api/v1/consultations/{id}/reschedule"),
-        json!({ "starts_at": taken }),
+    assert_refused(
+        post(
+            &app,
+            &alice.1,
+            &format!("/api/v1/consultations/{id}/reschedule"),
+            json!({ "starts_at": taken }),
+        ),
+        409,
+        "slot_taken",
     )
-    .send()
-    .await
-    .unwrap();
-    assert_error(refused, 409, "slot_taken").await;
+    .await;
     let kept: Value = json_of(
         reqwest::Client::new()
             .get(app.url(&format!("/api/v1/consultations/{id}")))
@@ -370,36 +368,23 @@ async fn bookings_outside_the_rules_get_precise_errors(db: PgPool) {
         (good + Duration::minutes(10), "outside_availability"),
     ];
     for (start, code) in cases {
-        let response = book(&app, token, lecturer, start, "Essay")
-            .send()
-            .await
-            .unwrap();
-        let body = assert_error(response, 422, code).await;
+        let body = assert_refused(book(&app, token, lecturer, start, "Essay"), 422, code).await;
         assert!(!body["error"]["message"].as_str().unwrap().is_empty());
     }
-    assert_error(
-        book(&app, token, lecturer, good, "   ")
-            .send()
-            .await
-            .unwrap(),
+    assert_refused(
+        book(&app, token, lecturer, good, "   "),
         422,
         "validation_failed",
     )
     .await;
-    assert_error(
-        book(&app, token, Uuid::now_v7(), good, "Essay")
-            .send()
-            .await
-            .unwrap(),
+    assert_refused(
+        book(&app, token, Uuid::now_v7(), good, "Essay"),
         404,
         "not_found",
     )
     .await;
-    assert_error(
-        book(&app, &c.lecturer.1, lecturer, good, "Essay")
-            .send()
-            .await
-            .unwrap(),
+    assert_refused(
+        book(&app, &c.lecturer.1, lecturer, good, "Essay"),
         403,
         "forbidden",
     )
@@ -410,7 +395,7 @@ async fn bookings_outside_the_rules_get_precise_errors(db: PgPool) {
         "/api/v1/bookings",
         json!({ "lecturer_id": lecturer, "starts_at": good, "topic": "x", "price": 0 }),
     );
-    assert_error(unknown_field.send().await.unwrap(), 422, "invalid_body").await;
+    assert_refused(unknown_field, 422, "invalid_body").await;
 
     // Availability: students may not publish; bad documents name the field and change nothing.
     let put = |token: &str, body: Value| {
@@ -419,15 +404,12 @@ async fn bookings_outside_the_rules_get_precise_errors(db: PgPool) {
             .bearer_auth(token.to_owned())
             .json(&body)
     };
-    assert_error(
+    assert_refused(
         put(
             token,
             json!({ "time_zone": "Europe/London", "slot_minutes": 30, "buffer_minutes": 0,
             "min_notice_minutes": 0, "horizon_days": 7, "weekly": [] }),
-        )
-        .send()
-        .await
-        .unwrap(),
+        ),
         403,
         "forbidden",
     )
@@ -436,12 +418,7 @@ async fn bookings_outside_the_rules_get_precise_errors(db: PgPool) {
         "time_zone": "Europe/London", "slot_minutes": 30, "buffer_minutes": 0, "min_notice_minutes": 0, "horizon_days": 7,
         "weekly": [{ "weekday": 2, "start": "09:00", "end": "12:00" }, { "weekday": 2, "start": "11:00", "end": "13:00" }],
     });
-    let body = assert_error(
-        put(&c.lecturer.1, overlapping).send().await.unwrap(),
-        422,
-        "validation_failed",
-    )
-    .await;
+    let body = assert_refused(put(&c.lecturer.1, overlapping), 422, "validation_failed").await;
     assert!(
         body["error"]["message"]
             .as_str()
@@ -449,12 +426,7 @@ async fn bookings_outside_the_rules_get_precise_errors(db: PgPool) {
             .contains("overlaps")
     );
     let bad_zone = json!({ "time_zone": "Mars/Olympus", "slot_minutes": 30, "buffer_minutes": 0, "min_notice_minutes": 0, "horizon_days": 7, "weekly": [] });
-    assert_error(
-        put(&c.lecturer.1, bad_zone).send().await.unwrap(),
-        422,
-        "validation_failed",
-    )
-    .await;
+    assert_refused(put(&c.lecturer.1, bad_zone), 422, "validation_failed").await;
     let kept: Value = json_of(
         reqwest::Client::new()
             .get(app.url(&format!("/api/v1/lecturers/{lecturer}/availability")))
@@ -491,20 +463,14 @@ async fn lifecycle_approval_cancellation_window_notes_and_attendance(db: PgPool)
     let path = |action: &str| format!("/api/v1/consultations/{id}/{action}");
 
     // Only the lecturer confirms; outsiders do not even see it.
-    assert_error(
-        post(&app, &student.1, &path("confirm"), json!({}))
-            .send()
-            .await
-            .unwrap(),
+    assert_refused(
+        post(&app, &student.1, &path("confirm"), json!({})),
         403,
         "forbidden",
     )
     .await;
-    assert_error(
-        post(&app, &outsider.1, &path("confirm"), json!({}))
-            .send()
-            .await
-            .unwrap(),
+    assert_refused(
+        post(&app, &outsider.1, &path("confirm"), json!({})),
         404,
         "not_found",
     )
@@ -515,11 +481,8 @@ async fn lifecycle_approval_cancellation_window_notes_and_attendance(db: PgPool)
     assert_eq!(status, 404);
     let confirmed: Value = json_of(post(&app, &lecturer.1, &path("confirm"), json!({}))).await;
     assert_eq!(confirmed["status"], "confirmed");
-    assert_error(
-        post(&app, &lecturer.1, &path("confirm"), json!({}))
-            .send()
-            .await
-            .unwrap(),
+    assert_refused(
+        post(&app, &lecturer.1, &path("confirm"), json!({})),
         409,
         "not_pending",
     )
@@ -544,28 +507,22 @@ async fn lifecycle_approval_cancellation_window_notes_and_attendance(db: PgPool)
         .patch(app.url(&path("notes")))
         .bearer_auth(&student.1)
         .json(&json!({ "private_notes": "x" }));
-    assert_error(sneaky.send().await.unwrap(), 403, "forbidden").await;
+    assert_refused(sneaky, 403, "forbidden").await;
 
     // The slot starts within the 3000-minute window: the student may not cancel, the lecturer may.
-    assert_error(
+    assert_refused(
         post(
             &app,
             &student.1,
             &path("cancel"),
             json!({ "reason": "ill" }),
-        )
-        .send()
-        .await
-        .unwrap(),
+        ),
         409,
         "inside_cancel_window",
     )
     .await;
-    assert_error(
-        post(&app, &lecturer.1, &path("cancel"), json!({ "reason": "" }))
-            .send()
-            .await
-            .unwrap(),
+    assert_refused(
+        post(&app, &lecturer.1, &path("cancel"), json!({ "reason": "" })),
         422,
         "validation_failed",
     )
@@ -577,7 +534,7 @@ async fn lifecycle_approval_cancellation_window_notes_and_attendance(db: PgPool)
         )))
         .bearer_auth(&lecturer.1)
         .json(&json!({ "attendance": "attended" }));
-    assert_error(attendance.send().await.unwrap(), 409, "not_started").await;
+    assert_refused(attendance, 409, "not_started").await;
     let cancelled: Value = json_of(post(
         &app,
         &lecturer.1,
@@ -593,16 +550,13 @@ async fn lifecycle_approval_cancellation_window_notes_and_attendance(db: PgPool)
             .contains(&slot),
         "cancelling frees the slot"
     );
-    assert_error(
+    assert_refused(
         post(
             &app,
             &lecturer.1,
             &path("reschedule"),
             json!({ "starts_at": slot + Duration::hours(1) }),
-        )
-        .send()
-        .await
-        .unwrap(),
+        ),
         409,
         "cancelled",
     )
@@ -624,12 +578,7 @@ async fn lecturer_appointments_respect_the_buffer_and_name_the_clash(db: PgPool)
     };
     assert_eq!(create(start).send().await.unwrap().status(), 201);
     // 40 minutes later leaves only 10 minutes after the first: inside the 15-minute buffer.
-    let body = assert_error(
-        create(start + Duration::minutes(40)).send().await.unwrap(),
-        409,
-        "lecturer_busy",
-    )
-    .await;
+    let body = assert_refused(create(start + Duration::minutes(40)), 409, "lecturer_busy").await;
     assert!(
         body["error"]["message"]
             .as_str()
@@ -651,14 +600,14 @@ async fn lecturer_appointments_respect_the_buffer_and_name_the_clash(db: PgPool)
         "/api/v1/consultations",
         json!({ "starts_at": start + Duration::hours(3), "topic": "x", "student_ids": [Uuid::now_v7()] }),
     );
-    assert_error(unknown.send().await.unwrap(), 422, "unknown_student").await;
+    assert_refused(unknown, 422, "unknown_student").await;
     let student_made = post(
         &app,
         &c.students[0].1,
         "/api/v1/consultations",
         json!({ "starts_at": start + Duration::hours(3), "topic": "x" }),
     );
-    assert_error(student_made.send().await.unwrap(), 403, "forbidden").await;
+    assert_refused(student_made, 403, "forbidden").await;
 }
 
 #[sqlx::test(migrator = "models::MIGRATOR")]
