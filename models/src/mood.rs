@@ -1,0 +1,419 @@
+//! Mood readings: the recognition runs (one per window, exactly once across processes), the
+//! readings they store per (user, conversation, window), each user's current mood, and the
+//! sharing switch that hides all of it.
+//!
+//! Emotion and intensity are class indexes 0..=4 (Very Sad..Very Happy, Very Muted..Very
+//! Excited); the `sentiment` crate owns their meaning.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::{Db, ModelError};
+
+/// The channel on which changed moods are announced to every server, which pushes them to the
+/// contacts connected to it. Payload: `window:<RFC 3339 start>` after a run, `user:<id>` after
+/// a sharing change.
+pub const UPDATED_CHANNEL: &str = "mood_updated";
+
+/// Everything one user wrote in one conversation during a window, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowText {
+    /// The writer.
+    pub user_id: Uuid,
+    /// Where they wrote it.
+    pub conversation_id: Uuid,
+    /// Message bodies in conversation order.
+    pub bodies: Vec<String>,
+}
+
+/// A classification result as stored: class indexes and both probability vectors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scores {
+    /// Emotion class index.
+    pub emotion: i16,
+    /// Intensity class index.
+    pub intensity: i16,
+    /// Five emotion probabilities.
+    pub emotion_probabilities: Vec<f64>,
+    /// Five intensity probabilities.
+    pub intensity_probabilities: Vec<f64>,
+}
+
+/// A reading to store for one (user, conversation) in the window being processed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewReading {
+    /// The writer.
+    pub user_id: Uuid,
+    /// The conversation.
+    pub conversation_id: Uuid,
+    /// How many messages were classified together.
+    pub message_count: i32,
+    /// The result.
+    pub scores: Scores,
+}
+
+/// A user's mood for one window over all their conversations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserMood {
+    /// Whose mood.
+    pub user_id: Uuid,
+    /// The combined result.
+    pub scores: Scores,
+    /// Messages it was measured from.
+    pub message_count: i32,
+    /// Start of the window.
+    pub window_start: DateTime<Utc>,
+    /// End of the window (when it was measured).
+    pub window_end: DateTime<Utc>,
+    /// The model version that measured it.
+    pub model_name: Option<String>,
+}
+
+/// One stored reading, for the user's own page and for corrections.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    /// Reading id (corrections refer to it).
+    pub id: i64,
+    /// The writer.
+    pub user_id: Uuid,
+    /// The conversation.
+    pub conversation_id: Uuid,
+    /// The result.
+    pub scores: Scores,
+    /// Messages classified together.
+    pub message_count: i32,
+    /// Start of the window.
+    pub window_start: DateTime<Utc>,
+    /// End of the window.
+    pub window_end: DateTime<Utc>,
+}
+
+/// A `user_moods` row as selected.
+struct MoodRow {
+    user_id: Uuid,
+    emotion: i16,
+    intensity: i16,
+    emotion_probabilities: Vec<f64>,
+    intensity_probabilities: Vec<f64>,
+    message_count: i32,
+    window_start: DateTime<Utc>,
+    window_end: DateTime<Utc>,
+    model_name: Option<String>,
+}
+
+impl From<MoodRow> for UserMood {
+    fn from(r: MoodRow) -> Self {
+        Self {
+            user_id: r.user_id,
+            scores: Scores {
+                emotion: r.emotion,
+                intensity: r.intensity,
+                emotion_probabilities: r.emotion_probabilities,
+                intensity_probabilities: r.intensity_probabilities,
+            },
+            message_count: r.message_count,
+            window_start: r.window_start,
+            window_end: r.window_end,
+            model_name: r.model_name,
+        }
+    }
+}
+
+/// A `mood_readings` row as selected.
+struct ReadingRow {
+    id: i64,
+    user_id: Uuid,
+    conversation_id: Uuid,
+    emotion: i16,
+    intensity: i16,
+    emotion_probabilities: Vec<f64>,
+    intensity_probabilities: Vec<f64>,
+    message_count: i32,
+    window_start: DateTime<Utc>,
+    window_end: DateTime<Utc>,
+}
+
+impl From<ReadingRow> for Reading {
+    fn from(r: ReadingRow) -> Self {
+        Self {
+            id: r.id,
+            user_id: r.user_id,
+            conversation_id: r.conversation_id,
+            scores: Scores {
+                emotion: r.emotion,
+                intensity: r.intensity,
+                emotion_probabilities: r.emotion_probabilities,
+                intensity_probabilities: r.intensity_probabilities,
+            },
+            message_count: r.message_count,
+            window_start: r.window_start,
+            window_end: r.window_end,
+        }
+    }
+}
+
+/// Claims a window for this transaction. `false` means another process has processed it (or
+/// is processing it: the insert waits for that transaction and then sees the conflict); a
+/// rolled-back or crashed run leaves the window free for the next attempt.
+pub async fn claim_window(
+    tx: &mut PgConnection,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<bool, ModelError> {
+    let done = sqlx::query!(
+        "INSERT INTO mood_runs (window_start, window_end, readings) VALUES ($1, $2, 0)
+         ON CONFLICT (window_start) DO NOTHING",
+        start,
+        end,
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The end of the last processed window, if any.
+pub async fn last_window_end(db: &Db) -> Result<Option<DateTime<Utc>>, ModelError> {
+    Ok(sqlx::query_scalar!("SELECT max(window_end) FROM mood_runs")
+        .fetch_one(db)
+        .await?)
+}
+
+/// The text of every (user, conversation) with messages in `[start, end)`, for users who
+/// share their mood.
+pub async fn window_texts(
+    tx: &mut PgConnection,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Vec<WindowText>, ModelError> {
+    let rows = sqlx::query_as!(
+        WindowText,
+        r#"SELECT m.sender_id AS user_id, m.conversation_id,
+                  array_agg(m.body ORDER BY m.seq) AS "bodies!"
+           FROM messages m
+           JOIN users u ON u.id = m.sender_id AND u.mood_sharing
+           WHERE m.created_at >= $1 AND m.created_at < $2
+           GROUP BY m.sender_id, m.conversation_id"#,
+        start,
+        end,
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(rows)
+}
+
+/// Stores a claimed window's readings and the users' resulting current moods, and announces
+/// the window on [`UPDATED_CHANNEL`] when the transaction commits.
+pub async fn store_window(
+    tx: &mut PgConnection,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    model_id: Option<i64>,
+    readings: &[NewReading],
+    current: &[(Uuid, i32, Scores)],
+) -> Result<(), ModelError> {
+    for r in readings {
+        sqlx::query!(
+            "INSERT INTO mood_readings (user_id, conversation_id, window_start, window_end,
+                 emotion, intensity, emotion_probabilities, intensity_probabilities,
+                 message_count, model_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            r.user_id,
+            r.conversation_id,
+            start,
+            end,
+            r.scores.emotion,
+            r.scores.intensity,
+            &r.scores.emotion_probabilities,
+            &r.scores.intensity_probabilities,
+            r.message_count,
+            model_id,
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    for (user, count, s) in current {
+        sqlx::query!(
+            "INSERT INTO user_moods (user_id, emotion, intensity, emotion_probabilities,
+                 intensity_probabilities, message_count, window_start, window_end, model_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             ON CONFLICT (user_id) DO UPDATE SET
+                 emotion = EXCLUDED.emotion, intensity = EXCLUDED.intensity,
+                 emotion_probabilities = EXCLUDED.emotion_probabilities,
+                 intensity_probabilities = EXCLUDED.intensity_probabilities,
+                 message_count = EXCLUDED.message_count, window_start = EXCLUDED.window_start,
+                 window_end = EXCLUDED.window_end, model_id = EXCLUDED.model_id
+             WHERE user_moods.window_start <= EXCLUDED.window_start",
+            user,
+            s.emotion,
+            s.intensity,
+            &s.emotion_probabilities,
+            &s.intensity_probabilities,
+            count,
+            start,
+            end,
+            model_id,
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    let readings_count = i32::try_from(readings.len()).unwrap_or(i32::MAX);
+    sqlx::query!(
+        "UPDATE mood_runs SET readings = $2, model_id = $3, finished_at = now()
+         WHERE window_start = $1",
+        start,
+        readings_count,
+        model_id,
+    )
+    .execute(&mut *tx)
+    .await?;
+    if !current.is_empty() {
+        sqlx::query!(
+            "SELECT pg_notify($1, $2)",
+            UPDATED_CHANNEL,
+            format!("window:{}", start.to_rfc3339())
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Current moods measured in the window starting at `start`, of users who still share.
+pub async fn moods_of_window(
+    db: &Db,
+    start: DateTime<Utc>,
+) -> Result<Vec<UserMood>, ModelError> {
+    moods(db, Some(start), None).await
+}
+
+/// The current moods of the given users who share theirs (missing users have none).
+pub async fn current_moods(db: &Db, users: &[Uuid]) -> Result<Vec<UserMood>, ModelError> {
+    moods(db, None, Some(users)).await
+}
+
+async fn moods(
+    db: &Db,
+    window: Option<DateTime<Utc>>,
+    users: Option<&[Uuid]>,
+) -> Result<Vec<UserMood>, ModelError> {
+    let rows = sqlx::query_as!(
+        MoodRow,
+        r#"SELECT um.user_id AS "user_id!", um.emotion AS "emotion!", um.intensity AS "intensity!",
+                  um.emotion_probabilities AS "emotion_probabilities!",
+                  um.intensity_probabilities AS "intensity_probabilities!",
+                  um.message_count AS "message_count!", um.window_start AS "window_start!",
+                  um.window_end AS "window_end!", mm.name AS "model_name?"
+           FROM user_moods um
+           JOIN users u ON u.id = um.user_id AND u.mood_sharing
+           LEFT JOIN mood_models mm ON mm.id = um.model_id
+           WHERE ($1::timestamptz IS NULL OR um.window_start = $1)
+             AND ($2::uuid[] IS NULL OR um.user_id = ANY($2))"#,
+        window,
+        users as Option<&[Uuid]>,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(UserMood::from).collect())
+}
+
+/// A user's readings since `since`, newest first (at most `limit`).
+pub async fn readings(
+    db: &Db,
+    user: Uuid,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<Reading>, ModelError> {
+    let rows = sqlx::query_as!(
+        ReadingRow,
+        "SELECT id, user_id, conversation_id, emotion, intensity, emotion_probabilities,
+                intensity_probabilities, message_count, window_start, window_end
+         FROM mood_readings
+         WHERE user_id = $1 AND window_start >= $2
+         ORDER BY window_start DESC, id DESC
+         LIMIT $3",
+        user,
+        since,
+        limit,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(Reading::from).collect())
+}
+
+/// One reading by id.
+pub async fn reading(db: &Db, id: i64) -> Result<Reading, ModelError> {
+    sqlx::query_as!(
+        ReadingRow,
+        "SELECT id, user_id, conversation_id, emotion, intensity, emotion_probabilities,
+                intensity_probabilities, message_count, window_start, window_end
+         FROM mood_readings WHERE id = $1",
+        id,
+    )
+    .fetch_optional(db)
+    .await?
+    .map(Reading::from)
+    .ok_or(ModelError::NotFound)
+}
+
+/// Whether the user shares their mood.
+pub async fn sharing(db: &Db, user: Uuid) -> Result<bool, ModelError> {
+    sqlx::query_scalar!("SELECT mood_sharing FROM users WHERE id = $1", user)
+        .fetch_optional(db)
+        .await?
+        .ok_or(ModelError::NotFound)
+}
+
+/// Turns sharing on or off and, if it changed, announces it on [`UPDATED_CHANNEL`] so contacts
+/// see the mood appear or disappear; returns whether it changed.
+pub async fn set_sharing(db: &Db, user: Uuid, enabled: bool) -> Result<bool, ModelError> {
+    let mut tx = db.begin().await?;
+    let done = sqlx::query!(
+        "UPDATE users SET mood_sharing = $2, updated_at = now()
+         WHERE id = $1 AND mood_sharing <> $2",
+        user,
+        enabled,
+    )
+    .execute(&mut *tx)
+    .await?;
+    let changed = done.rows_affected() == 1;
+    if changed {
+        sqlx::query!(
+            "SELECT pg_notify($1, $2)",
+            UPDATED_CHANNEL,
+            format!("user:{user}")
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(changed)
+}
+
+/// (subject, contact) pairs: who must hear about each subject's mood.
+pub async fn audiences(db: &Db, subjects: &[Uuid]) -> Result<Vec<(Uuid, Uuid)>, ModelError> {
+    let rows = sqlx::query!(
+        r#"SELECT DISTINCT mine.user_id AS "subject!", theirs.user_id AS "contact!"
+           FROM conversation_members mine
+           JOIN conversation_members theirs ON theirs.conversation_id = mine.conversation_id
+           WHERE mine.user_id = ANY($1) AND theirs.user_id <> mine.user_id"#,
+        subjects,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.subject, r.contact)).collect())
+}
+
+/// Whether `viewer` and `subject` share a conversation.
+pub async fn are_contacts(db: &Db, viewer: Uuid, subject: Uuid) -> Result<bool, ModelError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (
+               SELECT 1 FROM conversation_members mine
+               JOIN conversation_members theirs ON theirs.conversation_id = mine.conversation_id
+               WHERE mine.user_id = $1 AND theirs.user_id = $2) AS "exists!""#,
+        viewer,
+        subject,
+    )
+    .fetch_one(db)
+    .await?)
+}
