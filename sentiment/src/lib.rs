@@ -1,2 +1,36 @@
 //! Mood recognition: text normalisation, feature extraction and the two logistic-regression
-//! classifiers (emotion and intensity). Pure code, no I/O. (Built in the mood issue.)
+//! classifiers (emotion and intensity). Pure code, no I/O: the shipped data and the built-in model
+//! are embedded at compile time.
+
+mod dataset;
+mod display;
+mod features;
+mod labels;
+mod linear;
+mod metrics;
+mod model;
+mod report;
+mod split;
+pub mod text;
+mod train;
+mod upload;
+mod weak_labels;
+
+#[cfg(test)]
+mod tests;
+
+pub use dataset::{
+    Example, Sentence, builtin_examples, builtin_sentences, chat_eval_examples, label_sentence,
+};
+pub use features::{DENSE_NAMES, N_DENSE};
+pub use labels::{Emotion, Intensity, Scale, UnknownLabel};
+pub use metrics::Metrics;
+pub use model::{FORMAT_VERSION, Model, ModelError, ModelInfo, Mood};
+pub use report::{EvalReport, ScaleEval, ScaleReport, Timings, TrainingReport, evaluate};
+pub use split::{SplitMix64, stratified_split};
+pub use train::{TrainConfig, TrainError, TrainStage, Trained, train};
+pub use upload::{DatasetError, MAX_TEXT_CHARS, parse_examples};
+pub use weak_labels::{INTENSITY_THRESHOLDS, arousal_score, cue_shift, intensity_label};
+
+/// The training report of the built-in model (JSON of a [`TrainingReport`]), written with it.
+pub const BUILTIN_REPORT: &str = include_str!("../models/builtin.report.json");

@@ -1,0 +1,102 @@
+//! One fitted multinomial logistic regression, predicted without linfa: softmax(sparse x · W + b).
+
+use crate::features::SparseRow;
+use linfa_logistic::MultiFittedLogisticRegression;
+use serde::{Deserialize, Serialize};
+
+/// The stored form of one scale's model: weights, intercepts and the classes of its columns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinearFile {
+    /// Scale position (0..=4) of each weight column, increasing.
+    pub classes: Vec<u8>,
+    /// One intercept per column.
+    pub intercept: Vec<f64>,
+    /// Row-major `n_features × classes.len()` weights.
+    pub weights: Vec<f64>,
+}
+
+/// A scale's model ready to predict.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Linear {
+    file: LinearFile,
+}
+
+impl Linear {
+    /// Takes the weights and intercepts out of a linfa fit whose classes are scale positions.
+    pub fn from_fitted(fitted: &MultiFittedLogisticRegression<f64, usize>) -> Self {
+        Linear {
+            file: LinearFile {
+                classes: fitted.classes().iter().map(|&c| c as u8).collect(),
+                intercept: fitted.intercept().to_vec(),
+                weights: fitted.params().iter().copied().collect(),
+            },
+        }
+    }
+
+    /// Checks a stored model against the feature count it will be used with.
+    pub fn new(file: LinearFile, n_features: usize) -> Result<Self, String> {
+        let k = file.classes.len();
+        if k == 0
+            || file.classes.iter().any(|&c| c > 4)
+            || file.classes.windows(2).any(|w| w[0] >= w[1])
+        {
+            return Err(format!("invalid class list {:?}", file.classes));
+        }
+        if file.intercept.len() != k || file.weights.len() != n_features * k {
+            return Err(format!(
+                "{} weights and {} intercepts for {n_features} features and {k} classes",
+                file.weights.len(),
+                file.intercept.len()
+            ));
+        }
+        if file
+            .weights
+            .iter()
+            .chain(&file.intercept)
+            .any(|w| !w.is_finite())
+        {
+            return Err("non-finite weight".into());
+        }
+        Ok(Linear { file })
+    }
+
+    /// The stored form.
+    pub fn file(&self) -> &LinearFile {
+        &self.file
+    }
+
+    /// Class probabilities indexed by scale position (classes the model never saw get 0).
+    pub fn probabilities(&self, row: &SparseRow) -> [f64; 5] {
+        let k = self.file.classes.len();
+        let mut z = [0.0f64; 5];
+        z[..k].copy_from_slice(&self.file.intercept);
+        for &(column, value) in row {
+            let w = &self.file.weights[column as usize * k..column as usize * k + k];
+            for (zc, wc) in z[..k].iter_mut().zip(w) {
+                *zc += value * wc;
+            }
+        }
+        let max = z[..k].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let mut sum = 0.0;
+        for zc in &mut z[..k] {
+            *zc = (*zc - max).exp();
+            sum += *zc;
+        }
+        let mut out = [0.0; 5];
+        for (i, &class) in self.file.classes.iter().enumerate() {
+            out[class as usize] = z[i] / sum;
+        }
+        out
+    }
+}
+
+/// The position of the largest probability (the first one on ties).
+pub fn argmax(probabilities: &[f64; 5]) -> usize {
+    let mut best = 0;
+    for (i, &p) in probabilities.iter().enumerate() {
+        if p > probabilities[best] {
+            best = i;
+        }
+    }
+    best
+}

@@ -1,0 +1,348 @@
+//! Training both scales with linfa-logistic on a deterministic stratified split, then evaluating.
+
+use crate::dataset::Example;
+use crate::features::{FeatureConfig, FeatureSpace, SparseRow};
+use crate::linear::Linear;
+use crate::model::{Model, ModelInfo};
+use crate::report::{Timings, TrainingReport, training_report};
+use crate::split::stratified_split;
+use crate::text::Analysis;
+use linfa::DatasetBase;
+use linfa::traits::Fit;
+use linfa_logistic::{MultiFittedLogisticRegression, MultiLogisticRegression};
+use ndarray::{Array1, Array2};
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+/// Training settings; the default is exactly what the built-in model was trained with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// Seed of the stratified train/test split.
+    pub seed: u64,
+    /// Share of the examples held out for evaluation.
+    pub test_fraction: f64,
+    /// L2 regularisation strength of the emotion model (linfa's `alpha`; the loss is summed over examples).
+    pub emotion_alpha: f64,
+    /// L2 regularisation strength of the intensity model.
+    pub intensity_alpha: f64,
+    /// L-BFGS iteration limit per model.
+    pub max_iterations: u64,
+    /// Minimum number of training documents an n-gram must occur in.
+    pub min_df: u32,
+    /// Size cap of the n-gram vocabulary (most frequent first).
+    pub max_ngrams: usize,
+    /// How many of the most frequent n-grams are also direct regression inputs.
+    pub direct_ngrams: usize,
+    /// Whether bigrams are n-grams too.
+    pub bigrams: bool,
+    /// Additive smoothing of the naive-Bayes evidence scorers.
+    pub nb_alpha: f64,
+    /// Folds used to cross-fit the naive-Bayes scores of training rows.
+    pub nb_folds: usize,
+    /// Fewest labelled examples a scale may be trained on.
+    pub min_examples: usize,
+    /// Whether the report includes the shipped chat evaluation set.
+    pub evaluate_chat: bool,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            seed: 20_261_101,
+            test_fraction: 0.2,
+            emotion_alpha: 10.0,
+            intensity_alpha: 30.0,
+            max_iterations: 50,
+            min_df: 2,
+            max_ngrams: 20_000,
+            direct_ngrams: 300,
+            bigrams: true,
+            nb_alpha: 0.5,
+            nb_folds: 5,
+            min_examples: 50,
+            evaluate_chat: true,
+        }
+    }
+}
+
+impl TrainConfig {
+    fn features(&self) -> FeatureConfig {
+        FeatureConfig {
+            min_df: self.min_df,
+            max_ngrams: self.max_ngrams,
+            direct_ngrams: self.direct_ngrams,
+            bigrams: self.bigrams,
+            nb_alpha: self.nb_alpha,
+            nb_folds: self.nb_folds,
+            seed: self.seed,
+        }
+    }
+
+    fn validate(&self) -> Result<(), TrainError> {
+        let problem = if !(self.test_fraction > 0.0 && self.test_fraction < 1.0) {
+            "test_fraction must be between 0 and 1"
+        } else if !positive(self.emotion_alpha) || !positive(self.intensity_alpha) {
+            "alpha must be a positive number"
+        } else if self.max_iterations == 0
+            || self.max_ngrams == 0
+            || self.min_df == 0
+            || self.nb_folds < 2
+        {
+            "max_iterations, max_ngrams and min_df must be at least 1, nb_folds at least 2"
+        } else if !positive(self.nb_alpha) {
+            "nb_alpha must be a positive number"
+        } else {
+            return Ok(());
+        };
+        Err(TrainError::InvalidConfig(problem.into()))
+    }
+}
+
+fn positive(x: f64) -> bool {
+    x.is_finite() && x > 0.0
+}
+
+/// Progress of a training run, reported in this order. The two fits run concurrently on two threads:
+/// `Intensity` is reported when the emotion fit is done and the intensity fit may still be running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrainStage {
+    /// Checking the data, splitting, extracting features.
+    Preparing,
+    /// Fitting the emotion model.
+    Emotion,
+    /// Fitting the intensity model.
+    Intensity,
+    /// Evaluating on the held-out split and the chat set.
+    Evaluating,
+}
+
+/// Why training could not produce a model.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// A scale has too few labelled examples.
+    #[error("too few {scale} labels: {found} labelled examples, at least {needed} are needed")]
+    TooFewExamples {
+        /// "emotion" or "intensity".
+        scale: &'static str,
+        /// Labelled examples found.
+        found: usize,
+        /// The minimum.
+        needed: usize,
+    },
+    /// A class of a scale has fewer than two examples, so it cannot be both trained on and tested.
+    #[error("too few {scale} examples labelled {class}: {found}, at least 2 are needed")]
+    TooFewInClass {
+        /// "emotion" or "intensity".
+        scale: &'static str,
+        /// The class label.
+        class: &'static str,
+        /// Examples found.
+        found: usize,
+    },
+    /// The configuration is unusable.
+    #[error("invalid training configuration: {0}")]
+    InvalidConfig(String),
+    /// The vocabulary could not be built.
+    #[error("feature extraction failed: {0}")]
+    Features(String),
+    /// linfa could not fit a model.
+    #[error("fitting the {scale} model failed: {source}")]
+    Fit {
+        /// "emotion" or "intensity".
+        scale: &'static str,
+        /// linfa's error.
+        source: linfa_logistic::error::Error,
+    },
+}
+
+/// A trained model with its evaluation report.
+#[derive(Debug, Clone)]
+pub struct Trained {
+    /// The model, trained on the training split.
+    pub model: Model,
+    /// Held-out and chat-set evaluation against the baselines.
+    pub report: TrainingReport,
+}
+
+/// Trains both scales on a stratified split of `examples` and evaluates them on the held-out part.
+pub fn train(
+    examples: &[Example],
+    config: &TrainConfig,
+    name: &str,
+    progress: &mut dyn FnMut(TrainStage),
+) -> Result<Trained, TrainError> {
+    let started = Instant::now();
+    progress(TrainStage::Preparing);
+    config.validate()?;
+    check_labels(
+        "emotion",
+        examples
+            .iter()
+            .map(|e| e.emotion.map(|c| (c.index(), c.label()))),
+        config,
+    )?;
+    check_labels(
+        "intensity",
+        examples
+            .iter()
+            .map(|e| e.intensity.map(|c| (c.index(), c.label()))),
+        config,
+    )?;
+    let keys: Vec<(usize, usize)> = examples
+        .iter()
+        .map(|e| {
+            (
+                e.emotion.map_or(5, |c| c.index()),
+                e.intensity.map_or(5, |c| c.index()),
+            )
+        })
+        .collect();
+    let (train_idx, test_idx) = stratified_split(&keys, config.test_fraction, config.seed);
+    let analyses: Vec<Analysis> = examples.iter().map(|e| Analysis::of(&e.text)).collect();
+    let train_docs: Vec<&Analysis> = train_idx.iter().map(|&i| &analyses[i]).collect();
+    let emotion_labels: Vec<Option<usize>> = train_idx
+        .iter()
+        .map(|&i| examples[i].emotion.map(|c| c.index()))
+        .collect();
+    let intensity_labels: Vec<Option<usize>> = train_idx
+        .iter()
+        .map(|&i| examples[i].intensity.map(|c| c.index()))
+        .collect();
+    let (space, rows) = FeatureSpace::fit(
+        &train_docs,
+        [&emotion_labels, &intensity_labels],
+        &config.features(),
+    )
+    .map_err(TrainError::Features)?;
+    let features_ms = started.elapsed().as_millis() as u64;
+
+    // The two fits are independent; run them on two threads (each is deterministic on its own).
+    progress(TrainStage::Emotion);
+    let timed_fit = |scale, labels: &[Option<usize>], alpha| {
+        let t = Instant::now();
+        fit_scale(scale, &space, &rows, labels, alpha, config)
+            .map(|fit| (fit, t.elapsed().as_millis() as u64))
+    };
+    let (emotion_fit, intensity_fit) = std::thread::scope(|scope| {
+        let intensity =
+            scope.spawn(|| timed_fit("intensity", &intensity_labels, config.intensity_alpha));
+        let emotion = timed_fit("emotion", &emotion_labels, config.emotion_alpha);
+        progress(TrainStage::Intensity);
+        (emotion, intensity.join())
+    });
+    let ((emotion, emotion_n), emotion_ms) = emotion_fit?;
+    let ((intensity, intensity_n), intensity_ms) = match intensity_fit {
+        Ok(fit) => fit?,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+
+    progress(TrainStage::Evaluating);
+    let t = Instant::now();
+    let info = ModelInfo {
+        name: name.to_string(),
+        config: config.clone(),
+        trained_on: [emotion_n, intensity_n],
+    };
+    let model = Model::from_parts(info, space, emotion, intensity);
+    let test: Vec<(&Example, &Analysis)> = test_idx
+        .iter()
+        .map(|&i| (&examples[i], &analyses[i]))
+        .collect();
+    let train: Vec<&Example> = train_idx.iter().map(|&i| &examples[i]).collect();
+    let mut report = training_report(&model, &train, &test, config.evaluate_chat);
+    report.timings = Timings {
+        features_ms,
+        emotion_ms,
+        intensity_ms,
+        evaluation_ms: t.elapsed().as_millis() as u64,
+    };
+    Ok(Trained { model, report })
+}
+
+/// Refuses a scale with too few labels overall or a class with fewer than two.
+fn check_labels(
+    scale: &'static str,
+    labels: impl Iterator<Item = Option<(usize, &'static str)>>,
+    config: &TrainConfig,
+) -> Result<(), TrainError> {
+    let mut counts = [(0usize, ""); 5];
+    for (index, label) in labels.flatten() {
+        counts[index] = (counts[index].0 + 1, label);
+    }
+    let found: usize = counts.iter().map(|c| c.0).sum();
+    let needed = config.min_examples.max(10);
+    if found < needed {
+        return Err(TrainError::TooFewExamples {
+            scale,
+            found,
+            needed,
+        });
+    }
+    let names = match scale {
+        "emotion" => crate::Emotion::ALL.map(|c| c.label()),
+        _ => crate::Intensity::ALL.map(|c| c.label()),
+    };
+    for (i, &(count, _)) in counts.iter().enumerate() {
+        if count < 2 {
+            return Err(TrainError::TooFewInClass {
+                scale,
+                class: names[i],
+                found: count,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Fits one scale on the training rows that have its label; returns the model and how many rows it saw.
+fn fit_scale(
+    scale: &'static str,
+    space: &FeatureSpace,
+    rows: &[SparseRow],
+    labels: &[Option<usize>],
+    alpha: f64,
+    config: &TrainConfig,
+) -> Result<(Linear, usize), TrainError> {
+    let labelled: Vec<(&SparseRow, usize)> = rows
+        .iter()
+        .zip(labels)
+        .filter_map(|(r, l)| Some((r, (*l)?)))
+        .collect();
+    let x = dense_matrix(
+        labelled.iter().map(|(r, _)| *r),
+        labelled.len(),
+        space.n_features(),
+    );
+    let y = Array1::from_iter(labelled.iter().map(|(_, l)| *l));
+    let fitted = fit_linfa(x, y, alpha, config.max_iterations)
+        .map_err(|source| TrainError::Fit { scale, source })?;
+    Ok((Linear::from_fitted(&fitted), labelled.len()))
+}
+
+/// The dense matrix linfa needs, filled from sparse rows.
+pub(crate) fn dense_matrix<'a>(
+    rows: impl Iterator<Item = &'a SparseRow>,
+    n_rows: usize,
+    n_features: usize,
+) -> Array2<f64> {
+    let mut x = Array2::<f64>::zeros((n_rows, n_features));
+    for (r, row) in rows.enumerate() {
+        for &(c, v) in row {
+            x[[r, c as usize]] = v;
+        }
+    }
+    x
+}
+
+/// Fits linfa-logistic's multinomial logistic regression (L-BFGS, L2 penalty `alpha`).
+pub(crate) fn fit_linfa(
+    x: Array2<f64>,
+    y: Array1<usize>,
+    alpha: f64,
+    max_iterations: u64,
+) -> Result<MultiFittedLogisticRegression<f64, usize>, linfa_logistic::error::Error> {
+    MultiLogisticRegression::default()
+        .alpha(alpha)
+        .max_iterations(max_iterations)
+        .fit(&DatasetBase::new(x, y))
+}
