@@ -85,8 +85,8 @@ impl Display for TrainingReport {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "Model {}: {} examples, {} features",
-            self.name, self.examples, self.features
+            "Model {}: {} examples, {} regression inputs, {} n-grams behind the naive-Bayes scores",
+            self.name, self.examples, self.features, self.vocabulary
         )?;
         let t = &self.timings;
         writeln!(

@@ -5,6 +5,7 @@
 mod dataset;
 mod display;
 mod features;
+mod fxhash;
 mod labels;
 mod linear;
 mod metrics;

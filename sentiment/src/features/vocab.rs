@@ -2,6 +2,7 @@
 //! document frequency, with TF-IDF weighting.
 
 use super::SparseRow;
+use crate::fxhash::FxHashMap;
 use crate::text::{Analysis, Token, TokenKind, stem};
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
@@ -29,9 +30,9 @@ pub struct VocabFile {
 #[derive(Debug, Clone)]
 pub struct Vocabulary {
     file: VocabFile,
-    term_ids: HashMap<Box<str>, u32>,
-    surface_ids: HashMap<Box<str>, u32>,
-    gram_ids: HashMap<u64, u32>,
+    term_ids: FxHashMap<Box<str>, u32>,
+    surface_ids: FxHashMap<Box<str>, u32>,
+    gram_ids: FxHashMap<u64, u32>,
 }
 
 impl Vocabulary {
@@ -72,7 +73,7 @@ impl Vocabulary {
             .iter()
             .map(|(s, id)| (s.as_str().into(), *id))
             .collect();
-        let gram_ids: HashMap<u64, u32> = file
+        let gram_ids: FxHashMap<u64, u32> = file
             .grams
             .iter()
             .enumerate()
@@ -107,7 +108,7 @@ impl Vocabulary {
         bigrams: bool,
     ) -> Result<Self, String> {
         let mut interner = Interner::default();
-        let mut df: HashMap<u64, u32> = HashMap::new();
+        let mut df: FxHashMap<u64, u32> = FxHashMap::default();
         let mut keys = Vec::new();
         for doc in docs {
             keys.clear();

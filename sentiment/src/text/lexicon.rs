@@ -1,10 +1,36 @@
 //! Word lists: the embedded VADER valence lexicon, negations, boosters, hedges, emoticons and emoji.
 
-use std::collections::HashMap;
+use crate::fxhash::FxHashMap;
 use std::sync::OnceLock;
 
 /// The VADER lexicon as shipped in `data/vader_lexicon.tsv` (token, mean human valence -4..+4).
 const VADER_LEXICON: &str = include_str!("../../data/vader_lexicon.tsv");
+
+/// What the word lists say about one lower-case token; looked up once per token.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct WordInfo {
+    /// Mean human valence from the VADER lexicon.
+    pub valence: Option<f64>,
+    /// Opens a negation scope.
+    pub negation: bool,
+    /// Intensifying degree word.
+    pub booster: bool,
+    /// VADER dampener (shrinks the next sentiment word).
+    pub dampener: bool,
+    /// One-word hedge.
+    pub hedge: bool,
+}
+
+/// Everything the lexicon and the word lists know about a lower-case token.
+pub fn word_info(token: &str) -> WordInfo {
+    match table().get(token) {
+        Some(info) => *info,
+        None => WordInfo {
+            negation: token.ends_with("n't"),
+            ..WordInfo::default()
+        },
+    }
+}
 
 /// Mean human valence of a lower-case token, if the VADER lexicon rates it.
 pub fn valence(token: &str) -> Option<f64> {
@@ -13,20 +39,38 @@ pub fn valence(token: &str) -> Option<f64> {
 
 /// The lexicon's own copy of a token with its valence (a `'static` string to point tokens at).
 pub fn entry(token: &str) -> Option<(&'static str, f64)> {
-    static TABLE: OnceLock<HashMap<&'static str, f64>> = OnceLock::new();
-    TABLE
-        .get_or_init(|| {
-            VADER_LEXICON
-                .lines()
-                .skip(1)
-                .filter_map(|line| {
-                    let (token, value) = line.split_once('\t')?;
-                    Some((token, value.parse().ok()?))
-                })
-                .collect()
-        })
-        .get_key_value(token)
-        .map(|(k, v)| (*k, *v))
+    let (key, info) = table().get_key_value(token)?;
+    Some((*key, info.valence?))
+}
+
+/// The lexicon and word lists merged into one table, built on first use.
+fn table() -> &'static FxHashMap<&'static str, WordInfo> {
+    static TABLE: OnceLock<FxHashMap<&'static str, WordInfo>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table: FxHashMap<&'static str, WordInfo> = FxHashMap::default();
+        for line in VADER_LEXICON.lines().skip(1) {
+            if let Some((token, value)) = line.split_once('\t')
+                && let Ok(v) = value.parse()
+            {
+                table.entry(token).or_default().valence = Some(v);
+            }
+        }
+        let lists: [(&[&'static str], fn(&mut WordInfo)); 4] = [
+            (NEGATIONS, |i| i.negation = true),
+            (BOOSTERS, |i| i.booster = true),
+            (DAMPENERS, |i| i.dampener = true),
+            (HEDGE_WORDS, |i| i.hedge = true),
+        ];
+        for (words, mark) in lists {
+            for &word in words {
+                mark(table.entry(word).or_default());
+            }
+        }
+        for (word, info) in table.iter_mut() {
+            info.negation |= word.ends_with("n't");
+        }
+        table
+    })
 }
 
 /// Words that open a negation scope (VADER's list plus "no"); words ending in "n't" do too.
@@ -39,7 +83,7 @@ const NEGATIONS: &[&str] = &[
 
 /// Whether a lower-case word negates what follows it in its clause.
 pub fn is_negation(word: &str) -> bool {
-    word.ends_with("n't") || NEGATIONS.contains(&word)
+    word_info(word).negation
 }
 
 /// Degree words that intensify (VADER's boosters plus chat ones).
@@ -87,7 +131,7 @@ const BOOSTERS: &[&str] = &[
 
 /// Whether a lower-case word is an intensifying degree word ("so", "very", "extremely", ...).
 pub fn is_booster(word: &str) -> bool {
-    BOOSTERS.contains(&word)
+    word_info(word).booster
 }
 
 /// One-word hedges and dampeners that lower the energy of a message.
@@ -124,7 +168,7 @@ const HEDGE_PAIRS: &[(&str, &str)] = &[
 
 /// Whether a lower-case word is a one-word hedge or dampener.
 pub fn is_hedge_word(word: &str) -> bool {
-    HEDGE_WORDS.contains(&word)
+    word_info(word).hedge
 }
 
 /// Whether two consecutive lower-case words form a hedge.
@@ -133,23 +177,25 @@ pub fn is_hedge_pair(first: &str, second: &str) -> bool {
 }
 
 /// Dampeners in VADER's sense (they shrink the valence of the next sentiment word).
+const DAMPENERS: &[&str] = &[
+    "almost",
+    "barely",
+    "hardly",
+    "kinda",
+    "less",
+    "little",
+    "marginally",
+    "partly",
+    "scarcely",
+    "slightly",
+    "somewhat",
+    "sorta",
+    "occasionally",
+];
+
+/// Whether a lower-case word is a VADER dampener.
 pub fn is_dampener(word: &str) -> bool {
-    matches!(
-        word,
-        "almost"
-            | "barely"
-            | "hardly"
-            | "kinda"
-            | "less"
-            | "little"
-            | "marginally"
-            | "partly"
-            | "scarcely"
-            | "slightly"
-            | "somewhat"
-            | "sorta"
-            | "occasionally"
-    )
+    word_info(word).dampener
 }
 
 /// Emoticons missing from the VADER lexicon, mapped to one it rates.

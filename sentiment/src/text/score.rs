@@ -1,7 +1,6 @@
 //! Lexicon valence of an analysed text, following VADER's main rules (boosters, dampeners, capitals,
 //! negation, "but", exclamation emphasis); used as dense features and as the rule baseline.
 
-use super::lexicon;
 use super::tokenize::{Analysis, TokenKind};
 
 /// VADER's booster/dampener increment.
@@ -55,11 +54,10 @@ pub fn score(analysis: &Analysis) -> LexiconScore {
         if !matches!(token.kind, TokenKind::Word | TokenKind::Emoticon) {
             continue;
         }
-        let text = analysis.text(token);
-        let Some(base) = lexicon::valence(text) else {
+        let Some(base) = token.info.valence else {
             continue;
         };
-        if token.kind == TokenKind::Word && lexicon::is_booster(text) {
+        if token.kind == TokenKind::Word && token.info.booster {
             continue;
         }
         let sign = base.signum();
@@ -73,11 +71,10 @@ pub fn score(analysis: &Analysis) -> LexiconScore {
             if before.clause != token.clause || before.kind != TokenKind::Word {
                 break;
             }
-            let word = analysis.text(before);
             let damping = [1.0, 0.95, 0.9][distance];
-            if lexicon::is_booster(word) {
+            if before.info.booster {
                 v += sign * BOOST * damping;
-            } else if lexicon::is_dampener(word) {
+            } else if before.info.dampener {
                 v -= sign * BOOST * damping;
             }
         }

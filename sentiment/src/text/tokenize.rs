@@ -1,7 +1,7 @@
 //! Normalisation and tokenisation of chat text into words, emoticons and emoji, with negation scope
 //! and the arousal cues (exclamations, capitals, elongations, boosters, hedges, ellipses).
 
-use super::lexicon;
+use super::lexicon::{self, WordInfo};
 use std::ops::Range;
 
 /// What a token is, which decides how it is stemmed and scored.
@@ -20,7 +20,7 @@ pub enum TokenKind {
 }
 
 /// One token of an analysed text; its text lives in the owning [`Analysis`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Token {
     span: Range<u32>,
     /// What sort of token this is.
@@ -33,6 +33,8 @@ pub struct Token {
     pub elongated: bool,
     /// Clause number; punctuation and line breaks start a new clause.
     pub clause: u32,
+    /// Lexicon valence and word-list membership (words and emoticons; default for the rest).
+    pub info: WordInfo,
 }
 
 /// Counts of the surface cues that signal how charged a text is.
@@ -195,7 +197,7 @@ impl Analysis {
     }
 
     fn push_emoticon(&mut self, token: &str, strong: bool) {
-        match lexicon::valence(token) {
+        match lexicon::word_info(token).valence {
             Some(v) if v > 0.0 => self.cues.emoticons_positive += 1,
             Some(v) if v < 0.0 => self.cues.emoticons_negative += 1,
             _ => {}
@@ -292,13 +294,17 @@ impl Analysis {
         self.buffer.push_str(text);
         let end = self.buffer.len() as u32;
         let mut negated = false;
+        let info = match kind {
+            TokenKind::Word | TokenKind::Emoticon => lexicon::word_info(text),
+            _ => WordInfo::default(),
+        };
         if kind == TokenKind::Word {
             let cues = &mut self.cues;
             cues.words += 1;
             cues.caps_words += u32::from(caps);
             cues.elongated += u32::from(elongated);
-            cues.boosters += u32::from(lexicon::is_booster(text));
-            cues.hedges += u32::from(lexicon::is_hedge_word(text));
+            cues.boosters += u32::from(info.booster);
+            cues.hedges += u32::from(info.hedge);
             if let Some(previous) = self
                 .tokens
                 .last()
@@ -308,7 +314,7 @@ impl Analysis {
                 cues.hedges += u32::from(lexicon::is_hedge_pair(before, text));
             }
             negated = self.negating;
-            if lexicon::is_negation(text) {
+            if info.negation {
                 cues.negations += 1;
                 self.negating = true;
             }
@@ -320,6 +326,7 @@ impl Analysis {
             caps,
             elongated,
             clause: self.clause,
+            info,
         });
     }
 }
@@ -353,10 +360,11 @@ fn collapse_elongation(word: &mut String) -> bool {
     let double = collapse(2);
     let single = collapse(1);
     let known = |w: &str| {
-        lexicon::valence(w).is_some()
-            || lexicon::is_booster(w)
-            || lexicon::is_negation(w)
-            || lexicon::is_hedge_word(w)
+        let info = lexicon::word_info(w);
+        info.valence.is_some()
+            || info.booster
+            || info.negation
+            || info.hedge
             || lexicon::is_known_short_word(w)
     };
     *word = if !known(&double) && known(&single) {
