@@ -55,17 +55,17 @@ fn table() -> &'static FxHashMap<&'static str, WordInfo> {
                 table.entry(token).or_default().valence = Some(v);
             }
         }
-        let lists: [(&[&'static str], fn(&mut WordInfo)); 4] = [
-            (NEGATIONS, |i| i.negation = true),
-            (BOOSTERS, |i| i.booster = true),
-            (DAMPENERS, |i| i.dampener = true),
-            (HEDGE_WORDS, |i| i.hedge = true),
-        ];
-        for (words, mark) in lists {
+        let mark = |table: &mut FxHashMap<&'static str, WordInfo>,
+                    words: &[&'static str],
+                    set: fn(&mut WordInfo)| {
             for &word in words {
-                mark(table.entry(word).or_default());
+                set(table.entry(word).or_default());
             }
-        }
+        };
+        mark(&mut table, NEGATIONS, |i| i.negation = true);
+        mark(&mut table, BOOSTERS, |i| i.booster = true);
+        mark(&mut table, DAMPENERS, |i| i.dampener = true);
+        mark(&mut table, HEDGE_WORDS, |i| i.hedge = true);
         for (word, info) in table.iter_mut() {
             info.negation |= word.ends_with("n't");
         }
