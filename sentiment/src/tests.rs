@@ -346,3 +346,14 @@ fn evaluate_reports_each_labelled_scale() {
     let report = evaluate(Model::builtin(), &only_emotion);
     assert!(report.intensity.is_none() && report.emotion.is_some());
 }
+
+#[test]
+fn public_types_cross_threads() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    send_sync::<Model>();
+    send_sync::<Trained>();
+    send_sync::<TrainError>();
+    send_sync::<ModelError>();
+    send_sync::<DatasetError>();
+    send_sync::<Mood>();
+}
