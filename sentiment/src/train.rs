@@ -216,25 +216,14 @@ pub fn train(
     .map_err(TrainError::Features)?;
     let features_ms = started.elapsed().as_millis() as u64;
 
-    // The two fits are independent; run them on two threads (each is deterministic on its own).
     progress(TrainStage::Emotion);
-    let timed_fit = |scale, labels: &[Option<usize>], alpha| {
-        let t = Instant::now();
-        fit_scale(scale, &space, &rows, labels, alpha, config)
-            .map(|fit| (fit, t.elapsed().as_millis() as u64))
-    };
-    let (emotion_fit, intensity_fit) = std::thread::scope(|scope| {
-        let intensity =
-            scope.spawn(|| timed_fit("intensity", &intensity_labels, config.intensity_alpha));
-        let emotion = timed_fit("emotion", &emotion_labels, config.emotion_alpha);
-        progress(TrainStage::Intensity);
-        (emotion, intensity.join())
-    });
-    let ((emotion, emotion_n), emotion_ms) = emotion_fit?;
-    let ((intensity, intensity_n), intensity_ms) = match intensity_fit {
-        Ok(fit) => fit?,
-        Err(panic) => std::panic::resume_unwind(panic),
-    };
+    let labels = [emotion_labels.as_slice(), intensity_labels.as_slice()];
+    let [
+        (emotion, emotion_n, emotion_ms),
+        (intensity, intensity_n, intensity_ms),
+    ] = fit_both(&space, &rows, labels, config, || {
+        progress(TrainStage::Intensity)
+    })?;
 
     progress(TrainStage::Evaluating);
     let t = Instant::now();
@@ -257,6 +246,36 @@ pub fn train(
         evaluation_ms: t.elapsed().as_millis() as u64,
     };
     Ok(Trained { model, report })
+}
+
+/// A fitted scale, the number of rows it was fitted on, and how long the fit took in milliseconds.
+type Fitted = (Linear, usize, u64);
+
+/// Fits the emotion and intensity models concurrently on two threads (each fit is deterministic on its
+/// own); `emotion_done` runs when the emotion fit has finished.
+fn fit_both(
+    space: &FeatureSpace,
+    rows: &[SparseRow],
+    labels: [&[Option<usize>]; 2],
+    config: &TrainConfig,
+    emotion_done: impl FnOnce(),
+) -> Result<[Fitted; 2], TrainError> {
+    let timed_fit = |scale, labels: &[Option<usize>], alpha| {
+        let t = Instant::now();
+        fit_scale(scale, space, rows, labels, alpha, config)
+            .map(|(linear, n)| (linear, n, t.elapsed().as_millis() as u64))
+    };
+    let (emotion, intensity) = std::thread::scope(|scope| {
+        let intensity = scope.spawn(|| timed_fit("intensity", labels[1], config.intensity_alpha));
+        let emotion = timed_fit("emotion", labels[0], config.emotion_alpha);
+        emotion_done();
+        (emotion, intensity.join())
+    });
+    let intensity = match intensity {
+        Ok(fit) => fit?,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+    Ok([emotion?, intensity])
 }
 
 /// Refuses a scale with too few labels overall or a class with fewer than two.
