@@ -60,6 +60,17 @@ pub struct Config {
     pub mailer_enabled: bool,
     /// Minutes before its start that a consultation room opens.
     pub room_opens_minutes: i64,
+    /// Length of a mood window in seconds: every window, each user's new messages per
+    /// conversation are classified (default 5 minutes).
+    pub mood_window_seconds: u64,
+    /// Milliseconds after a window ends before it is processed (messages still being stored).
+    pub mood_grace_ms: u64,
+    /// Whether this process runs the mood job (any number may: each window is processed once).
+    pub mood_job_enabled: bool,
+    /// Largest labelled-data upload in bytes.
+    pub mood_upload_max_bytes: usize,
+    /// Most rows in one labelled-data upload.
+    pub mood_upload_max_rows: usize,
 }
 
 impl Default for Config {
@@ -83,6 +94,11 @@ impl Default for Config {
             mail_poll_ms: 2000,
             mailer_enabled: true,
             room_opens_minutes: 10,
+            mood_window_seconds: 300,
+            mood_grace_ms: 5000,
+            mood_job_enabled: true,
+            mood_upload_max_bytes: 10 * 1024 * 1024,
+            mood_upload_max_rows: 100_000,
         }
     }
 }
@@ -143,6 +159,16 @@ impl Config {
         if !(0..=24 * 60).contains(&self.room_opens_minutes) {
             return Err(ConfigError::Rule(
                 "room_opens_minutes must be between 0 and 1440".into(),
+            ));
+        }
+        if !(1..=24 * 3600).contains(&self.mood_window_seconds) {
+            return Err(ConfigError::Rule(
+                "mood_window_seconds must be between 1 and 86400".into(),
+            ));
+        }
+        if self.mood_upload_max_rows == 0 || self.mood_upload_max_bytes == 0 {
+            return Err(ConfigError::Rule(
+                "mood upload limits must be at least 1".into(),
             ));
         }
         if let Some(url) = &self.public_url

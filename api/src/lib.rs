@@ -6,6 +6,8 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod model_cli;
+pub mod mood;
 pub mod openapi;
 pub mod rate_limit;
 pub mod routes;
@@ -45,6 +47,9 @@ pub enum StartupError {
         /// Why binding failed.
         source: std::io::Error,
     },
+    /// The built-in mood model could not be installed.
+    #[error("cannot install the built-in mood model: {0}")]
+    Mood(models::ModelError),
     /// Serving stopped with an I/O error.
     #[error("server error: {0}")]
     Serve(std::io::Error),
@@ -82,6 +87,18 @@ impl Application {
 
     /// Builds around an existing pool (already migrated), e.g. a test's fresh database.
     pub async fn with_pool(config: Config, db: models::Db) -> Result<Self, StartupError> {
+        mood::registry::ModelRegistry::install_builtin(&db)
+            .await
+            .map_err(StartupError::Mood)?;
+        let abandoned = chrono::Utc::now() - chrono::Duration::minutes(10);
+        match models::mood_model::fail_abandoned(&db, abandoned).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                versions = n,
+                "mood training runs abandoned by a stopped server"
+            ),
+            Err(e) => tracing::warn!(error = %e, "could not check for abandoned training runs"),
+        }
         let addr = config.bind;
         let listener = TcpListener::bind(addr)
             .await
@@ -154,6 +171,22 @@ fn spawn_background(state: &AppState) -> tokio::task::JoinSet<()> {
             }
         }
     });
+    tasks.spawn(mood::push::follow(state.db.clone(), state.gateway.clone()));
+    if state.config.mood_job_enabled {
+        let config = mood::job::JobConfig {
+            window: chrono::Duration::seconds(
+                i64::try_from(state.config.mood_window_seconds).unwrap_or(300),
+            ),
+            grace: chrono::Duration::milliseconds(
+                i64::try_from(state.config.mood_grace_ms).unwrap_or(5000),
+            ),
+        };
+        tasks.spawn(mood::job::run(
+            state.db.clone(),
+            state.mood.registry.clone(),
+            config,
+        ));
+    }
     if state.config.mailer_enabled {
         let config = scheduler::mailer::MailerConfig {
             smtp_url: state.config.smtp_url.clone(),

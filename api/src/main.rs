@@ -29,38 +29,105 @@ enum Command {
     Serve,
     /// Print the effective configuration (secrets redacted) and exit.
     Config,
+    /// Train or evaluate the mood models offline (no database needed).
+    Model {
+        #[command(subcommand)]
+        command: ModelCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ModelCommand {
+    /// Train both models and print held-out metrics against the baselines.
+    Train {
+        /// Labelled CSV/TSV files (columns text, emotion, intensity); repeatable.
+        #[arg(long)]
+        data: Vec<PathBuf>,
+        /// Leave out the shipped VADER data.
+        #[arg(long)]
+        no_builtin: bool,
+        /// Name stored in the model.
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// Write the model here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Write the evaluation report (JSON) here.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+    /// Evaluate a model file (default: the built-in model) on labelled files (default: the
+    /// hand-labelled chat evaluation set).
+    Eval {
+        /// A model file written by `model train --out`.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Labelled CSV/TSV files; repeatable.
+        #[arg(long)]
+        data: Vec<PathBuf>,
+    },
+}
+
+fn model_command(command: ModelCommand) -> ExitCode {
+    let result = match command {
+        ModelCommand::Train {
+            data,
+            no_builtin,
+            name,
+            out,
+            report,
+        } => api::model_cli::train(&data, no_builtin, &name, out.as_deref(), report.as_deref()),
+        ModelCommand::Eval { model, data } => api::model_cli::eval(model.as_deref(), &data),
+    };
+    match result {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("chatterly: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = match Config::load(cli.config) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("chatterly: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    telemetry::init_logging(config.log_format);
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Config => {
-            println!("{}", config.redacted());
-            ExitCode::SUCCESS
-        }
-        Command::Serve => {
-            tracing::info!(config = %config.redacted(), "starting Chatterly");
-            let result = match Application::build(config).await {
-                Ok(app) => app.run_until(shutdown_signal()).await,
-                Err(e) => Err(e),
-            };
-            match result {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    tracing::error!(error = %e, "Chatterly stopped");
-                    eprintln!("chatterly: {e}");
-                    ExitCode::FAILURE
-                }
+        Command::Model { command } => model_command(command),
+        Command::Config => match Config::load(cli.config) {
+            Ok(config) => {
+                println!("{}", config.redacted());
+                ExitCode::SUCCESS
             }
+            Err(e) => config_failed(&e),
+        },
+        Command::Serve => match Config::load(cli.config) {
+            Ok(config) => serve(config).await,
+            Err(e) => config_failed(&e),
+        },
+    }
+}
+
+fn config_failed(e: &api::config::ConfigError) -> ExitCode {
+    eprintln!("chatterly: {e}");
+    ExitCode::from(2)
+}
+
+async fn serve(config: Config) -> ExitCode {
+    telemetry::init_logging(config.log_format);
+    tracing::info!(config = %config.redacted(), "starting Chatterly");
+    let result = match Application::build(config).await {
+        Ok(app) => app.run_until(shutdown_signal()).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "Chatterly stopped");
+            eprintln!("chatterly: {e}");
+            ExitCode::FAILURE
         }
     }
 }

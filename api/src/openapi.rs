@@ -4,7 +4,9 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::routes::{admin, auth, consultations, conversations, health, me, users, ws};
+use crate::routes::{
+    admin, auth, consultations, conversations, health, me, mood, mood_admin, users, ws,
+};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -50,6 +52,21 @@ use crate::routes::{admin, auth, consultations, conversations, health, me, users
         consultations::reschedule,
         consultations::update_notes,
         consultations::mark_attendance,
+        mood::mine,
+        mood::set_sharing,
+        mood::of_contact,
+        mood::history,
+        mood::correct,
+        mood_admin::list_models,
+        mood_admin::get_model,
+        mood_admin::train,
+        mood_admin::activate,
+        mood_admin::rollback,
+        mood_admin::classify,
+        mood_admin::upload,
+        mood_admin::list_datasets,
+        mood_admin::list_corrections,
+        mood_admin::review,
         health::healthz,
         health::readyz,
         health::metrics,

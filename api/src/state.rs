@@ -24,6 +24,8 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// The live chat gateway.
     pub gateway: Arc<realtime::Gateway>,
+    /// The active mood model and background training.
+    pub mood: crate::mood::MoodService,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
             auth: Arc::new(AuthCache::new()),
             limits: Arc::new(limits),
             metrics,
+            mood: crate::mood::MoodService::default(),
         }
     }
 }

@@ -280,10 +280,7 @@ pub async fn store_window(
 }
 
 /// Current moods measured in the window starting at `start`, of users who still share.
-pub async fn moods_of_window(
-    db: &Db,
-    start: DateTime<Utc>,
-) -> Result<Vec<UserMood>, ModelError> {
+pub async fn moods_of_window(db: &Db, start: DateTime<Utc>) -> Result<Vec<UserMood>, ModelError> {
     moods(db, Some(start), None).await
 }
 

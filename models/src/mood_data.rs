@@ -48,8 +48,8 @@ pub async fn insert_dataset(
     uploaded_by: Option<Uuid>,
     examples: &[LabelledText],
 ) -> Result<i64, ModelError> {
-    let rows = i32::try_from(examples.len())
-        .map_err(|_| ModelError::invalid("file", "too many rows"))?;
+    let rows =
+        i32::try_from(examples.len()).map_err(|_| ModelError::invalid("file", "too many rows"))?;
     let texts: Vec<String> = examples.iter().map(|e| e.text.clone()).collect();
     let emotions: Vec<Option<i16>> = examples.iter().map(|e| e.emotion).collect();
     let intensities: Vec<Option<i16>> = examples.iter().map(|e| e.intensity).collect();
@@ -232,7 +232,10 @@ pub async fn snapshot_corrections(db: &Db, by: Uuid) -> Result<Option<i64>, Mode
     if approved.is_empty() {
         return Ok(None);
     }
-    let name = format!("Reviewed corrections ({})", Utc::now().format("%Y-%m-%d %H:%M:%S"));
+    let name = format!(
+        "Reviewed corrections ({})",
+        Utc::now().format("%Y-%m-%d %H:%M:%S")
+    );
     insert_dataset(db, &name, "corrections", Some(by), &approved)
         .await
         .map(Some)

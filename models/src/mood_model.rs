@@ -62,7 +62,10 @@ pub async fn list_versions(db: &Db) -> Result<Vec<ModelVersion>, ModelError> {
 
 /// One version.
 pub async fn get_version(db: &Db, id: i64) -> Result<ModelVersion, ModelError> {
-    versions(db, Some(id)).await?.pop().ok_or(ModelError::NotFound)
+    versions(db, Some(id))
+        .await?
+        .pop()
+        .ok_or(ModelError::NotFound)
 }
 
 async fn versions(db: &Db, only: Option<i64>) -> Result<Vec<ModelVersion>, ModelError> {
@@ -268,9 +271,12 @@ pub async fn activate(db: &Db, id: i64, by: Uuid) -> Result<(), ModelError> {
             message: "only a trained (ready) model version can be activated".into(),
         });
     }
-    sqlx::query!("UPDATE mood_models SET active = false WHERE active AND id <> $1", id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE mood_models SET active = false WHERE active AND id <> $1",
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
     sqlx::query!(
         "UPDATE mood_models SET active = true, activated_at = now() WHERE id = $1",
         id

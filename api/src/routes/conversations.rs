@@ -346,11 +346,17 @@ pub async fn contacts(
     current: CurrentUser,
 ) -> ApiResult<Json<ContactList>> {
     let contacts = conversation::contacts(&state.db, current.user.id).await?;
+    let ids: Vec<Uuid> = contacts.iter().map(|c| c.user_id).collect();
+    let moods = models::mood::current_moods(&state.db, &ids).await?;
     let contacts = contacts
         .into_iter()
         .map(|c| {
             let online = state.gateway.hub.is_online(c.user_id);
-            ContactView::new(c, online)
+            let mood = moods
+                .iter()
+                .find(|m| m.user_id == c.user_id)
+                .map(crate::views::mood::MoodView::from);
+            ContactView::new(c, online, mood)
         })
         .collect();
     Ok(Json(ContactList { contacts }))

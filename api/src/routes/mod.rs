@@ -7,6 +7,8 @@ pub mod consultations;
 pub mod conversations;
 pub mod health;
 pub mod me;
+pub mod mood;
+pub mod mood_admin;
 pub mod users;
 pub mod ws;
 
@@ -56,6 +58,27 @@ pub fn router(state: AppState) -> Router {
         .route("/conversations/{id}/messages", get(conversations::history))
         .route("/search", get(conversations::search))
         .route("/contacts", get(conversations::contacts))
+        .route("/me/mood", get(mood::mine))
+        .route("/me/mood/sharing", put(mood::set_sharing))
+        .route("/users/{id}/mood", get(mood::of_contact))
+        .route("/users/{id}/mood/history", get(mood::history))
+        .route("/mood/corrections", post(mood::correct))
+        .route(
+            "/admin/mood/models",
+            get(mood_admin::list_models).post(mood_admin::train),
+        )
+        .route("/admin/mood/models/{id}", get(mood_admin::get_model))
+        .route(
+            "/admin/mood/models/{id}/activate",
+            post(mood_admin::activate),
+        )
+        .route("/admin/mood/rollback", post(mood_admin::rollback))
+        .route("/admin/mood/classify", post(mood_admin::classify))
+        .route("/admin/mood/corrections", get(mood_admin::list_corrections))
+        .route(
+            "/admin/mood/corrections/{id}/review",
+            post(mood_admin::review),
+        )
         .route("/me/availability", put(consultations::put_availability))
         .route(
             "/lecturers/{id}/availability",
@@ -83,9 +106,18 @@ pub fn router(state: AppState) -> Router {
             "/consultations/{id}/attendance/{student_id}",
             put(consultations::mark_attendance),
         )
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Labelled-data uploads are the one large body.
+        .merge(
+            Router::new()
+                .route(
+                    "/admin/mood/datasets",
+                    get(mood_admin::list_datasets).post(mood_admin::upload),
+                )
+                .layer(DefaultBodyLimit::max(state.config.mood_upload_max_bytes)),
+        )
         .fallback(api_not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+        .method_not_allowed_fallback(method_not_allowed);
 
     Router::new()
         .nest("/api/v1", api)

@@ -173,11 +173,13 @@ pub struct ContactView {
     pub online: bool,
     /// Last time online.
     pub last_seen_at: Option<DateTime<Utc>>,
+    /// Current mood; null when they do not share it or nothing was measured yet.
+    pub mood: Option<crate::views::mood::MoodView>,
 }
 
 impl ContactView {
-    /// Builds the view; `online` comes from the gateway.
-    pub fn new(c: Contact, online: bool) -> Self {
+    /// Builds the view; `online` comes from the gateway, `mood` from the mood tables.
+    pub fn new(c: Contact, online: bool, mood: Option<crate::views::mood::MoodView>) -> Self {
         Self {
             initials: initials(&c.display_name),
             id: c.user_id,
@@ -187,6 +189,7 @@ impl ContactView {
             time_zone: c.time_zone,
             online,
             last_seen_at: c.last_seen_at,
+            mood,
         }
     }
 }

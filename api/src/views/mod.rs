@@ -2,6 +2,7 @@
 
 pub mod chat;
 pub mod consultations;
+pub mod mood;
 
 use chrono::{DateTime, Utc};
 use models::profile::initials;

@@ -1,0 +1,80 @@
+//! Admin retraining in the background: the training runs on a blocking thread (one at a time per
+//! process), its stages are stored as progress, and the trained model is stored with its report.
+
+use std::sync::Arc;
+
+use models::mood_data::LabelledText;
+use models::{Db, mood_model};
+use sentiment::{Emotion, Example, Intensity, TrainConfig, TrainStage};
+use tokio::sync::{Semaphore, mpsc};
+
+/// Turns stored labelled rows into training examples.
+pub fn examples_of(rows: Vec<LabelledText>) -> Vec<Example> {
+    rows.into_iter()
+        .map(|r| Example {
+            text: r.text,
+            emotion: r
+                .emotion
+                .and_then(|i| usize::try_from(i).ok())
+                .and_then(Emotion::from_index),
+            intensity: r
+                .intensity
+                .and_then(|i| usize::try_from(i).ok())
+                .and_then(Intensity::from_index),
+        })
+        .collect()
+}
+
+/// The progress name of a stage.
+fn stage_code(stage: &TrainStage) -> &'static str {
+    match stage {
+        TrainStage::Preparing => "preparing",
+        TrainStage::Emotion => "emotion",
+        TrainStage::Intensity => "intensity",
+        TrainStage::Evaluating => "evaluating",
+    }
+}
+
+/// Trains model version `id` on `examples` in the background and stores the outcome.
+pub fn spawn(db: Db, slots: Arc<Semaphore>, id: i64, name: String, examples: Vec<Example>) {
+    tokio::spawn(async move {
+        let Ok(_slot) = slots.acquire_owned().await else {
+            return;
+        };
+        let (stages, mut progress) = mpsc::unbounded_channel();
+        let started = std::time::Instant::now();
+        let training = tokio::task::spawn_blocking(move || {
+            sentiment::train(&examples, &TrainConfig::default(), &name, &mut |stage| {
+                let _ = stages.send(stage);
+            })
+        });
+        while let Some(stage) = progress.recv().await {
+            if let Err(e) = mood_model::set_stage(&db, id, stage_code(&stage)).await {
+                tracing::warn!(error = %e, model.id = id, "could not record training progress");
+            }
+        }
+        let outcome = match training.await {
+            Ok(Ok(trained)) => match serde_json::to_value(&trained.report) {
+                Ok(report) => {
+                    mood_model::finish_training(&db, id, &trained.model.to_bytes(), &report).await
+                }
+                Err(e) => mood_model::fail_training(&db, id, &e.to_string()).await,
+            },
+            Ok(Err(e)) => mood_model::fail_training(&db, id, &e.to_string()).await,
+            Err(e) => {
+                tracing::error!(error = %e, model.id = id, "training panicked");
+                mood_model::fail_training(&db, id, "training stopped unexpectedly").await
+            }
+        };
+        match outcome {
+            Ok(()) => tracing::info!(
+                model.id = id,
+                duration_ms = started.elapsed().as_millis() as u64,
+                "mood model training finished"
+            ),
+            Err(e) => {
+                tracing::error!(error = %e, model.id = id, "could not store training outcome")
+            }
+        }
+    });
+}
