@@ -178,3 +178,24 @@ pub async fn sign_up(client: &Client, app: &crate::TestApp, name: &str, email: &
     click(client, "#signup-form [type=submit]").await;
     wait_for_text(client, "#home-page", &format!("Welcome, {name}")).await;
 }
+
+/// Logs in through the login page (so the session cookie lives in this browser).
+pub async fn log_in(client: &Client, app: &crate::TestApp, email: &str) {
+    client
+        .goto(&app.url("/#/login"))
+        .await
+        .expect("open the login page");
+    type_into(client, "#login-form [name=email]", email).await;
+    type_into(client, "#login-form [name=password]", crate::PASSWORD).await;
+    click(client, "#login-form [type=submit]").await;
+    wait_for(client, "#home-page").await;
+}
+
+/// Opens a page of the app by its hash route and waits for `css` on it.
+pub async fn open_page(client: &Client, route: &str, css: &str) -> Element {
+    client
+        .execute(&format!("window.location.hash = '#{route}';"), vec![])
+        .await
+        .expect("navigate");
+    wait_for(client, css).await
+}

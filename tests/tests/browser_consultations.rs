@@ -6,18 +6,7 @@ use fantoccini::{Client, Locator};
 use serde_json::json;
 use sqlx::PgPool;
 use tests::TestApp;
-use tests::browser::{Browser, click, sign_up, type_into, wait_for, wait_for_text};
-
-async fn log_in(client: &Client, app: &TestApp, email: &str) {
-    client
-        .goto(&app.url("/#/login"))
-        .await
-        .expect("open the login page");
-    type_into(client, "#login-form [name=email]", email).await;
-    type_into(client, "#login-form [name=password]", tests::PASSWORD).await;
-    click(client, "#login-form [type=submit]").await;
-    wait_for(client, "#home-page").await;
-}
+use tests::browser::{Browser, click, log_in, sign_up, type_into, wait_for, wait_for_text};
 
 async fn open_calendar(client: &Client) {
     client

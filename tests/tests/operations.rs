@@ -63,6 +63,10 @@ async fn openapi_document_lists_the_api(db: PgPool) {
         "/api/v1/me/sessions/{id}",
         "/api/v1/users",
         "/api/v1/admin/users/{id}/role",
+        "/api/v1/me/mood",
+        "/api/v1/users/{id}/mood/history",
+        "/api/v1/admin/mood/models/{id}/activate",
+        "/api/v1/admin/mood/datasets",
     ] {
         assert!(
             doc["paths"].get(path).is_some(),
