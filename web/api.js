@@ -56,16 +56,19 @@ async function readBody(response) {
 
 /**
  * Performs an API request and resolves with the parsed JSON body (or null).
- * Options: method, body (serialised as JSON), signal, redirectOn401 (default true).
+ * Options: method, body (serialised as JSON) or raw (sent as it is, with
+ * contentType), signal, redirectOn401 (default true).
  */
-export async function request(path, { method = 'GET', body, signal, redirectOn401 = true } = {}) {
+export async function request(path, {
+  method = 'GET', body, raw, contentType = 'application/json', signal, redirectOn401 = true,
+} = {}) {
   let response;
   try {
     response = await fetch(buildUrl(path), {
       method,
       credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { 'Content-Type': contentType, Accept: 'application/json' },
+      body: raw !== undefined ? raw : (body === undefined ? undefined : JSON.stringify(body)),
       signal,
     });
   } catch (err) {
@@ -94,4 +97,6 @@ export const api = {
   put: (path, body, options) => request(path, { ...options, method: 'PUT', body }),
   patch: (path, body, options) => request(path, { ...options, method: 'PATCH', body }),
   delete: (path, options) => request(path, { ...options, method: 'DELETE' }),
+  /** Sends a file or text as the raw body (e.g. a CSV upload). */
+  upload: (path, raw, contentType, options) => request(path, { ...options, method: 'POST', raw, contentType }),
 };

@@ -18,6 +18,8 @@ import { renderCalendar } from './pages/calendar.js';
 import { renderDirectory } from './pages/directory.js';
 import { renderAccount } from './pages/account.js';
 import { renderAdmin } from './pages/admin.js';
+import { renderContacts } from './pages/contacts.js';
+import { renderMoodAdmin } from './pages/mood-admin.js';
 
 export const LOGIN_PATH = '/login';
 export const SIGNUP_PATH = '/signup';
@@ -28,10 +30,12 @@ const routes = new Map([
   [SIGNUP_PATH, { title: 'Sign up', render: renderSignup, public: true }],
   [HOME_PATH, { title: 'Home', nav: 'Home', render: renderHome }],
   ['/chat', { title: 'Chat', nav: 'Chat', render: renderChat }],
+  ['/contacts', { title: 'Contacts', nav: 'Contacts', render: renderContacts }],
   ['/calendar', { title: 'Calendar', nav: 'Calendar', render: renderCalendar }],
   ['/directory', { title: 'Directory', nav: 'Directory', render: renderDirectory }],
   ['/account', { title: 'Account', nav: 'Account', render: renderAccount }],
   ['/admin', { title: 'Admin', nav: 'Admin', render: renderAdmin, adminOnly: true }],
+  ['/admin/mood', { title: 'Mood models', nav: 'Mood models', render: renderMoodAdmin, adminOnly: true }],
 ]);
 
 /** Adds or overrides a route (fields are merged into any existing entry). */

@@ -106,6 +106,9 @@ export function applyFrame(session, frame) {
     case 'presence':
       store.setPresence(frame.user, frame.online, frame.last_seen_at);
       break;
+    case 'mood':
+      store.setMood(frame.user, frame.mood);
+      break;
     case 'conversation':
       store.upsertConversation(frame.conversation);
       break;

@@ -58,8 +58,9 @@ function createSession(user) {
   session.receipts = createReceipts(store, socket);
 
   async function loadList() {
-    const data = await api.get('/conversations');
+    const [data, contacts] = await Promise.all([api.get('/conversations'), api.get('/contacts')]);
     for (const view of data?.conversations || []) store.upsertConversation(view);
+    for (const contact of contacts?.contacts || []) store.state.moods.set(contact.id, contact.mood || null);
     store.state.listLoaded = true;
     store.changed();
   }

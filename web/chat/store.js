@@ -19,6 +19,7 @@ export function createStore(me) {
     typing: new Map(), // conversation id -> Map<user id, expiry timer>
     errors: new Map(), // conversation id -> { code, message }
     drafts: new Map(), // conversation id -> unsent composer text
+    moods: new Map(), // user id -> current mood (null: not shared)
     openId: null,
   };
 
@@ -130,6 +131,12 @@ export function createStore(me) {
     changed();
   }
 
+  /** A contact's mood changed (null: they stopped sharing). */
+  function setMood(user, mood) {
+    state.moods.set(user, mood || null);
+    changed();
+  }
+
   /** Shows or hides "X is typing…"; an active indicator expires by itself. */
   function setTyping(id, user, active, expiresInMs = 6000) {
     let users = state.typing.get(id);
@@ -180,7 +187,7 @@ export function createStore(me) {
 
   return {
     state, subscribe, changed, upsertConversation, removeConversation, thread, addMessages,
-    updatePositions, setPresence, setTyping, typingUsers, setError, setStatus, setOpen,
+    updatePositions, setPresence, setMood, setTyping, typingUsers, setError, setStatus, setOpen,
     sortedConversations, clearTimers,
   };
 }

@@ -10,6 +10,7 @@ import {
 import { normalizeColor, roleBadge } from '../components/user-display.js';
 import { createSessionsList } from '../components/sessions-list.js';
 import { localDate } from '../components/format.js';
+import { createMoodSharingPanel } from '../components/mood-sharing.js';
 
 const EDITABLE = ['display_name', 'time_zone', 'avatar_color'];
 
@@ -83,6 +84,7 @@ function buildProfileForm(user, ctx) {
 
 export function renderAccount(container, ctx) {
   const { user } = ctx;
+  const mood = createMoodSharingPanel({ signal: ctx.signal });
   const sessions = createSessionsList({
     signal: ctx.signal,
     onCurrentRevoked: () => {
@@ -105,6 +107,8 @@ export function renderAccount(container, ctx) {
       ),
       sessions.element,
     ),
+    mood.element,
   ));
   sessions.load();
+  mood.load();
 }

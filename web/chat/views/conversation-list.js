@@ -6,6 +6,7 @@ import { h } from '../../dom.js';
 import { avatar, updateAvatar } from '../../components/user-display.js';
 import { localDateTime } from '../../components/format.js';
 import { reconcile } from './reconcile.js';
+import { moodBadge } from '../../components/mood.js';
 import { anyoneOnline, directPeer, memberName, presenceText, others } from '../people.js';
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
@@ -41,6 +42,7 @@ export function createConversationList({ store, onSelect }) {
       title: h('span', { class: 'conversation-title' }),
       time: h('time', { class: 'conversation-time' }),
       preview: h('span', { class: 'conversation-preview' }),
+      mood: h('span', { class: 'conversation-mood' }),
       badge: h('span', { class: 'unread-badge' }),
     };
     const button = h('button', { type: 'button', class: 'conversation-button' },
@@ -48,6 +50,7 @@ export function createConversationList({ store, onSelect }) {
       h('span', { class: 'conversation-text' },
         h('span', { class: 'conversation-row' }, parts.title, parts.time),
         h('span', { class: 'conversation-row' }, parts.preview, parts.badge),
+        parts.mood,
       ),
     );
     const li = h('li', { class: 'conversation-item' }, button);
@@ -74,6 +77,9 @@ export function createConversationList({ store, onSelect }) {
       : `${others(conv, me).filter((m) => m.online).length} of ${others(conv, me).length} others online`;
     parts.dot.title = presence;
     parts.title.textContent = conv.title;
+    const mood = peer ? store.state.moods.get(peer.id) : null;
+    parts.mood.replaceChildren(mood ? moodBadge(mood, { compact: true }) : '');
+    parts.mood.hidden = !mood;
     parts.title.title = peer ? `${conv.title} · ${presence}` : conv.title;
 
     const activity = conv.last_message?.created_at;
