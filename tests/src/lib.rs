@@ -245,6 +245,14 @@ impl Drop for TestApp {
     }
 }
 
+/// A second connection pool to the test's database, as a second server process would have.
+pub async fn own_pool(db: &PgPool) -> PgPool {
+    sqlx::postgres::PgPoolOptions::new()
+        .connect_with((*db.connect_options()).clone())
+        .await
+        .expect("a second pool")
+}
+
 /// Sends `request` and decodes its JSON body (panicking on transport or JSON errors).
 pub async fn json_of<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
     request

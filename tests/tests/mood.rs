@@ -264,12 +264,8 @@ async fn readings_of(db: &PgPool, user: Uuid) -> i64 {
 #[sqlx::test(migrator = "models::MIGRATOR")]
 async fn two_processes_count_every_message_exactly_once(db: PgPool) {
     // Two processes: each with its own connection pool, as separate servers would have.
-    let own_pool = sqlx::postgres::PgPoolOptions::new()
-        .connect_with((*db.connect_options()).clone())
-        .await
-        .unwrap();
     let first = spawn(db.clone()).await;
-    let second = spawn(own_pool).await;
+    let second = spawn(tests::own_pool(&db).await).await;
     let c = cast(&first).await;
     // Messages spread over several windows, half through each server.
     for round in 0..6 {

@@ -86,8 +86,8 @@ async fn spawn_mailing(db: &PgPool, smtp: &str) -> TestApp {
 async fn notices_and_reminders_arrive_once_with_a_calendar_invitation(db: PgPool) {
     let smtp = SmtpServer::start();
     let app = spawn_mailing(&db, &smtp.url()).await;
-    // A second server process on the same database, mailing too.
-    let twin = spawn_mailing(&db, &smtp.url()).await;
+    // A second server process on the same database (with its own connection pool), mailing too.
+    let twin = spawn_mailing(&tests::own_pool(&db).await, &smtp.url()).await;
     let (_, admin) = app.user_with_token("admin@uni.ac.uk", "Admin").await;
     let (lecturer, lecturer_token) = app.user_with_token("ada@uni.ac.uk", "Dr Ada").await;
     app.promote_to_lecturer(&admin, lecturer).await;
