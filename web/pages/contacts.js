@@ -23,7 +23,7 @@ export function correctionForm(readingId, onDone) {
   const form = h('form', { class: 'correction-form' },
     classSelect('emotion', EMOTIONS, 'Emotion '),
     classSelect('intensity', INTENSITIES, ' Intensity '),
-    h('button', { type: 'submit', class: 'button button-ghost' }, 'Suggest'),
+    h('button', { type: 'submit', class: 'button button-ghost', title: 'An admin reviews suggestions and sees the messages they label' }, 'Suggest'),
     status);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -32,7 +32,7 @@ export function correctionForm(readingId, onDone) {
     if (form.intensity.value) body.intensity = form.intensity.value;
     try {
       await api.post('/mood/corrections', body);
-      status.textContent = 'Thanks: an admin will review it.';
+      status.textContent = 'Thanks: an admin will review it (they see the messages of that reading to label them).';
       onDone?.();
     } catch (err) {
       status.textContent = err.message;
