@@ -83,15 +83,7 @@ fn main() {
 
 /// Grid search scored on a validation split of the training part (the held-out test split is never seen).
 fn tune(examples: &[Example], base: &TrainConfig, args: &[String]) {
-    let keys: Vec<(usize, usize)> = examples
-        .iter()
-        .map(|e| {
-            (
-                e.emotion.map_or(5, |c| c.index()),
-                e.intensity.map_or(5, |c| c.index()),
-            )
-        })
-        .collect();
+    let keys = sentiment::split_keys(examples);
     let (train_idx, _test_idx) = stratified_split(&keys, base.test_fraction, base.seed);
     let training: Vec<Example> = train_idx.iter().map(|&i| examples[i].clone()).collect();
     let list = |flag: &str, default: String| -> Vec<String> {

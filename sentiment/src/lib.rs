@@ -28,7 +28,7 @@ pub use labels::{Emotion, Intensity, Scale, UnknownLabel};
 pub use metrics::Metrics;
 pub use model::{FORMAT_VERSION, Model, ModelError, ModelInfo, Mood};
 pub use report::{EvalReport, ScaleEval, ScaleReport, Timings, TrainingReport, evaluate};
-pub use split::{SplitMix64, stratified_split};
+pub use split::{SplitMix64, split_keys, stratified_split};
 pub use train::{TrainConfig, TrainError, TrainStage, Trained, train};
 pub use upload::{DatasetError, MAX_TEXT_CHARS, parse_examples};
 pub use weak_labels::{INTENSITY_THRESHOLDS, arousal_score, cue_shift, intensity_label};

@@ -41,6 +41,20 @@ impl SplitMix64 {
     }
 }
 
+/// The stratification key of each example: its (emotion, intensity) classes, 5 for a missing
+/// label, so both scales keep their proportions in the held-out split.
+pub fn split_keys(examples: &[crate::Example]) -> Vec<(usize, usize)> {
+    examples
+        .iter()
+        .map(|e| {
+            (
+                e.emotion.map_or(5, |c| c.index()),
+                e.intensity.map_or(5, |c| c.index()),
+            )
+        })
+        .collect()
+}
+
 /// Splits item indices into (train, test), each sorted, so every stratum (items with equal keys) sends
 /// `round(test_fraction × size)` of its items to test, but keeps at least one item of a stratum of two
 /// or more on each side.

@@ -5,7 +5,7 @@ use crate::features::{FeatureConfig, FeatureSpace, SparseRow};
 use crate::linear::Linear;
 use crate::model::{Model, ModelInfo};
 use crate::report::{Timings, TrainingReport, training_report};
-use crate::split::stratified_split;
+use crate::split::{split_keys, stratified_split};
 use crate::text::Analysis;
 use linfa::DatasetBase;
 use linfa::traits::Fit;
@@ -188,15 +188,7 @@ pub fn train(
             .map(|e| e.intensity.map(|c| (c.index(), c.label()))),
         config,
     )?;
-    let keys: Vec<(usize, usize)> = examples
-        .iter()
-        .map(|e| {
-            (
-                e.emotion.map_or(5, |c| c.index()),
-                e.intensity.map_or(5, |c| c.index()),
-            )
-        })
-        .collect();
+    let keys = split_keys(examples);
     let (train_idx, test_idx) = stratified_split(&keys, config.test_fraction, config.seed);
     let analyses: Vec<Analysis> = examples.iter().map(|e| Analysis::of(&e.text)).collect();
     let train_docs: Vec<&Analysis> = train_idx.iter().map(|&i| &analyses[i]).collect();
