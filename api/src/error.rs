@@ -194,5 +194,14 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
+/// Maps [`ModelError::NotFound`] to a 404 naming `what`, passing other errors on; for
+/// `.map_err(not_found("session"))`.
+pub fn not_found(what: &'static str) -> impl Fn(ModelError) -> ApiError {
+    move |e| match e {
+        ModelError::NotFound => ApiError::NotFound(what),
+        other => other.into(),
+    }
+}
+
 /// Result type of handlers.
 pub type ApiResult<T> = Result<T, ApiError>;

@@ -35,6 +35,9 @@ pub enum ModelCliError {
     /// Training failed.
     #[error("training failed: {0}")]
     Train(#[from] sentiment::TrainError),
+    /// The report could not be encoded.
+    #[error("cannot encode the report: {0}")]
+    Report(#[from] serde_json::Error),
     /// Nothing to train on.
     #[error("no training data: give --data files or leave out --no-builtin")]
     NoData,
@@ -90,8 +93,7 @@ pub fn train(
         write(out, &trained.model.to_bytes())?;
     }
     if let Some(path) = report {
-        let json = serde_json::to_vec_pretty(&trained.report).unwrap_or_default();
-        write(path, &json)?;
+        write(path, &serde_json::to_vec_pretty(&trained.report)?)?;
     }
     Ok(format!(
         "{}\ntrained {} examples in {seconds:.1} s\n",

@@ -80,14 +80,28 @@ pub async fn insert_dataset(
 
 /// All datasets, newest first.
 pub async fn list_datasets(db: &Db) -> Result<Vec<Dataset>, ModelError> {
+    datasets(db, None).await
+}
+
+/// One dataset.
+pub async fn get_dataset(db: &Db, id: i64) -> Result<Dataset, ModelError> {
+    datasets(db, Some(id))
+        .await?
+        .pop()
+        .ok_or(ModelError::NotFound)
+}
+
+async fn datasets(db: &Db, only: Option<i64>) -> Result<Vec<Dataset>, ModelError> {
     Ok(sqlx::query_as!(
         Dataset,
         r#"SELECT d.id, d.name, d.source, d.uploaded_by, d.created_at, d.rows,
                   count(e.emotion) AS "emotion_labels!", count(e.intensity) AS "intensity_labels!"
            FROM mood_datasets d
            LEFT JOIN mood_examples e ON e.dataset_id = d.id
+           WHERE $1::bigint IS NULL OR d.id = $1
            GROUP BY d.id
            ORDER BY d.id DESC"#,
+        only,
     )
     .fetch_all(db)
     .await?)

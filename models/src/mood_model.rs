@@ -144,10 +144,8 @@ pub async fn install_builtin(
         }
         Ok(None) => Ok(()),
         // Another process activated it at the same moment.
-        Err(e) => match on_constraint(e, "mood_models_one_active", "", "") {
-            ModelError::Conflict { .. } => Ok(()),
-            other => Err(other),
-        },
+        Err(sqlx::Error::Database(e)) if e.constraint() == Some("mood_models_one_active") => Ok(()),
+        Err(e) => Err(e.into()),
     }
 }
 

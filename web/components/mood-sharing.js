@@ -4,9 +4,8 @@
 
 import { api, isAbortError } from '../api.js';
 import { h } from '../dom.js';
-import { moodBadge, moodChart } from './mood.js';
+import { moodBadge, moodChart, correctionForm } from './mood.js';
 import { relativeTime } from './format.js';
-import { correctionForm } from '../pages/contacts.js';
 
 export function createMoodSharingPanel({ signal }) {
   const toggle = h('input', { type: 'checkbox', id: 'mood-sharing', name: 'mood_sharing' });

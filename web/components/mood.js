@@ -1,7 +1,9 @@
 // Mood display: a badge (icon + "Sad, Muted" + when it was measured), a small
-// SVG chart of readings over time, and a confusion-matrix heatmap for admins.
+// SVG chart of readings over time, a confusion-matrix heatmap for admins, and
+// the "Suggest" form that proposes a correction of a reading.
 // Moods come from the API and the `mood` WebSocket frame (docs/protocol.md).
 
+import { api } from '../api.js';
 import { h } from '../dom.js';
 import { relativeTime } from './format.js';
 
@@ -80,4 +82,35 @@ export function confusionHeatmap(matrix, classes, caption) {
         class: i === j ? 'diagonal' : '',
         style: { backgroundColor: `rgba(37, 99, 235, ${(n / max) * 0.85})`, color: n / max > 0.5 ? '#fff' : '' },
       }, String(n)))))));
+}
+
+/** A select of classes with an empty "unchanged" option. */
+function classSelect(name, classes, label) {
+  return h('label', { class: 'field-inline' }, label,
+    h('select', { name }, h('option', { value: '' }, '—'),
+      classes.map((c) => h('option', { value: c }, classLabel(c)))));
+}
+
+/** A small "Not right?" form that proposes a label for reading `id`. */
+export function correctionForm(readingId, onDone) {
+  const status = h('span', { class: 'muted', role: 'status' });
+  const form = h('form', { class: 'correction-form' },
+    classSelect('emotion', EMOTIONS, 'Emotion '),
+    classSelect('intensity', INTENSITIES, ' Intensity '),
+    h('button', { type: 'submit', class: 'button button-ghost', title: 'An admin reviews suggestions and sees the messages they label' }, 'Suggest'),
+    status);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const body = { reading: readingId };
+    if (form.emotion.value) body.emotion = form.emotion.value;
+    if (form.intensity.value) body.intensity = form.intensity.value;
+    try {
+      await api.post('/mood/corrections', body);
+      status.textContent = 'Thanks: an admin will review it (they see the messages of that reading to label them).';
+      onDone?.();
+    } catch (err) {
+      status.textContent = err.message;
+    }
+  });
+  return form;
 }

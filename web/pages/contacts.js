@@ -6,40 +6,9 @@
 import { api, isAbortError } from '../api.js';
 import { h, pageHeading } from '../dom.js';
 import { avatar, roleBadge } from '../components/user-display.js';
-import { moodBadge, moodChart, EMOTIONS, INTENSITIES, classLabel } from '../components/mood.js';
+import { moodBadge, moodChart, correctionForm } from '../components/mood.js';
 import { relativeTime } from '../components/format.js';
 import { chatSession } from '../chat/session.js';
-
-/** A select of classes with an empty "unchanged" option. */
-export function classSelect(name, classes, label) {
-  return h('label', { class: 'field-inline' }, label,
-    h('select', { name }, h('option', { value: '' }, '—'),
-      classes.map((c) => h('option', { value: c }, classLabel(c)))));
-}
-
-/** A small "Not right?" form that proposes a label for reading `id`. */
-export function correctionForm(readingId, onDone) {
-  const status = h('span', { class: 'muted', role: 'status' });
-  const form = h('form', { class: 'correction-form' },
-    classSelect('emotion', EMOTIONS, 'Emotion '),
-    classSelect('intensity', INTENSITIES, ' Intensity '),
-    h('button', { type: 'submit', class: 'button button-ghost', title: 'An admin reviews suggestions and sees the messages they label' }, 'Suggest'),
-    status);
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const body = { reading: readingId };
-    if (form.emotion.value) body.emotion = form.emotion.value;
-    if (form.intensity.value) body.intensity = form.intensity.value;
-    try {
-      await api.post('/mood/corrections', body);
-      status.textContent = 'Thanks: an admin will review it (they see the messages of that reading to label them).';
-      onDone?.();
-    } catch (err) {
-      status.textContent = err.message;
-    }
-  });
-  return form;
-}
 
 export function renderContacts(container, ctx) {
   const session = chatSession(ctx.user);

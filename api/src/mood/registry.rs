@@ -21,6 +21,9 @@ pub enum RegistryError {
         /// Why.
         source: sentiment::ModelError,
     },
+    /// Decoding the model stopped unexpectedly.
+    #[error("loading model version {0} stopped unexpectedly")]
+    Crashed(i64),
     /// No version is active (the built-in one is installed at start, so this is rare).
     #[error("no mood model is active")]
     NoneActive,
@@ -78,7 +81,7 @@ impl ModelRegistry {
         let bytes = mood_model::bytes(db, id).await?;
         let model = tokio::task::spawn_blocking(move || Model::from_bytes(&bytes))
             .await
-            .map_err(|e| RegistryError::Database(ModelError::invalid("model", e.to_string())))?
+            .map_err(|_| RegistryError::Crashed(id))?
             .map_err(|source| RegistryError::Corrupt { id, source })?;
         Ok(ActiveModel {
             id,

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::AdminUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, not_found};
 use crate::extract::{Json, Path, Query};
 use crate::routes::users::DirectoryParams;
 use crate::state::AppState;
@@ -47,10 +47,7 @@ pub async fn set_role(
     Path(id): Path<Uuid>,
     Json(change): Json<RoleChange>,
 ) -> ApiResult<Json<AccountView>> {
-    let target = user::find(&state.db, id).await.map_err(|e| match e {
-        models::ModelError::NotFound => ApiError::NotFound("user"),
-        other => other.into(),
-    })?;
+    let target = user::find(&state.db, id).await.map_err(not_found("user"))?;
     if target.role == Role::Admin
         && change.role != Role::Admin
         && user::count_admins(&state.db).await? <= 1

@@ -24,7 +24,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, not_found};
 use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 use crate::views::consultations::{
@@ -61,13 +61,6 @@ impl From<Refusal> for ApiError {
                 message: message.into(),
             },
         }
-    }
-}
-
-fn not_found(what: &'static str) -> impl Fn(ModelError) -> ApiError {
-    move |e| match e {
-        ModelError::NotFound => ApiError::NotFound(what),
-        other => other.into(),
     }
 }
 

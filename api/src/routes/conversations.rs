@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, not_found};
 use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 use crate::views::chat::{
@@ -80,13 +80,6 @@ fn page_size(limit: Option<i64>, default: i64) -> ApiResult<i64> {
             code: "validation_failed",
             message: format!("limit must be between 1 and {}", message::MAX_PAGE),
         })
-    }
-}
-
-fn not_found_conversation(e: models::ModelError) -> ApiError {
-    match e {
-        models::ModelError::NotFound => ApiError::NotFound("conversation"),
-        other => other.into(),
     }
 }
 
@@ -219,7 +212,7 @@ pub async fn add_member(
     }
     conversation::add_member(&state.db, id, me, new.user_id)
         .await
-        .map_err(not_found_conversation)?;
+        .map_err(not_found("conversation"))?;
     state.gateway.forget_members(id);
     let view = view_for(&state, id, me).await?;
     announce(&state, id, &[new.user_id], Some(view.last_seq)).await?;
@@ -249,10 +242,7 @@ pub async fn remove_member(
     }
     conversation::remove_member(&state.db, id, me, user_id)
         .await
-        .map_err(|e| match e {
-            models::ModelError::NotFound => ApiError::NotFound("member"),
-            other => other.into(),
-        })?;
+        .map_err(not_found("member"))?;
     state.gateway.forget_members(id);
     let frame =
         Utf8Bytes::from(serde_json::json!({ "type": "removed", "conversation": id }).to_string());

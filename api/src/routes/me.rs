@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiResult, not_found};
 use crate::extract::{Json, Path};
 use crate::state::AppState;
 use crate::views::{AccountView, SessionView};
@@ -91,10 +91,7 @@ pub async fn revoke_session(
 ) -> ApiResult<StatusCode> {
     let hash = session::revoke(&state.db, current.user.id, id)
         .await
-        .map_err(|e| match e {
-            models::ModelError::NotFound => ApiError::NotFound("session"),
-            other => other.into(),
-        })?;
+        .map_err(not_found("session"))?;
     state.auth.session_revoked(id, &hash);
     tracing::info!(user.id = %current.user.id, session.id = %id, "session revoked");
     Ok(StatusCode::NO_CONTENT)

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AdminUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, not_found};
 use crate::extract::{Json, Path, Query};
 use crate::mood::training;
 use crate::state::AppState;
@@ -176,10 +176,7 @@ pub async fn activate(
 ) -> ApiResult<Json<ModelVersionView>> {
     mood_model::activate(&state.db, id, admin.user.id)
         .await
-        .map_err(|e| match e {
-            models::ModelError::NotFound => ApiError::NotFound("model version"),
-            other => other.into(),
-        })?;
+        .map_err(not_found("model version"))?;
     tracing::info!(admin.id = %admin.user.id, model.id = id, "mood model activated");
     Ok(Json(version(&state, id).await?))
 }
@@ -281,11 +278,7 @@ pub async fn upload(
     let id =
         mood_data::insert_dataset(&state.db, name, "upload", Some(admin.user.id), &rows).await?;
     tracing::info!(admin.id = %admin.user.id, dataset.id = id, rows = rows.len(), "mood dataset uploaded");
-    let stored = mood_data::list_datasets(&state.db)
-        .await?
-        .into_iter()
-        .find(|d| d.id == id)
-        .ok_or(ApiError::NotFound("dataset"))?;
+    let stored = mood_data::get_dataset(&state.db, id).await?;
     Ok((StatusCode::CREATED, Json(stored.into())))
 }
 
@@ -331,10 +324,7 @@ pub async fn review(
 ) -> ApiResult<StatusCode> {
     mood_data::review(&state.db, id, admin.user.id, review.approve)
         .await
-        .map_err(|e| match e {
-            models::ModelError::NotFound => ApiError::NotFound("pending correction"),
-            other => other.into(),
-        })?;
+        .map_err(not_found("pending correction"))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -342,10 +332,7 @@ async fn version(state: &AppState, id: i64) -> ApiResult<ModelVersionView> {
     mood_model::get_version(&state.db, id)
         .await
         .map(Into::into)
-        .map_err(|e| match e {
-            models::ModelError::NotFound => ApiError::NotFound("model version"),
-            other => other.into(),
-        })
+        .map_err(not_found("model version"))
 }
 
 fn unprocessable(code: &'static str, message: &str) -> ApiError {

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, not_found};
 use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 use crate::views::{ProfileView, UserList};
@@ -78,9 +78,6 @@ pub async fn profile(
     _current: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<ProfileView>> {
-    let user = user::find(&state.db, id).await.map_err(|e| match e {
-        models::ModelError::NotFound => ApiError::NotFound("user"),
-        other => other.into(),
-    })?;
+    let user = user::find(&state.db, id).await.map_err(not_found("user"))?;
     Ok(Json(user.into()))
 }
