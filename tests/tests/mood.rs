@@ -466,5 +466,39 @@ async fn corrections_are_reviewed_by_admins(db: PgPool) {
         "already_reviewed",
     )
     .await;
+
+    // Training "with corrections" snapshots the approved one (only) as a labelled dataset of the
+    // version; one example is too little to train on, so that version fails with the reason.
+    let started: Value = json_of(
+        reqwest::Client::new()
+            .post(app.url("/api/v1/admin/mood/models"))
+            .bearer_auth(&c.admin)
+            .json(&json!({ "name": "from-corrections", "include_builtin": false, "include_corrections": true })),
+    )
+    .await;
+    let datasets = app
+        .get_json(&c.admin, "/api/v1/admin/mood/datasets")
+        .await
+        .1;
+    assert_eq!(datasets.as_array().unwrap().len(), 1);
+    assert_eq!(datasets[0]["source"], "corrections");
+    assert_eq!(
+        (
+            datasets[0]["rows"].as_i64(),
+            datasets[0]["emotion_labels"].as_i64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(started["datasets"], json!([datasets[0]["id"]]));
+    let (text, emotion): (String, Option<i16>) =
+        sqlx::query_as("SELECT text, emotion FROM mood_examples")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert!(
+        text.contains("I failed the exam") && text.contains("everything is terrible"),
+        "{text}"
+    );
+    assert_eq!(emotion, Some(0), "very_sad");
     app.stop().await;
 }

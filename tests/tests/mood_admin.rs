@@ -87,7 +87,7 @@ async fn trained(app: &TestApp, token: &str, id: i64) -> Value {
 
 #[sqlx::test(migrator = "models::MIGRATOR")]
 async fn upload_train_activate_and_roll_back_switch_predictions(db: PgPool) {
-    let app = TestApp::spawn_with(db, |c| {
+    let app = TestApp::spawn_with(db.clone(), |c| {
         c.mood_window_seconds = 1;
         c.mood_grace_ms = 200;
     })
@@ -169,6 +169,12 @@ async fn upload_train_activate_and_roll_back_switch_predictions(db: PgPool) {
         (after["emotion"].as_str(), after["intensity"].as_str()),
         (Some("very_happy"), Some("very_excited"))
     );
+    // A second server process (its own pool, never told directly) switches too, without a restart.
+    let other = TestApp::spawn(tests::own_pool(&db).await).await;
+    assert_eq!(
+        classify(&other, &admin, probe).await["model"],
+        version["id"]
+    );
     let mut lecturer_ws = WsClient::connect(app.addr, &lecturer).await.unwrap();
     let mut alice_ws = WsClient::connect(app.addr, &alice).await.unwrap();
     alice_ws
@@ -186,6 +192,11 @@ async fn upload_train_activate_and_roll_back_switch_predictions(db: PgPool) {
     let again = classify(&app, &admin, probe).await;
     assert_eq!(again["emotion"], before["emotion"]);
     assert_eq!(again["model"], builtin["id"]);
+    assert_eq!(
+        classify(&other, &admin, probe).await["model"],
+        builtin["id"]
+    );
+    other.stop().await;
     let versions = app.get_json(&admin, "/api/v1/admin/mood/models").await.1;
     let active: Vec<&Value> = versions
         .as_array()
