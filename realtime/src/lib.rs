@@ -1,5 +1,6 @@
-//! Live chat: the WebSocket gateway that relays messages, receipts, presence and typing between
-//! the devices of every member of a conversation.
+//! Real time: the live chat WebSocket gateway that relays messages, receipts, presence and typing
+//! between the devices of every member of a conversation, and the consultation rooms' WebRTC
+//! forwarding unit ([`room`]).
 //!
 //! - [`protocol`]: the JSON frames (documented in `docs/protocol.md`).
 //! - [`cursor`]: pure per-connection sequencing: no duplicates, no gaps.
@@ -14,5 +15,6 @@ pub mod gateway;
 pub mod hub;
 pub mod positions;
 pub mod protocol;
+pub mod room;
 
 pub use gateway::{Gateway, GatewayConfig};

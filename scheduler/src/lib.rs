@@ -1,6 +1,7 @@
 //! Consultations: a lecturer's availability and the slots it offers, the timing rules of a
 //! booking, what the emails about a consultation say (with their calendar invitations), when
-//! reminders fall due, and the mailer that sends them from the database outbox.
+//! reminders fall due, when the video room is open, and the mailer that sends them from the
+//! database outbox.
 //!
 //! Everything but [`mailer`] is pure and unit-tested; the clash guarantee itself is PostgreSQL's
 //! (exclusion constraints, see the consultations migration).
@@ -10,6 +11,7 @@ pub mod lifecycle;
 pub mod mailer;
 pub mod notice;
 pub mod reminders;
+pub mod room;
 pub mod slots;
 
 pub use availability::{Availability, DateException, InvalidAvailability, WeeklyWindow};

@@ -1,0 +1,151 @@
+//! A consultation's video room as stored: whether the lecturer opened it early or ended it, and
+//! the group conversation shown beside the video. The rules about when a room is open are
+//! `scheduler::room`'s; this module only loads and stores.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::{Db, ModelError};
+
+/// The stored state of a room (all empty until the lecturer acts or someone opens the room).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredRoom {
+    /// When the lecturer opened it ahead of time.
+    pub opened_early_at: Option<DateTime<Utc>>,
+    /// When the lecturer ended it.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// The conversation beside the video, once made.
+    pub conversation_id: Option<Uuid>,
+}
+
+/// The room of consultation `id` (defaults when nothing was stored yet).
+pub async fn get(db: &Db, id: Uuid) -> Result<StoredRoom, ModelError> {
+    let row = sqlx::query_as!(
+        StoredRoom,
+        "SELECT opened_early_at, closed_at, conversation_id
+           FROM consultation_rooms WHERE consultation_id = $1",
+        id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.unwrap_or_default())
+}
+
+/// Opens the room at `at` (the lecturer opening early, or re-opening one they ended).
+pub async fn open(db: &Db, id: Uuid, at: DateTime<Utc>) -> Result<StoredRoom, ModelError> {
+    let row = sqlx::query_as!(
+        StoredRoom,
+        "INSERT INTO consultation_rooms (consultation_id, opened_early_at)
+         VALUES ($1, $2)
+         ON CONFLICT (consultation_id) DO UPDATE
+            SET opened_early_at = LEAST(COALESCE(consultation_rooms.opened_early_at, $2), $2),
+                closed_at = NULL, updated_at = now()
+         RETURNING opened_early_at, closed_at, conversation_id",
+        id,
+        at
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(row)
+}
+
+/// Ends the room at `at` for everyone.
+pub async fn close(db: &Db, id: Uuid, at: DateTime<Utc>) -> Result<StoredRoom, ModelError> {
+    let row = sqlx::query_as!(
+        StoredRoom,
+        "INSERT INTO consultation_rooms (consultation_id, closed_at)
+         VALUES ($1, $2)
+         ON CONFLICT (consultation_id) DO UPDATE SET closed_at = $2, updated_at = now()
+         RETURNING opened_early_at, closed_at, conversation_id",
+        id,
+        at
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(row)
+}
+
+/// The room's conversation, made on first use as a group owned by the lecturer; every id in
+/// `members` (the lecturer and the students holding a place) is a member afterwards. Returns the
+/// conversation and who was added now. Safe when two people open the room at once: the room row
+/// is locked while the conversation is made.
+pub async fn ensure_conversation(
+    db: &Db,
+    id: Uuid,
+    lecturer: Uuid,
+    topic: &str,
+    members: &[Uuid],
+) -> Result<(Uuid, Vec<Uuid>), ModelError> {
+    let mut tx = db.begin().await?;
+    sqlx::query!(
+        "INSERT INTO consultation_rooms (consultation_id) VALUES ($1)
+         ON CONFLICT (consultation_id) DO NOTHING",
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
+    let existing = sqlx::query_scalar!(
+        "SELECT conversation_id FROM consultation_rooms WHERE consultation_id = $1 FOR UPDATE",
+        id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let conversation = match existing {
+        Some(conversation) => conversation,
+        None => {
+            let conversation = Uuid::now_v7();
+            sqlx::query!(
+                "INSERT INTO conversations (id, kind, name, owner_id) VALUES ($1, 'group', $2, $3)",
+                conversation,
+                conversation_name(topic),
+                lecturer,
+            )
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query!(
+                "UPDATE consultation_rooms SET conversation_id = $2, updated_at = now()
+                  WHERE consultation_id = $1",
+                id,
+                conversation
+            )
+            .execute(&mut *tx)
+            .await?;
+            conversation
+        }
+    };
+    let added = sqlx::query_scalar!(
+        "INSERT INTO conversation_members (conversation_id, user_id, role)
+         SELECT $1, m, CASE WHEN m = $3 THEN 'owner'::member_role ELSE 'member'::member_role END
+           FROM unnest($2::uuid[]) AS m
+         ON CONFLICT DO NOTHING
+         RETURNING user_id",
+        conversation,
+        members,
+        lecturer,
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok((conversation, added))
+}
+
+/// The name of a room's conversation: the topic, cut to the 80 characters a group name holds.
+fn conversation_name(topic: &str) -> String {
+    let name: String = format!("Consultation: {}", topic.trim())
+        .chars()
+        .take(80)
+        .collect();
+    name.trim_end().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversation_names_fit_a_group_name() {
+        assert_eq!(conversation_name(" Essay plan "), "Consultation: Essay plan");
+        let long = conversation_name(&"é".repeat(300));
+        assert_eq!(long.chars().count(), 80);
+    }
+}
