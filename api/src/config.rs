@@ -2,7 +2,8 @@
 //! environment (in that order of precedence, last wins), validated, and logged with secrets
 //! redacted.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::ops::RangeInclusive;
 use std::path::PathBuf;
 
 use figment::Figment;
@@ -60,6 +61,20 @@ pub struct Config {
     pub mailer_enabled: bool,
     /// Minutes before its start that a consultation room opens.
     pub room_opens_minutes: i64,
+    /// Address the video rooms' UDP sockets bind to (`0.0.0.0` for every interface).
+    pub rtc_udp_ip: IpAddr,
+    /// UDP ports for the video rooms, `first-last` (one per peer connection); none: any free port.
+    pub rtc_udp_ports: Option<String>,
+    /// Public address announced to browsers when the server is behind 1:1 NAT.
+    pub rtc_public_ip: Option<IpAddr>,
+    /// STUN server URLs handed to browsers, e.g. `stun:stun.uni.example:3478`.
+    pub rtc_stun_urls: Vec<String>,
+    /// TURN server URLs handed to browsers, e.g. `turn:turn.uni.example:3478?transport=udp`.
+    pub rtc_turn_urls: Vec<String>,
+    /// TURN user name.
+    pub rtc_turn_username: Option<String>,
+    /// TURN credential.
+    pub rtc_turn_credential: Option<String>,
     /// Length of a mood window in seconds: every window, each user's new messages per
     /// conversation are classified (default 5 minutes).
     pub mood_window_seconds: u64,
@@ -94,6 +109,13 @@ impl Default for Config {
             mail_poll_ms: 2000,
             mailer_enabled: true,
             room_opens_minutes: 10,
+            rtc_udp_ip: IpAddr::from([127, 0, 0, 1]),
+            rtc_udp_ports: None,
+            rtc_public_ip: None,
+            rtc_stun_urls: Vec::new(),
+            rtc_turn_urls: Vec::new(),
+            rtc_turn_username: None,
+            rtc_turn_credential: None,
             mood_window_seconds: 300,
             mood_grace_ms: 5000,
             mood_job_enabled: true,
@@ -161,6 +183,7 @@ impl Config {
                 "room_opens_minutes must be between 0 and 1440".into(),
             ));
         }
+        self.rtc_ports()?;
         if !(1..=24 * 3600).contains(&self.mood_window_seconds) {
             return Err(ConfigError::Rule(
                 "mood_window_seconds must be between 1 and 86400".into(),
@@ -179,6 +202,45 @@ impl Config {
             ));
         }
         Ok(())
+    }
+
+    /// The configured UDP port range of the video rooms.
+    pub fn rtc_ports(&self) -> Result<Option<RangeInclusive<u16>>, ConfigError> {
+        let Some(text) = &self.rtc_udp_ports else {
+            return Ok(None);
+        };
+        let bad = || {
+            ConfigError::Rule(format!(
+                "rtc_udp_ports must be like 50000-50100, not {text:?}"
+            ))
+        };
+        let (first, last) = text.split_once('-').ok_or_else(bad)?;
+        let first: u16 = first.trim().parse().map_err(|_| bad())?;
+        let last: u16 = last.trim().parse().map_err(|_| bad())?;
+        if first == 0 || first > last {
+            return Err(bad());
+        }
+        Ok(Some(first..=last))
+    }
+
+    /// The STUN/TURN servers browsers (and the server) use to connect to the video rooms.
+    pub fn ice_servers(&self) -> Vec<realtime::room::protocol::IceServer> {
+        let mut servers = Vec::new();
+        if !self.rtc_stun_urls.is_empty() {
+            servers.push(realtime::room::protocol::IceServer {
+                urls: self.rtc_stun_urls.clone(),
+                username: None,
+                credential: None,
+            });
+        }
+        if !self.rtc_turn_urls.is_empty() {
+            servers.push(realtime::room::protocol::IceServer {
+                urls: self.rtc_turn_urls.clone(),
+                username: self.rtc_turn_username.clone(),
+                credential: self.rtc_turn_credential.clone(),
+            });
+        }
+        servers
     }
 
     /// The base URL for links in email: the public URL, or the listening address.
@@ -206,7 +268,8 @@ impl Config {
         };
         format!(
             "bind={} database={} data_dir={} public_url={} log_format={:?} admin_email={} trust_proxy={} \
-             login_rate_per_ip={} login_rate_per_account={} db_max_connections={} smtp={} reminders={:?}",
+             login_rate_per_ip={} login_rate_per_account={} db_max_connections={} smtp={} reminders={:?} rtc_udp={}:{} rtc_public_ip={} \
+             ice_servers={} turn_credential={}",
             self.bind,
             db,
             self.data_dir.display(),
@@ -221,6 +284,16 @@ impl Config {
                 .as_deref()
                 .map_or_else(|| "files".to_owned(), redact_url),
             self.reminder_offsets_minutes,
+            self.rtc_udp_ip,
+            self.rtc_udp_ports.as_deref().unwrap_or("any"),
+            self.rtc_public_ip
+                .map_or_else(|| "-".to_owned(), |ip| ip.to_string()),
+            self.rtc_stun_urls.len() + self.rtc_turn_urls.len(),
+            if self.rtc_turn_credential.is_some() {
+                "***"
+            } else {
+                "-"
+            },
         )
     }
 }

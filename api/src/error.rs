@@ -37,6 +37,14 @@ pub enum ApiError {
     /// The caller is logged in but may not do this.
     #[error("{0}")]
     Forbidden(&'static str),
+    /// The caller may not do this, with a code saying why.
+    #[error("{message}")]
+    Denied {
+        /// Machine-readable code.
+        code: &'static str,
+        /// Explanation for a human.
+        message: std::borrow::Cow<'static, str>,
+    },
     /// The thing asked for does not exist, or is not the caller's to see.
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -91,6 +99,7 @@ impl ApiError {
             Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             Self::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::Denied { code, .. } => (StatusCode::FORBIDDEN, code),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),

@@ -5,7 +5,7 @@ use axum::Json;
 use utoipa::OpenApi;
 
 use crate::routes::{
-    admin, auth, consultations, conversations, health, me, mood, mood_admin, users, ws,
+    admin, auth, consultations, conversations, health, me, mood, mood_admin, rooms, users, ws,
 };
 
 /// The API description.
@@ -13,7 +13,7 @@ use crate::routes::{
 #[openapi(
     info(
         title = "Chatterly API",
-        description = "Chat, mood and consultations for a university. \
+        description = "Chat, mood, consultations and their video rooms for a university. \
         Errors are `{ \"error\": { \"code\": \"...\", \"message\": \"...\" } }`. \
         Authenticate with the `chatterly_session` cookie (browsers) or `Authorization: Bearer <token>`."
     ),
@@ -47,6 +47,10 @@ use crate::routes::{
         consultations::list,
         consultations::get,
         consultations::join,
+        rooms::get,
+        rooms::open,
+        rooms::close,
+        rooms::upgrade,
         consultations::confirm,
         consultations::cancel,
         consultations::reschedule,

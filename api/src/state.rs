@@ -26,6 +26,8 @@ pub struct AppState {
     pub gateway: Arc<realtime::Gateway>,
     /// The active mood model and background training.
     pub mood: crate::mood::MoodService,
+    /// The consultation rooms running in this process (WebRTC forwarding).
+    pub rooms: Arc<realtime::room::Rooms>,
 }
 
 impl AppState {
@@ -41,7 +43,19 @@ impl AppState {
                 ..realtime::GatewayConfig::default()
             },
         );
+        let rooms = realtime::room::Rooms::new(
+            db.clone(),
+            realtime::room::RoomConfig {
+                udp_ip: config.rtc_udp_ip,
+                // Validated when the configuration was loaded.
+                udp_ports: config.rtc_ports().ok().flatten(),
+                public_ip: config.rtc_public_ip,
+                ice_servers: config.ice_servers(),
+                ..realtime::room::RoomConfig::default()
+            },
+        );
         Self {
+            rooms,
             gateway,
             db,
             config: Arc::new(config),

@@ -144,7 +144,10 @@ mod tests {
 
     #[test]
     fn conversation_names_fit_a_group_name() {
-        assert_eq!(conversation_name(" Essay plan "), "Consultation: Essay plan");
+        assert_eq!(
+            conversation_name(" Essay plan "),
+            "Consultation: Essay plan"
+        );
         let long = conversation_name(&"é".repeat(300));
         assert_eq!(long.chars().count(), 80);
     }

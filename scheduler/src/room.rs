@@ -29,12 +29,14 @@ impl RoomFacts {
     /// When the room opens (or opened): the scheduled opening, or earlier if the lecturer opened it.
     pub fn opens_at(&self) -> DateTime<Utc> {
         let scheduled = self.starts_at - self.opens_before;
-        self.opened_early_at.map_or(scheduled, |early| early.min(scheduled))
+        self.opened_early_at
+            .map_or(scheduled, |early| early.min(scheduled))
     }
 
     /// When the room closes (or closed): the end, or earlier if the lecturer ended it.
     pub fn closes_at(&self) -> DateTime<Utc> {
-        self.closed_at.map_or(self.ends_at, |closed| closed.min(self.ends_at))
+        self.closed_at
+            .map_or(self.ends_at, |closed| closed.min(self.ends_at))
     }
 
     /// Whether the room is open now.
@@ -170,7 +172,9 @@ mod tests {
     fn opens_before_the_start_and_closes_at_the_end() {
         assert_eq!(
             admit(STUDENT, &facts(at(9, 49))),
-            Err(RoomRefusal::NotOpenYet { opens_at: at(9, 50) })
+            Err(RoomRefusal::NotOpenYet {
+                opens_at: at(9, 50)
+            })
         );
         assert_eq!(admit(STUDENT, &facts(at(9, 50))), Ok(()));
         assert_eq!(admit(Role::Lecturer, &facts(at(10, 29))), Ok(()));

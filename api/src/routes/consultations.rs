@@ -811,7 +811,7 @@ pub async fn get(
     Ok(Json(view_of(&state, &c, caller.user.id)))
 }
 
-fn role_in(c: &Consultation, caller: &CurrentUser) -> lifecycle::Role {
+pub(crate) fn role_in(c: &Consultation, caller: &CurrentUser) -> lifecycle::Role {
     if caller.user.id == c.lecturer_id {
         lifecycle::Role::Lecturer
     } else if caller.user.role == Role::Student {
@@ -968,6 +968,14 @@ pub async fn cancel(
     let told = if whole { insiders(&before) } else { vec![me] };
     queue_notice(&mut tx, &c, "cancelled", &told).await?;
     tx.commit().await?;
+    if whole {
+        state
+            .rooms
+            .end(id, realtime::room::protocol::EndReason::Cancelled)
+            .await;
+    } else {
+        state.rooms.remove_user(id, me).await;
+    }
     notify(&state, &c, "cancelled").await;
     Ok(Json(view_of(&state, &c, me)))
 }

@@ -109,6 +109,24 @@ async fn member_views(state: &AppState, conversation: Uuid) -> ApiResult<Vec<Mem
         .collect())
 }
 
+/// Tells `added` (new members of `conversation`) and the existing members about the change, and
+/// makes the new members' connected devices follow it.
+pub(crate) async fn welcome(state: &AppState, conversation: Uuid, added: &[Uuid]) -> ApiResult<()> {
+    let Some(first) = added.first() else {
+        return Ok(());
+    };
+    state.gateway.forget_members(conversation);
+    let view = view_for(state, conversation, *first).await?;
+    announce(state, conversation, added, Some(view.last_seq)).await?;
+    let others: Vec<Uuid> = view
+        .members
+        .iter()
+        .map(|m| m.id)
+        .filter(|m| !added.contains(m))
+        .collect();
+    announce(state, conversation, &others, None).await
+}
+
 /// Pushes a `conversation` frame to each of `users` (their own view), making their connected
 /// devices follow it from `follow_from` when given.
 async fn announce(

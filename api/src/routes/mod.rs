@@ -9,6 +9,7 @@ pub mod health;
 pub mod me;
 pub mod mood;
 pub mod mood_admin;
+pub mod rooms;
 pub mod users;
 pub mod ws;
 
@@ -92,6 +93,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/consultations/{id}", get(consultations::get))
         .route("/consultations/{id}/join", post(consultations::join))
+        .route("/consultations/{id}/room", get(rooms::get))
+        .route("/consultations/{id}/room/open", post(rooms::open))
+        .route("/consultations/{id}/room/close", post(rooms::close))
+        .route("/consultations/{id}/room/ws", get(rooms::upgrade))
         .route("/consultations/{id}/confirm", post(consultations::confirm))
         .route("/consultations/{id}/cancel", post(consultations::cancel))
         .route(

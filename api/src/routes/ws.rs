@@ -39,7 +39,7 @@ pub async fn upgrade(
 
 /// A browser always sends `Origin`; it must be this server (its `Host`) or the public URL.
 /// Clients without `Origin` (not browsers) carry no ambient cookies worth hijacking.
-fn check_origin(headers: &HeaderMap, public_url: Option<&str>) -> ApiResult<()> {
+pub(crate) fn check_origin(headers: &HeaderMap, public_url: Option<&str>) -> ApiResult<()> {
     let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) else {
         return Ok(());
     };

@@ -3,6 +3,7 @@
 pub mod chat;
 pub mod consultations;
 pub mod mood;
+pub mod rooms;
 
 use chrono::{DateTime, Utc};
 use models::profile::initials;

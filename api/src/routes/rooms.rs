@@ -1,0 +1,217 @@
+//! Consultation rooms over REST and their signalling WebSocket: who may enter and when
+//! (`scheduler::room`), the lecturer opening early or ending the room, and the upgrade that hands
+//! the socket to the forwarding unit (`realtime::room`).
+
+use axum::extract::State;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use chrono::{Duration, Utc};
+use models::consultation::{self, Consultation, Status};
+use models::room::{self, StoredRoom};
+use realtime::room::Ticket;
+use realtime::room::protocol::EndReason;
+use scheduler::lifecycle;
+use scheduler::room::{RoomFacts, RoomRefusal};
+use uuid::Uuid;
+
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult, not_found};
+use crate::extract::{Json, Path};
+use crate::routes::consultations::role_in;
+use crate::routes::conversations::welcome;
+use crate::routes::ws::check_origin;
+use crate::state::AppState;
+use crate::views::consultations::PersonView;
+use crate::views::rooms::{IceServerView, PresentView, RoomView};
+
+/// Largest signalling frame (an SDP offer of a few tracks is about 10 KB).
+const MAX_SIGNAL_FRAME_BYTES: usize = 96 * 1024;
+
+/// A consultation with its room, as the caller relates to it.
+struct Loaded {
+    consultation: Consultation,
+    role: lifecycle::Role,
+    facts: RoomFacts,
+}
+
+impl From<RoomRefusal> for ApiError {
+    fn from(refusal: RoomRefusal) -> Self {
+        let message = refusal.to_string().into();
+        if refusal.is_forbidden() {
+            ApiError::Denied {
+                code: refusal.code(),
+                message,
+            }
+        } else {
+            ApiError::Conflict {
+                code: refusal.code(),
+                message,
+            }
+        }
+    }
+}
+
+/// Loads the consultation and its room; 404 if it does not exist, 403 for anyone but its
+/// lecturer and the students holding a place.
+async fn load(state: &AppState, id: Uuid, caller: &CurrentUser) -> ApiResult<Loaded> {
+    let c = consultation::get(&state.db, id)
+        .await
+        .map_err(not_found("consultation"))?;
+    let role = role_in(&c, caller);
+    if !matches!(
+        role,
+        lifecycle::Role::Lecturer | lifecycle::Role::Student { holds_place: true }
+    ) {
+        return Err(RoomRefusal::NotAParticipant.into());
+    }
+    let stored = room::get(&state.db, id).await?;
+    let facts = facts_of(state, &c, &stored);
+    Ok(Loaded {
+        consultation: c,
+        role,
+        facts,
+    })
+}
+
+fn facts_of(state: &AppState, c: &Consultation, stored: &StoredRoom) -> RoomFacts {
+    RoomFacts {
+        state: match c.status {
+            Status::Pending => lifecycle::State::Pending,
+            Status::Confirmed => lifecycle::State::Confirmed,
+            Status::Cancelled => lifecycle::State::Cancelled,
+        },
+        starts_at: c.starts_at,
+        ends_at: c.ends_at,
+        opens_before: Duration::minutes(state.config.room_opens_minutes),
+        opened_early_at: stored.opened_early_at,
+        closed_at: stored.closed_at,
+        now: Utc::now(),
+    }
+}
+
+/// The room's view, making its conversation (and adding anyone missing) on the way.
+async fn view(state: &AppState, loaded: &Loaded) -> ApiResult<RoomView> {
+    let c = &loaded.consultation;
+    let members: Vec<Uuid> = std::iter::once(c.lecturer_id)
+        .chain(c.active_students().map(|p| p.student_id))
+        .collect();
+    let (conversation, added) =
+        room::ensure_conversation(&state.db, c.id, c.lecturer_id, &c.topic, &members).await?;
+    welcome(state, conversation, &added).await?;
+    let present = state.rooms.participants(c.id).await;
+    Ok(RoomView {
+        consultation_id: c.id,
+        topic: c.topic.clone(),
+        lecturer: PersonView {
+            id: c.lecturer_id,
+            display_name: c.lecturer_name.clone(),
+        },
+        students: c
+            .active_students()
+            .map(|p| PersonView {
+                id: p.student_id,
+                display_name: p.display_name.clone(),
+            })
+            .collect(),
+        starts_at: c.starts_at,
+        ends_at: c.ends_at,
+        opens_at: loaded.facts.opens_at(),
+        closes_at: loaded.facts.closes_at(),
+        open: loaded.facts.is_open(),
+        can_manage: loaded.role == lifecycle::Role::Lecturer,
+        conversation_id: Some(conversation),
+        present: present.into_iter().map(PresentView::from).collect(),
+        ice_servers: state
+            .rooms
+            .config()
+            .ice_servers
+            .iter()
+            .map(IceServerView::from)
+            .collect(),
+    })
+}
+
+/// A consultation's video room: when it is open, who is in it, its conversation, ICE servers.
+#[utoipa::path(get, path = "/api/v1/consultations/{id}/room", tag = "rooms",
+    params(("id" = Uuid, Path, description = "Consultation")),
+    responses((status = 200, body = RoomView),
+              (status = 403, description = "`not_a_participant`: not its lecturer nor a booked student"),
+              (status = 404, description = "No such consultation")))]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<RoomView>> {
+    let loaded = load(&state, id, &caller).await?;
+    Ok(Json(view(&state, &loaded).await?))
+}
+
+/// Opens the room now, ahead of its scheduled opening (or again after ending it), lecturer only.
+#[utoipa::path(post, path = "/api/v1/consultations/{id}/room/open", tag = "rooms",
+    params(("id" = Uuid, Path, description = "Consultation")),
+    responses((status = 200, body = RoomView),
+              (status = 403, description = "`not_a_participant` or `not_the_lecturer`"),
+              (status = 409, description = "`cancelled`, `not_confirmed` or `room_closed` (after its end)")))]
+pub async fn open(
+    State(state): State<AppState>,
+    caller: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<RoomView>> {
+    let mut loaded = load(&state, id, &caller).await?;
+    scheduler::room::may_open(loaded.role, &loaded.facts)?;
+    let stored = room::open(&state.db, id, loaded.facts.now).await?;
+    loaded.facts = facts_of(&state, &loaded.consultation, &stored);
+    Ok(Json(view(&state, &loaded).await?))
+}
+
+/// Ends the room for everyone in it, lecturer only.
+#[utoipa::path(post, path = "/api/v1/consultations/{id}/room/close", tag = "rooms",
+    params(("id" = Uuid, Path, description = "Consultation")),
+    responses((status = 200, body = RoomView),
+              (status = 403, description = "`not_a_participant` or `not_the_lecturer`"),
+              (status = 409, description = "`cancelled`, `not_confirmed` or `room_closed` (already closed)")))]
+pub async fn close(
+    State(state): State<AppState>,
+    caller: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<RoomView>> {
+    let mut loaded = load(&state, id, &caller).await?;
+    scheduler::room::may_close(loaded.role, &loaded.facts)?;
+    let stored = room::close(&state.db, id, loaded.facts.now).await?;
+    state.rooms.end(id, EndReason::EndedByLecturer).await;
+    loaded.facts = facts_of(&state, &loaded.consultation, &stored);
+    Ok(Json(view(&state, &loaded).await?))
+}
+
+/// Upgrades to the room's signalling WebSocket (see docs/protocol.md, "Rooms").
+#[utoipa::path(get, path = "/api/v1/consultations/{id}/room/ws", tag = "rooms",
+    params(("id" = Uuid, Path, description = "Consultation")),
+    responses((status = 101, description = "switching to the WebSocket protocol"),
+              (status = 401, description = "not logged in"),
+              (status = 403, description = "`not_a_participant`, or `forbidden` for a cross-origin request"),
+              (status = 404, description = "No such consultation"),
+              (status = 409, description = "`room_not_open`, `room_closed`, `cancelled` or `not_confirmed`")))]
+pub async fn upgrade(
+    State(state): State<AppState>,
+    caller: CurrentUser,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> ApiResult<Response> {
+    check_origin(&headers, state.config.public_url.as_deref())?;
+    let loaded = load(&state, id, &caller).await?;
+    scheduler::room::admit(loaded.role, &loaded.facts)?;
+    let ticket = Ticket {
+        consultation: id,
+        user_id: caller.user.id,
+        display_name: caller.user.display_name.clone(),
+        lecturer: loaded.role == lifecycle::Role::Lecturer,
+        closes_at: loaded.facts.closes_at(),
+    };
+    let rooms = state.rooms.clone();
+    Ok(ws
+        .max_message_size(MAX_SIGNAL_FRAME_BYTES)
+        .max_frame_size(MAX_SIGNAL_FRAME_BYTES)
+        .on_upgrade(move |socket| realtime::room::session::serve(rooms, socket, ticket)))
+}
