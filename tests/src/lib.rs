@@ -3,6 +3,7 @@
 //! their own cookie jars, as separate browsers or devices would have.
 
 pub mod browser;
+pub mod rtc;
 pub mod smtp;
 pub mod ws;
 

@@ -1,0 +1,375 @@
+//! Consultation rooms end to end with real WebRTC peers (webrtc-rs) on loopback: who may enter
+//! and when, the publisher's RTP reaching every subscriber through the server, students
+//! publishing too, tracks removed when their publisher leaves, the lecturer ending the room,
+//! and bad signalling frames answered without dropping the connection.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use tests::rtc::{PeerError, RoomPeer};
+use tests::{TestApp, assert_refused, json_of};
+use uuid::Uuid;
+
+struct Cast {
+    lecturer: (Uuid, String),
+    students: Vec<(Uuid, String)>,
+    outsider: (Uuid, String),
+}
+
+async fn cast(app: &TestApp, students: usize) -> Cast {
+    let (_, admin) = app.user_with_token("admin@uni.ac.uk", "Admin").await;
+    let lecturer = app.user_with_token("ada@uni.ac.uk", "Dr Ada").await;
+    app.promote_to_lecturer(&admin, lecturer.0).await;
+    let mut list = Vec::new();
+    for i in 0..students {
+        list.push(
+            app.user_with_token(&format!("s{i}@uni.ac.uk"), &format!("Student {i}"))
+                .await,
+        );
+    }
+    let outsider = app.user_with_token("eve@uni.ac.uk", "Eve").await;
+    Cast {
+        lecturer,
+        students: list,
+        outsider,
+    }
+}
+
+/// A confirmed appointment of the lecturer with the students, two hours from now.
+async fn appointment(app: &TestApp, c: &Cast) -> Uuid {
+    let ids: Vec<Uuid> = c.students.iter().map(|s| s.0).collect();
+    let body: Value = json_of(
+        reqwest::Client::new()
+            .post(app.url("/api/v1/consultations"))
+            .bearer_auth(&c.lecturer.1)
+            .json(&json!({
+                "starts_at": Utc::now() + chrono::Duration::hours(2),
+                "duration_minutes": 30,
+                "topic": "Dissertation plan",
+                "student_ids": ids,
+            })),
+    )
+    .await;
+    body["id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("id")
+}
+
+fn post(app: &TestApp, token: &str, path: &str) -> reqwest::RequestBuilder {
+    reqwest::Client::new()
+        .post(app.url(path))
+        .bearer_auth(token)
+}
+
+fn get(app: &TestApp, token: &str, path: &str) -> reqwest::RequestBuilder {
+    reqwest::Client::new().get(app.url(path)).bearer_auth(token)
+}
+
+/// A WebSocket upgrade request as a browser sends it, to read the refusal's JSON body.
+fn upgrade(app: &TestApp, token: &str, path: &str) -> reqwest::RequestBuilder {
+    get(app, token, path)
+        .header("connection", "upgrade")
+        .header("upgrade", "websocket")
+        .header("sec-websocket-version", "13")
+        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+}
+
+async fn join(app: &TestApp, consultation: Uuid, token: &str) -> RoomPeer {
+    RoomPeer::join(app.addr, consultation, token)
+        .await
+        .expect("join the room")
+}
+
+fn refused_status(result: Result<RoomPeer, PeerError>) -> u16 {
+    match result {
+        Err(PeerError::Refused(status)) => status,
+        Err(e) => panic!("expected an HTTP refusal, got {e}"),
+        Ok(_) => panic!("expected the room to refuse the connection"),
+    }
+}
+
+/// The `track_added` frame naming `participant`'s track.
+async fn track_of(peer: &mut RoomPeer, participant: Uuid) -> String {
+    loop {
+        let frame = peer.next_of("track_added").await.expect("track_added");
+        if frame["track"]["participant_id"] == participant.to_string() {
+            return frame["track"]["track_id"]
+                .as_str()
+                .expect("track id")
+                .to_owned();
+        }
+    }
+}
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn only_participants_enter_and_only_while_the_room_is_open(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let c = cast(&app, 1).await;
+    let id = appointment(&app, &c).await;
+    let student = &c.students[0].1;
+    let room = format!("/api/v1/consultations/{id}/room");
+
+    // Two hours ahead: the room is not open yet, and says when it opens.
+    let view: Value = json_of(get(&app, student, &room)).await;
+    assert_eq!(view["open"], false);
+    assert_eq!(view["can_manage"], false);
+    let refusal = RoomPeer::join(app.addr, id, student).await;
+    assert_eq!(refused_status(refusal), 409);
+    let body = assert_refused(
+        upgrade(&app, student, &format!("{room}/ws")),
+        409,
+        "room_not_open",
+    )
+    .await;
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("opens at")
+    );
+
+    // Outsiders get 403 whatever the time; an unknown consultation is 404.
+    assert_refused(get(&app, &c.outsider.1, &room), 403, "not_a_participant").await;
+    assert_eq!(
+        refused_status(RoomPeer::join(app.addr, id, &c.outsider.1).await),
+        403
+    );
+    assert_refused(
+        get(
+            &app,
+            student,
+            &format!("/api/v1/consultations/{}/room", Uuid::now_v7()),
+        ),
+        404,
+        "not_found",
+    )
+    .await;
+    assert_refused(
+        reqwest::Client::new().get(app.url(&room)),
+        401,
+        "unauthenticated",
+    )
+    .await;
+
+    // Only the lecturer opens it early; then the student may enter.
+    assert_refused(
+        post(&app, student, &format!("{room}/open")),
+        403,
+        "not_the_lecturer",
+    )
+    .await;
+    assert_refused(
+        post(&app, &c.outsider.1, &format!("{room}/open")),
+        403,
+        "not_a_participant",
+    )
+    .await;
+    let opened: Value = json_of(post(&app, &c.lecturer.1, &format!("{room}/open"))).await;
+    assert_eq!(opened["open"], true);
+    assert_eq!(opened["can_manage"], true);
+    let mut peer = join(&app, id, student).await;
+    assert_eq!(peer.ready["participants"].as_array().map(Vec::len), Some(1));
+
+    // A cross-site page cannot open the room's socket with the student's cookies.
+    let cross =
+        upgrade(&app, student, &format!("{room}/ws")).header("origin", "https://evil.example");
+    assert_refused(cross, 403, "forbidden").await;
+
+    // The room's conversation holds the lecturer and the student, and nobody else.
+    let conversation = opened["conversation_id"]
+        .as_str()
+        .expect("conversation")
+        .to_owned();
+    let (status, members) = app
+        .get_json(student, &format!("/api/v1/conversations/{conversation}"))
+        .await;
+    assert_eq!(status, 200, "{members}");
+    assert_eq!(members["members"].as_array().map(Vec::len), Some(2));
+    let (status, _) = app
+        .get_json(
+            &c.outsider.1,
+            &format!("/api/v1/conversations/{conversation}"),
+        )
+        .await;
+    assert_eq!(status, 404);
+
+    // Ending it sends everyone away and keeps it shut.
+    let closed: Value = json_of(post(&app, &c.lecturer.1, &format!("{room}/close"))).await;
+    assert_eq!(closed["open"], false);
+    let ended = peer.next_of("ended").await.expect("ended");
+    assert_eq!(ended["reason"], "ended_by_lecturer");
+    assert_refused(
+        upgrade(&app, student, &format!("{room}/ws")),
+        409,
+        "room_closed",
+    )
+    .await;
+    assert_refused(
+        post(&app, &c.lecturer.1, &format!("{room}/close")),
+        409,
+        "room_closed",
+    )
+    .await;
+    // The lecturer may open it again before its end.
+    let reopened: Value = json_of(post(&app, &c.lecturer.1, &format!("{room}/open"))).await;
+    assert_eq!(reopened["open"], true);
+    // A student who cancels their place loses the room.
+    let _back = join(&app, id, student).await;
+    let cancel = post(&app, student, &format!("/api/v1/consultations/{id}/cancel"))
+        .json(&json!({ "reason": "ill" }));
+    assert_eq!(cancel.send().await.unwrap().status(), 200);
+    assert_refused(get(&app, student, &room), 403, "not_a_participant").await;
+}
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn the_publishers_rtp_reaches_every_subscriber_and_stops_when_it_leaves(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let c = cast(&app, 2).await;
+    let id = appointment(&app, &c).await;
+    let room = format!("/api/v1/consultations/{id}/room");
+    json_of::<Value>(post(&app, &c.lecturer.1, &format!("{room}/open"))).await;
+
+    let mut lecturer = join(&app, id, &c.lecturer.1).await;
+    let camera = lecturer
+        .publish_video("camera", Duration::from_millis(20))
+        .await
+        .expect("publish");
+    lecturer.next_of("publish_answer").await.expect("answer");
+
+    // The first student joins before the lecturer's media reached the server, so learns of the
+    // track when it does; the second joins after, and finds it in `ready`.
+    let mut first = join(&app, id, &c.students[0].1).await;
+    let track = track_of(&mut first, lecturer.participant_id).await;
+    let mut second = join(&app, id, &c.students[1].1).await;
+    assert_eq!(second.ready["tracks"][0]["track_id"], track.as_str());
+    assert_eq!(
+        second.ready["tracks"][0]["participant_id"],
+        lecturer.participant_id.to_string(),
+        "a late joiner learns of the tracks already published"
+    );
+    assert_eq!(
+        second.ready["participants"].as_array().map(Vec::len),
+        Some(3)
+    );
+    let joined = lecturer
+        .next_of("participant_joined")
+        .await
+        .expect("joined");
+    assert_eq!(joined["participant"]["display_name"], "Student 0");
+
+    for student in [&mut first, &mut second] {
+        let packets = student
+            .receive(&track, 30)
+            .await
+            .expect("forwarded packets");
+        // The publisher's own packets, in order: the server forwards, it does not invent.
+        assert!(
+            packets.windows(2).all(|w| w[0].frame < w[1].frame),
+            "frames arrive in order"
+        );
+    }
+
+    // Who is present, for the room page.
+    let view: Value = json_of(get(&app, &c.students[0].1, &room)).await;
+    assert_eq!(view["present"].as_array().map(Vec::len), Some(3));
+
+    // A student unmutes and publishes: the lecturer and the other student receive it.
+    first.send(json!({ "type": "mute", "source": "microphone", "muted": false }));
+    let _voice = first
+        .publish_video("camera", Duration::from_millis(20))
+        .await
+        .expect("student publishes");
+    let mute = lecturer.next_of("mute").await.expect("mute frame");
+    assert_eq!(mute["participant_id"], first.participant_id.to_string());
+    let from_student = track_of(&mut lecturer, first.participant_id).await;
+    lecturer
+        .receive(&from_student, 20)
+        .await
+        .expect("the lecturer receives the student");
+    let at_second = track_of(&mut second, first.participant_id).await;
+    second
+        .receive(&at_second, 20)
+        .await
+        .expect("the other student receives the student");
+
+    // The lecturer leaves: their track is removed for both students and nothing more arrives.
+    let lecturer_id = lecturer.participant_id;
+    drop(camera);
+    lecturer.leave().await;
+    for student in [&mut first, &mut second] {
+        let removed = student
+            .next_of("track_removed")
+            .await
+            .expect("track_removed");
+        assert_eq!(removed["participant_id"], lecturer_id.to_string());
+        let left = student
+            .next_of("participant_left")
+            .await
+            .expect("participant_left");
+        assert_eq!(left["participant_id"], lecturer_id.to_string());
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    first.drain_packets();
+    let late = tokio::time::timeout(Duration::from_secs(1), first.receive(&track, 1)).await;
+    assert!(
+        !matches!(late, Ok(Ok(_))),
+        "packets of a removed track still arrive"
+    );
+    let view: Value = json_of(get(&app, &c.students[0].1, &room)).await;
+    assert_eq!(view["present"].as_array().map(Vec::len), Some(2));
+}
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn bad_signalling_frames_get_precise_errors_and_keep_the_connection(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let c = cast(&app, 1).await;
+    let id = appointment(&app, &c).await;
+    json_of::<Value>(post(
+        &app,
+        &c.lecturer.1,
+        &format!("/api/v1/consultations/{id}/room/open"),
+    ))
+    .await;
+    let mut student = join(&app, id, &c.students[0].1).await;
+    for (frame, code) in [
+        (json!({ "type": "teleport" }), "malformed_frame"),
+        (
+            json!({ "type": "publish", "sdp": "hello" }),
+            "malformed_frame",
+        ),
+        (
+            json!({ "type": "publish", "sdp": "v=0\r\nnonsense" }),
+            "bad_sdp",
+        ),
+        (
+            json!({ "type": "subscribe_answer", "sdp": "v=0\r\n" }),
+            "bad_sdp",
+        ),
+        (
+            json!({ "type": "candidate", "target": "publisher", "candidate": { "candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host" } }),
+            "bad_candidate",
+        ),
+        (json!({ "type": "end" }), "not_the_lecturer"),
+        (
+            json!({ "type": "mute", "source": "camera", "muted": "yes" }),
+            "malformed_frame",
+        ),
+    ] {
+        student.send(frame.clone());
+        let error = student.next_of("error").await.expect("error frame");
+        assert_eq!(error["code"], code, "{frame} → {error}");
+        assert!(!error["message"].as_str().unwrap_or_default().is_empty());
+    }
+    student.send(json!({ "type": "ping" }));
+    student.next_of("pong").await.expect("still connected");
+    let view: Value = json_of(get(
+        &app,
+        &c.students[0].1,
+        &format!("/api/v1/consultations/{id}/room"),
+    ))
+    .await;
+    assert_eq!(view["present"].as_array().map(Vec::len), Some(1));
+}
