@@ -20,6 +20,7 @@ import { renderAccount } from './pages/account.js';
 import { renderAdmin } from './pages/admin.js';
 import { renderContacts } from './pages/contacts.js';
 import { renderMoodAdmin } from './pages/mood-admin.js';
+import { renderRoom } from './pages/room.js';
 
 export const LOGIN_PATH = '/login';
 export const SIGNUP_PATH = '/signup';
@@ -36,6 +37,8 @@ const routes = new Map([
   ['/account', { title: 'Account', nav: 'Account', render: renderAccount }],
   ['/admin', { title: 'Admin', nav: 'Admin', render: renderAdmin, adminOnly: true }],
   ['/admin/mood', { title: 'Mood models', nav: 'Mood models', render: renderMoodAdmin, adminOnly: true }],
+  // #/room/<consultation id>: matched by prefix in getRoute.
+  ['/room', { title: 'Consultation room', render: renderRoom }],
 ]);
 
 /** Adds or overrides a route (fields are merged into any existing entry). */
@@ -45,6 +48,7 @@ export function registerRoute(path, definition) {
 
 /** The definition for a path, or undefined. */
 export function getRoute(path) {
+  if (path.startsWith('/room/')) return routes.get('/room');
   return routes.get(path);
 }
 

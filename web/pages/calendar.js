@@ -42,7 +42,8 @@ function roomLink(c, tz) {
     return h('a', { class: 'button button-primary room-link', href: `#/room/${c.id}` }, 'Join room');
   }
   const opens = formatter(tz, { weekday: 'short', hour: '2-digit', minute: '2-digit' }).format(new Date(c.room.opens_at));
-  return h('span', { class: 'muted room-link', title: c.room.path }, `Room opens ${opens}`);
+  // The room page waits for the opening (and lets the lecturer open it early).
+  return h('a', { class: 'room-link muted', href: `#/room/${c.id}` }, `Room opens ${opens}`);
 }
 
 /** One consultation in a list, with the actions the viewer may take. */

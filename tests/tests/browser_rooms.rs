@@ -1,0 +1,145 @@
+//! Consultation rooms in real headless Chromium with fake cameras: a lecturer and a student open
+//! the room page, each receives the other's video through the server (the remote video's frames
+//! advance), see each other in the room and chat beside the video; a student whose browser
+//! blocks the camera is told so and still receives the video; ending the room sends everyone
+//! away.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use fantoccini::Client;
+use fantoccini::key::Key;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use tests::browser::{Browser, click, log_in, open_page, type_into, wait_for, wait_for_text};
+use tests::{TestApp, json_of};
+use uuid::Uuid;
+
+/// Fake camera and microphone, permission granted without a prompt, loopback ICE allowed.
+const FAKE_MEDIA: &[&str] = &[
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+    "--autoplay-policy=no-user-gesture-required",
+];
+
+/// Fake devices exist, but every permission prompt is refused.
+const BLOCKED_MEDIA: &[&str] = &[
+    "--use-fake-device-for-media-stream",
+    "--deny-permission-prompts",
+    "--allow-loopback-in-peer-connection",
+    "--autoplay-policy=no-user-gesture-required",
+];
+
+/// Frames decoded by every remote video on the page.
+async fn remote_frames(client: &Client) -> Vec<u64> {
+    let value = client
+        .execute(
+            "return [...document.querySelectorAll('#video-grid .remote-tile video')]
+               .map(v => v.getVideoPlaybackQuality().totalVideoFrames);",
+            vec![],
+        )
+        .await
+        .expect("read the remote videos");
+    serde_json::from_value(value).unwrap_or_default()
+}
+
+/// Waits until a remote video exists and its decoded frame count keeps growing.
+async fn assert_remote_video_plays(client: &Client, who: &str) {
+    wait_for(client, "#video-grid .remote-tile video").await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let mut first: Option<u64> = None;
+    loop {
+        let frames = remote_frames(client).await;
+        let now = frames.first().copied().unwrap_or(0);
+        match first {
+            None if now > 0 => first = Some(now),
+            Some(before) if now >= before + 10 => return,
+            _ => {}
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{who}'s remote video never advanced (frames {frames:?}, first {first:?})"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn a_lecturer_and_students_see_each_other_and_chat_in_the_room(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let (_, admin) = app.user_with_token("admin@uni.ac.uk", "Admin").await;
+    let (lecturer_id, lecturer_token) = app.user_with_token("ada@uni.ac.uk", "Dr Ada").await;
+    app.promote_to_lecturer(&admin, lecturer_id).await;
+    let (student, _) = app.user_with_token("sam@uni.ac.uk", "Sam Student").await;
+    let (blocked, _) = app.user_with_token("bea@uni.ac.uk", "Bea Blocked").await;
+    let created: Value = json_of(
+        reqwest::Client::new()
+            .post(app.url("/api/v1/consultations"))
+            .bearer_auth(&lecturer_token)
+            .json(&json!({
+                "starts_at": Utc::now() + chrono::Duration::hours(1),
+                "duration_minutes": 30,
+                "topic": "Lab report feedback",
+                "student_ids": [student, blocked],
+            })),
+    )
+    .await;
+    let id: Uuid = created["id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("id");
+    let room = format!("/room/{id}");
+
+    let ada_browser = Browser::start(FAKE_MEDIA).await.expect("start Chromium");
+    let sam_browser = Browser::start(FAKE_MEDIA).await.expect("start Chromium");
+    let (ada, sam) = (&ada_browser.client, &sam_browser.client);
+    log_in(ada, &app, "ada@uni.ac.uk").await;
+    log_in(sam, &app, "sam@uni.ac.uk").await;
+
+    // An hour ahead the student waits; the lecturer opens the room early from its page.
+    open_page(sam, &room, "#room-page #room-state").await;
+    wait_for_text(sam, "#room-state", "The room opens").await;
+    open_page(ada, &room, "#room-page #open-room-button").await;
+    click(ada, "#open-room-button").await;
+    wait_for(ada, "#video-grid #local-video").await;
+    // The student's page looks again by itself; reloading is what an impatient student does.
+    sam.refresh().await.expect("reload");
+    wait_for(sam, "#video-grid #local-video").await;
+
+    assert_remote_video_plays(ada, "the lecturer").await;
+    assert_remote_video_plays(sam, "the student").await;
+    wait_for_text(ada, "#room-people", "Sam Student").await;
+    wait_for_text(sam, "#room-people", "Dr Ada").await;
+    wait_for_text(sam, "#video-grid .remote-tile figcaption", "Dr Ada").await;
+
+    // The consultation's chat is beside the video.
+    type_into(
+        ada,
+        "#room-page #composer textarea",
+        &format!("Can you see my slides?{}", Key::Enter),
+    )
+    .await;
+    wait_for_text(sam, "#room-page #thread", "Can you see my slides?").await;
+
+    // Muting shows up for the others.
+    click(sam, "#mic-button").await;
+    wait_for_text(ada, "#room-people", "Sam Student (muted)").await;
+
+    // A student whose browser blocks the camera is told so, and still sees the lecturer.
+    let bea_browser = Browser::start(BLOCKED_MEDIA).await.expect("start Chromium");
+    let bea = &bea_browser.client;
+    log_in(bea, &app, "bea@uni.ac.uk").await;
+    open_page(bea, &room, "#room-page #video-grid").await;
+    wait_for_text(bea, "#room-notice", "blocked").await;
+    assert_remote_video_plays(bea, "the student without a camera").await;
+    wait_for_text(ada, "#room-people", "Bea Blocked").await;
+
+    // The lecturer ends it for everyone.
+    ada.execute("window.confirm = () => true;", vec![])
+        .await
+        .expect("accept the confirmation");
+    click(ada, "#end-button").await;
+    wait_for_text(sam, "#room-state", "The lecturer ended the consultation.").await;
+    wait_for_text(bea, "#room-state", "The lecturer ended the consultation.").await;
+}
