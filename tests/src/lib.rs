@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod rtc;
+pub mod server_process;
 pub mod smtp;
 pub mod ws;
 

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -100,7 +101,16 @@ pub struct RoomPeer {
 pub struct Publication {
     /// The track id the publisher gave it.
     pub track_id: String,
+    sender: Arc<dyn RtpSender>,
+    sent: Arc<AtomicU32>,
     generator: tokio::task::JoinHandle<()>,
+}
+
+impl Publication {
+    /// The number of the last generated frame written (one packet each).
+    pub fn frames_sent(&self) -> u32 {
+        self.sent.load(Ordering::Relaxed)
+    }
 }
 
 impl Drop for Publication {
@@ -256,11 +266,32 @@ impl RoomPeer {
         let sdp = offer.sdp.clone();
         publisher.set_local_description(offer).await?;
         self.send(json!({ "type": "publish", "sdp": sdp, "tracks": { track_id.clone(): source } }));
-        let generator = tokio::spawn(generate(track, sender, ssrc, interval));
+        let sent = Arc::new(AtomicU32::new(0));
+        let generator = tokio::spawn(generate(
+            track,
+            sender.clone(),
+            ssrc,
+            interval,
+            sent.clone(),
+        ));
         Ok(Publication {
             track_id,
+            sender,
+            sent,
             generator,
         })
+    }
+
+    /// Stops sending a publication and renegotiates, as a browser does when a screen share ends.
+    pub async fn unpublish(&self, publication: Publication) -> Result<(), PeerError> {
+        let publisher = &self.shared.publisher;
+        publisher.remove_track(&publication.sender).await?;
+        drop(publication);
+        let offer = publisher.create_offer(None).await?;
+        let sdp = offer.sdp.clone();
+        publisher.set_local_description(offer).await?;
+        self.send(json!({ "type": "publish", "sdp": sdp, "tracks": {} }));
+        Ok(())
     }
 
     /// Waits until `count` generated packets of `track_id` arrived; returns them.
@@ -285,6 +316,12 @@ impl RoomPeer {
             }
         }
         Ok(got)
+    }
+
+    /// Takes the stream of received packets (for a collector task); later calls get nothing.
+    pub fn take_packets(&mut self) -> mpsc::UnboundedReceiver<Received> {
+        let (_, closed) = mpsc::unbounded_channel();
+        std::mem::replace(&mut self.packets, closed)
     }
 
     /// Drops packets received so far.
@@ -463,8 +500,10 @@ async fn generate(
     sender: Arc<dyn RtpSender>,
     ssrc: u32,
     interval: Duration,
+    sent: Arc<AtomicU32>,
 ) {
     let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut payload_type = None;
     let mut frame: u32 = 0;
     loop {
@@ -489,7 +528,9 @@ async fn generate(
             },
             payload: payload(frame),
         };
-        let _ = track.write_rtp(packet).await;
+        if track.write_rtp(packet).await.is_ok() {
+            sent.store(frame, Ordering::Relaxed);
+        }
     }
 }
 

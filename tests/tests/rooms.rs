@@ -295,6 +295,42 @@ async fn the_publishers_rtp_reaches_every_subscriber_and_stops_when_it_leaves(db
         .await
         .expect("the other student receives the student");
 
+    // The lecturer shares a screen (a renegotiation adding a track), then stops (one removing
+    // it): the students get it as a screen, then lose only that track.
+    let screen = lecturer
+        .publish_video("screen", Duration::from_millis(20))
+        .await
+        .expect("share the screen");
+    let screen_frame = loop {
+        let frame = second.next_of("track_added").await.expect("screen track");
+        if frame["track"]["source"] == "screen" {
+            break frame;
+        }
+    };
+    assert_eq!(
+        screen_frame["track"]["participant_id"],
+        lecturer.participant_id.to_string()
+    );
+    let screen_track = screen_frame["track"]["track_id"]
+        .as_str()
+        .expect("screen id")
+        .to_owned();
+    second
+        .receive(&screen_track, 20)
+        .await
+        .expect("the screen share arrives");
+    lecturer.unpublish(screen).await.expect("stop sharing");
+    let removed = second
+        .next_of("track_removed")
+        .await
+        .expect("screen removed");
+    assert_eq!(removed["track_id"], screen_track.as_str());
+    second.drain_packets();
+    second
+        .receive(&track, 20)
+        .await
+        .expect("the camera still arrives after the screen share stopped");
+
     // The lecturer leaves: their track is removed for both students and nothing more arrives.
     let lecturer_id = lecturer.participant_id;
     drop(camera);

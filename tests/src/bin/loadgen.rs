@@ -9,7 +9,6 @@
 //! ```
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,7 +20,9 @@ use futures::{SinkExt as _, StreamExt as _};
 use hdrhistogram::Histogram;
 use serde::Deserialize;
 use sqlx::postgres::PgPoolOptions;
-use sqlx::{Connection as _, Executor as _, PgConnection};
+use tests::server_process::{
+    ServerProcess, cpu_percent, cpu_ticks, machine_percent, machine_ticks, rss_kib,
+};
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
@@ -112,19 +113,30 @@ async fn main() -> anyhow::Result<()> {
     if args.group_size < 2 || args.users < args.group_size {
         bail!("need --group-size >= 2 and --users >= --group-size");
     }
-    let (server, addr, db_url) = start_server(&args).await?;
-    let result = run(&args, &server, addr, &db_url).await;
-    stop(server);
+    let server = ServerProcess::start(
+        &args.postgres,
+        "chatterly_loadgen",
+        args.server_bin.clone(),
+        &[
+            ("CHATTERLY_MESSAGES_PER_SECOND", "1000".to_owned()),
+            (
+                "CHATTERLY_DB_MAX_CONNECTIONS",
+                args.db_connections.to_string(),
+            ),
+        ],
+    )
+    .await?;
+    let result = run(&args, server.pid(), server.addr, &server.db_url).await;
+    server.stop();
     result
 }
 
 async fn run(
     args: &Args,
-    server: &Child,
+    pid: u32,
     addr: std::net::SocketAddr,
     db_url: &str,
 ) -> anyhow::Result<()> {
-    let pid = server.id();
     let tokens = seed(db_url, args.users, args.group_size).await?;
     println!(
         "seeded {} users in groups of {}",
@@ -272,14 +284,8 @@ fn report(
         ),
         _ => (0, 0, 0, 0),
     };
-    let ticks_per_second = 100.0;
-    let server_cpu = (after.0 - before.0) as f64 / ticks_per_second / seconds * 100.0;
-    let (busy, total) = (after.1.0 - before.1.0, after.1.1 - before.1.1);
-    let machine_cpu = if total == 0 {
-        0.0
-    } else {
-        busy as f64 / total as f64 * 100.0
-    };
+    let server_cpu = cpu_percent(before.0, after.0, seconds);
+    let machine_cpu = machine_percent(before.1, after.1);
     println!(
         "| {rate} | {:.0} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {lost} of {expected} | {} | {} | {server_cpu:.0}% | {machine_cpu:.0}% |",
         acked as f64 / seconds,
@@ -406,66 +412,6 @@ fn parse_body(body: &str) -> Option<(u32, u128)> {
     Some((phase.parse().ok()?, micros.parse().ok()?))
 }
 
-async fn start_server(args: &Args) -> anyhow::Result<(Child, std::net::SocketAddr, String)> {
-    let mut admin = PgConnection::connect(&args.postgres)
-        .await
-        .context("connect to PostgreSQL")?;
-    admin
-        .execute("DROP DATABASE IF EXISTS chatterly_loadgen WITH (FORCE)")
-        .await?;
-    admin.execute("CREATE DATABASE chatterly_loadgen").await?;
-    let db_url = replace_database(&args.postgres, "chatterly_loadgen");
-    let bin = match &args.server_bin {
-        Some(bin) => bin.clone(),
-        None => std::env::current_exe()?.with_file_name("chatterly"),
-    };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    let child = Command::new(&bin)
-        .arg("serve")
-        .env("DATABASE_URL", &db_url)
-        .env("CHATTERLY_BIND", addr.to_string())
-        .env("CHATTERLY_MESSAGES_PER_SECOND", "1000")
-        .env(
-            "CHATTERLY_DB_MAX_CONNECTIONS",
-            args.db_connections.to_string(),
-        )
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .with_context(|| format!("start {}", bin.display()))?;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(r) = reqwest::get(format!("http://{addr}/readyz")).await
-            && r.status().is_success()
-        {
-            break;
-        }
-        if Instant::now() > deadline {
-            bail!("server did not become ready");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Ok((child, addr, db_url))
-}
-
-fn replace_database(url: &str, database: &str) -> String {
-    match url.rsplit_once('/') {
-        Some((prefix, _)) => format!("{prefix}/{database}"),
-        None => url.to_owned(),
-    }
-}
-
-fn stop(mut server: Child) {
-    let _ = Command::new("kill")
-        .arg("-INT")
-        .arg(server.id().to_string())
-        .status();
-    let _ = server.wait();
-}
-
 /// A seeded user: who, their bearer token, and their group.
 struct Seeded {
     user: Uuid,
@@ -517,47 +463,4 @@ async fn seed(db_url: &str, users: usize, group_size: usize) -> anyhow::Result<V
     }
     db.close().await;
     Ok(seeded)
-}
-
-fn rss_kib(pid: u32) -> anyhow::Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .context("VmRSS not found")
-}
-
-fn cpu_ticks(pid: u32) -> anyhow::Result<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    let after_name = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest)
-        .context("bad stat")?;
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    // Fields after the name start at state (3); utime is 14 and stime 15.
-    let utime: u64 = fields
-        .get(11)
-        .and_then(|f| f.parse().ok())
-        .context("utime")?;
-    let stime: u64 = fields
-        .get(12)
-        .and_then(|f| f.parse().ok())
-        .context("stime")?;
-    Ok(utime + stime)
-}
-
-/// (busy, total) jiffies of the whole machine.
-fn machine_ticks() -> anyhow::Result<(u64, u64)> {
-    let stat = std::fs::read_to_string("/proc/stat")?;
-    let cpu = stat.lines().next().context("empty /proc/stat")?;
-    let values: Vec<u64> = cpu
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|v| v.parse().ok())
-        .collect();
-    let total: u64 = values.iter().sum();
-    let idle = values.get(3).copied().unwrap_or(0) + values.get(4).copied().unwrap_or(0);
-    Ok((total - idle, total))
 }
