@@ -6,6 +6,7 @@ pub mod browser;
 pub mod rtc;
 pub mod server_process;
 pub mod smtp;
+pub mod turn;
 pub mod ws;
 
 use std::net::SocketAddr;

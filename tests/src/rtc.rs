@@ -28,8 +28,8 @@ use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 use webrtc::peer_connection::{
     MediaEngine, PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler,
-    RTCIceCandidateInit, RTCPeerConnectionIceEvent, RTCSessionDescription, Registry,
-    register_default_interceptors,
+    RTCConfigurationBuilder, RTCIceCandidateInit, RTCIceServer, RTCIceTransportPolicy,
+    RTCPeerConnectionIceEvent, RTCSessionDescription, Registry, register_default_interceptors,
 };
 use webrtc::rtp_transceiver::RtpSender;
 
@@ -76,7 +76,35 @@ pub enum PeerError {
     Closed,
 }
 
+/// How a peer's connections gather candidates.
+struct IceSettings {
+    servers: Vec<RTCIceServer>,
+    relay_only: bool,
+}
+
+/// The ICE servers a `ready` frame names.
+fn ice_servers(ready: &Value) -> Vec<RTCIceServer> {
+    let Some(list) = ready["ice_servers"].as_array() else {
+        return Vec::new();
+    };
+    list.iter()
+        .map(|s| RTCIceServer {
+            urls: s["urls"]
+                .as_array()
+                .map(|u| {
+                    u.iter()
+                        .filter_map(|u| u.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            username: s["username"].as_str().unwrap_or_default().to_owned(),
+            credential: s["credential"].as_str().unwrap_or_default().to_owned(),
+        })
+        .collect()
+}
+
 struct Shared {
+    ice: IceSettings,
     out: mpsc::UnboundedSender<Value>,
     publisher: Arc<dyn PeerConnection>,
     subscriber: Mutex<Option<Arc<dyn PeerConnection>>>,
@@ -131,11 +159,23 @@ pub fn room_url(addr: SocketAddr, consultation: Uuid) -> String {
 }
 
 impl RoomPeer {
-    /// Joins the room with a bearer token and waits for `ready`.
+    /// Joins the room with a bearer token and waits for `ready`; its connections use the ICE
+    /// servers `ready` names, like a browser's.
     pub async fn join(
         addr: SocketAddr,
         consultation: Uuid,
         token: &str,
+    ) -> Result<Self, PeerError> {
+        Self::join_with(addr, consultation, token, false).await
+    }
+
+    /// Joins like [`RoomPeer::join`]; with `relay_only` its connections use only TURN relay
+    /// candidates (the `relay` ICE transport policy), so all its media crosses the TURN server.
+    pub async fn join_with(
+        addr: SocketAddr,
+        consultation: Uuid,
+        token: &str,
+        relay_only: bool,
     ) -> Result<Self, PeerError> {
         let mut request = room_url(addr, consultation).into_client_request()?;
         if let Ok(value) = format!("Bearer {token}").parse() {
@@ -170,13 +210,21 @@ impl RoomPeer {
             .ok_or(PeerError::Closed)?;
         let (out, mut out_rx) = mpsc::unbounded_channel::<Value>();
         let (packets_tx, packets) = mpsc::unbounded_channel();
-        let publisher = new_peer(Arc::new(Events {
-            out: out.clone(),
-            target: "publisher",
-            packets: None,
-        }))
+        let ice = IceSettings {
+            servers: ice_servers(&ready),
+            relay_only,
+        };
+        let publisher = new_peer(
+            Arc::new(Events {
+                out: out.clone(),
+                target: "publisher",
+                packets: None,
+            }),
+            &ice,
+        )
         .await?;
         let shared = Arc::new(Shared {
+            ice,
             out,
             publisher,
             subscriber: Mutex::new(None),
@@ -370,7 +418,7 @@ async fn handle(shared: &Arc<Shared>, frame: &Value) {
                             target: "subscriber",
                             packets: Some(shared.packets.clone()),
                         });
-                        let Ok(pc) = new_peer(events).await else {
+                        let Ok(pc) = new_peer(events, &shared.ice).await else {
                             return;
                         };
                         *slot = Some(pc.clone());
@@ -441,11 +489,22 @@ async fn flush_candidates(shared: &Shared, target: &'static str, pc: &Arc<dyn Pe
 
 async fn new_peer(
     handler: Arc<dyn PeerConnectionEventHandler>,
+    ice: &IceSettings,
 ) -> Result<Arc<dyn PeerConnection>, webrtc::error::Error> {
     let mut media = MediaEngine::default();
     media.register_default_codecs()?;
     let registry = register_default_interceptors(Registry::new(), &mut media)?;
+    let policy = if ice.relay_only {
+        RTCIceTransportPolicy::Relay
+    } else {
+        RTCIceTransportPolicy::All
+    };
+    let configuration = RTCConfigurationBuilder::new()
+        .with_ice_servers(ice.servers.clone())
+        .with_ice_transport_policy(policy)
+        .build();
     let pc = PeerConnectionBuilder::new()
+        .with_configuration(configuration)
         .with_media_engine(media)
         .with_interceptor_registry(registry)
         .with_handler(handler)

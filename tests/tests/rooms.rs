@@ -409,3 +409,37 @@ async fn bad_signalling_frames_get_precise_errors_and_keep_the_connection(db: Pg
     .await;
     assert_eq!(view["present"].as_array().map(Vec::len), Some(1));
 }
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn a_student_behind_a_turn_relay_receives_the_lecturer(db: PgPool) {
+    let turn = tests::turn::TurnServer::start();
+    let app = TestApp::spawn_with(db, |config| {
+        config.rtc_turn_urls = vec![turn.url()];
+        config.rtc_turn_username = Some(tests::turn::USER.into());
+        config.rtc_turn_credential = Some(tests::turn::PASSWORD.into());
+    })
+    .await;
+    let c = cast(&app, 1).await;
+    let id = appointment(&app, &c).await;
+    let room = format!("/api/v1/consultations/{id}/room");
+    let opened: Value = json_of(post(&app, &c.lecturer.1, &format!("{room}/open"))).await;
+    // Browsers are handed the configured TURN server with its credentials.
+    assert_eq!(opened["ice_servers"][0]["urls"][0], turn.url().as_str());
+    assert_eq!(opened["ice_servers"][0]["username"], tests::turn::USER);
+
+    let mut lecturer = join(&app, id, &c.lecturer.1).await;
+    assert_eq!(lecturer.ready["ice_servers"][0]["credential"], tests::turn::PASSWORD);
+    let _camera = lecturer
+        .publish_video("camera", Duration::from_millis(20))
+        .await
+        .expect("publish");
+    // The student may only use relay candidates: every packet it gets crossed coturn.
+    let mut student = RoomPeer::join_with(app.addr, id, &c.students[0].1, true)
+        .await
+        .expect("join through the relay");
+    let track = track_of(&mut student, lecturer.participant_id).await;
+    student
+        .receive(&track, 30)
+        .await
+        .expect("packets through the TURN relay");
+}
