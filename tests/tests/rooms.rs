@@ -428,7 +428,10 @@ async fn a_student_behind_a_turn_relay_receives_the_lecturer(db: PgPool) {
     assert_eq!(opened["ice_servers"][0]["username"], tests::turn::USER);
 
     let mut lecturer = join(&app, id, &c.lecturer.1).await;
-    assert_eq!(lecturer.ready["ice_servers"][0]["credential"], tests::turn::PASSWORD);
+    assert_eq!(
+        lecturer.ready["ice_servers"][0]["credential"],
+        tests::turn::PASSWORD
+    );
     let _camera = lecturer
         .publish_video("camera", Duration::from_millis(20))
         .await
@@ -442,4 +445,31 @@ async fn a_student_behind_a_turn_relay_receives_the_lecturer(db: PgPool) {
         .receive(&track, 30)
         .await
         .expect("packets through the TURN relay");
+}
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn the_room_ends_by_itself_when_the_consultation_ends(db: PgPool) {
+    let app = TestApp::spawn(db.clone()).await;
+    let c = cast(&app, 1).await;
+    let id = appointment(&app, &c).await;
+    // Move the consultation so it is under way and ends in three seconds.
+    sqlx::query(
+        "UPDATE consultations SET starts_at = now() - interval '10 minutes',
+                ends_at = now() + interval '3 seconds', blocks_until = now() + interval '3 seconds'
+          WHERE id = $1",
+    )
+    .bind(id)
+    .execute(&db)
+    .await
+    .expect("move the consultation");
+    let mut student = join(&app, id, &c.students[0].1).await;
+    let ended = student
+        .next_of("ended")
+        .await
+        .expect("ended at the end time");
+    assert_eq!(ended["reason"], "time_up");
+    assert_eq!(
+        refused_status(RoomPeer::join(app.addr, id, &c.students[0].1).await),
+        409
+    );
 }
