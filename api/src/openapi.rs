@@ -5,7 +5,8 @@ use axum::Json;
 use utoipa::OpenApi;
 
 use crate::routes::{
-    admin, auth, consultations, conversations, health, me, mood, mood_admin, rooms, users, ws,
+    admin, auth, consultations, conversations, health, me, mood, mood_admin, recordings, rooms,
+    users, ws,
 };
 
 /// The API description.
@@ -51,6 +52,9 @@ use crate::routes::{
         rooms::open,
         rooms::close,
         rooms::upgrade,
+        recordings::switch,
+        recordings::list,
+        recordings::file,
         consultations::confirm,
         consultations::cancel,
         consultations::reschedule,

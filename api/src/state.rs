@@ -51,6 +51,7 @@ impl AppState {
                 udp_ports: config.rtc_ports().ok().flatten(),
                 public_ip: config.rtc_public_ip,
                 ice_servers: config.ice_servers(),
+                recordings_dir: config.data_dir.join("recordings"),
                 ..realtime::room::RoomConfig::default()
             },
         );

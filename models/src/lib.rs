@@ -16,6 +16,7 @@ pub mod mood_model;
 pub mod outbox;
 pub mod password;
 pub mod profile;
+pub mod recording;
 pub mod room;
 pub mod session;
 pub mod user;

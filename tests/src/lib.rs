@@ -29,6 +29,8 @@ pub struct TestApp {
     pub db: PgPool,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    /// The server's own files (recordings, mail), removed with the app.
+    _data: tempfile::TempDir,
 }
 
 impl TestApp {
@@ -39,9 +41,11 @@ impl TestApp {
 
     /// Starts a server after letting the test adjust its configuration.
     pub async fn spawn_with(db: PgPool, adjust: impl FnOnce(&mut Config)) -> Self {
+        let data = tempfile::tempdir().expect("data directory");
         let mut config = Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: Some("(test pool)".into()),
+            data_dir: data.path().to_owned(),
             // Tests that look at email turn the mailer on with their own SMTP server.
             mailer_enabled: false,
             ..Config::default()
@@ -63,6 +67,7 @@ impl TestApp {
             db,
             stop: Some(stop),
             task: Some(task),
+            _data: data,
         }
     }
 

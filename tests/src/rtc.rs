@@ -603,10 +603,16 @@ async fn vp8_payload_type(sender: &Arc<dyn RtpSender>) -> Option<u8> {
         .map(|c| c.payload_type)
 }
 
+/// A VP8 payload descriptor (start of a partition) and the header of a 640x480 keyframe: every
+/// generated frame looks like a keyframe, so recordings of it are valid WebM.
+const VP8_START: [u8; 11] = [
+    0x10, 0x50, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01,
+];
+
 /// The generated payload of `frame`, stamped with the send time.
 pub fn payload(frame: u32) -> Bytes {
-    let mut buf = BytesMut::with_capacity(1 + 4 + 4 + 8 + 1000);
-    buf.put_u8(0x10);
+    let mut buf = BytesMut::with_capacity(VP8_START.len() + 4 + 4 + 8 + 1000);
+    buf.put_slice(&VP8_START);
     buf.put_slice(MARKER);
     buf.put_u32(frame);
     buf.put_u64(epoch().elapsed().as_micros() as u64);
@@ -617,7 +623,7 @@ pub fn payload(frame: u32) -> Bytes {
 
 /// Reads a generated payload: its frame number and send time.
 pub fn parse_payload(payload: &[u8]) -> Option<(u32, u64)> {
-    let rest = payload.get(1..)?;
+    let rest = payload.get(VP8_START.len()..)?;
     if !rest.starts_with(MARKER) {
         return None;
     }

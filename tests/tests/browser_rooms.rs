@@ -1,8 +1,8 @@
 //! Consultation rooms in real headless Chromium with fake cameras: a lecturer and a student open
 //! the room page, each receives the other's video through the server (the remote video's frames
 //! advance), see each other in the room and chat beside the video; a student whose browser
-//! blocks the camera is told so and still receives the video; ending the room sends everyone
-//! away.
+//! blocks the camera is told so and still receives the video; the lecturer records and ends
+//! the room, and the student replays the recording in the page.
 
 use std::time::Duration;
 
@@ -126,6 +126,13 @@ async fn a_lecturer_and_students_see_each_other_and_chat_in_the_room(db: PgPool)
     click(sam, "#mic-button").await;
     wait_for_text(ada, "#room-people", "Sam Student (muted)").await;
 
+    // The lecturer records a few seconds; the student is told while it runs.
+    click(ada, "#record-button").await;
+    wait_for_text(sam, "#recording-indicator", "being recorded").await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    click(ada, "#record-button").await;
+    wait_for_text(ada, "#record-button", "Record").await;
+
     // A student whose browser blocks the camera is told so, and still sees the lecturer.
     let bea_browser = Browser::start(BLOCKED_MEDIA).await.expect("start Chromium");
     let bea = &bea_browser.client;
@@ -142,4 +149,31 @@ async fn a_lecturer_and_students_see_each_other_and_chat_in_the_room(db: PgPool)
     click(ada, "#end-button").await;
     wait_for_text(sam, "#room-state", "The lecturer ended the consultation.").await;
     wait_for_text(bea, "#room-state", "The lecturer ended the consultation.").await;
+
+    // Afterwards the student replays the recording of the lecturer's camera in the page.
+    wait_for_text(sam, "#recordings", "Dr Ada · camera").await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let state = sam
+            .execute(
+                "const v = [...document.querySelectorAll('#recordings video')];
+                 return v.map(v => [v.readyState, v.videoWidth, isFinite(v.duration) ? v.duration : -1]);",
+                vec![],
+            )
+            .await
+            .expect("read the recording");
+        let videos: Vec<(u32, u32, f64)> =
+            serde_json::from_value(state.clone()).unwrap_or_default();
+        if videos
+            .iter()
+            .any(|(ready, width, duration)| *ready >= 1 && *width > 0 && *duration > 1.0)
+        {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the recording never loaded in the browser: {state}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }

@@ -2,8 +2,9 @@
 //   - Before it opens: when it opens; the lecturer can open it now.
 //   - In the room: local preview, a grid of everyone else's video (and
 //     screen shares), microphone / camera / screen-share toggles, leave; the
-//     lecturer can end it for everyone. Who is present, and the
+//     lecturer can record it and end it for everyone. Who is present, and the
 //     consultation's chat, sit beside the video.
+//   - Before and after: the consultation's recordings, to replay.
 // Media goes through the server's forwarding unit (web/room/client.js).
 
 import { h, pageHeading } from '../dom.js';
@@ -61,6 +62,32 @@ async function localMedia() {
   }
 }
 
+/** The consultation's recordings, to replay in the page (filled in when loaded). */
+function createRecordings(id, tz) {
+  const list = h('div', { id: 'recordings', class: 'recordings' });
+  const section = h('section', { class: 'room-recordings card', hidden: true },
+    h('h2', { class: 'room-side-title' }, 'Recordings'), list);
+  async function refresh() {
+    let data;
+    try {
+      data = await api.get(`/consultations/${encodeURIComponent(id)}/recordings`);
+    } catch {
+      return;
+    }
+    const done = (data.recordings || []).filter((r) => r.stopped_at && r.files.length > 0);
+    section.hidden = done.length === 0;
+    list.replaceChildren(...done.map((r) => h('article', { class: 'recording', dataset: { recording: r.id } },
+      h('p', { class: 'muted' }, `Recorded ${timeText(r.started_at, tz)}`),
+      ...r.files.map((f) => h('figure', { class: 'recording-file' },
+        f.kind === 'audio'
+          ? h('audio', { controls: true, preload: 'metadata', src: f.url })
+          : h('video', { controls: true, preload: 'metadata', src: f.url }),
+        h('figcaption', {}, `${f.display_name} · ${f.source}`))),
+    )));
+  }
+  return { section, refresh };
+}
+
 export function renderRoom(container, ctx) {
   const id = window.location.hash.replace(/^#\/room\//, '').split('?')[0];
   const tz = ctx.user.time_zone;
@@ -80,6 +107,11 @@ export function renderRoom(container, ctx) {
   let threadView = null;
   let pollTimer = null;
   let room = null;
+  const recordings = createRecordings(id, tz);
+  const recordingsSection = () => {
+    recordings.refresh();
+    return recordings.section;
+  };
 
   function say(text, kind = 'info') {
     notice.textContent = text || '';
@@ -114,7 +146,7 @@ export function renderRoom(container, ctx) {
         ? 'This room is closed.'
         : `The room opens ${timeText(opens.toISOString(), tz)}.`),
       open,
-    ));
+    ), recordingsSection());
     clearTimeout(pollTimer);
     if (!over) pollTimer = setTimeout(load, Math.min(Math.max(opens - Date.now(), 5000), 60000));
   }
@@ -139,6 +171,11 @@ export function renderRoom(container, ctx) {
     const endButton = room.can_manage
       ? h('button', { type: 'button', id: 'end-button', class: 'button button-danger-ghost' }, 'End for everyone')
       : null;
+    const recordButton = room.can_manage
+      ? h('button', { type: 'button', id: 'record-button', class: 'button button-ghost', 'aria-pressed': 'false' }, 'Record')
+      : null;
+    const recordingBadge = h('p', { id: 'recording-indicator', class: 'recording-indicator', role: 'status', hidden: true },
+      '● Recording: this consultation is being recorded for its participants.');
     const preview = h('video', { id: 'local-video', autoplay: true, playsinline: true, muted: true });
     preview.muted = true;
     const localTile = h('figure', { class: 'video-tile local-tile' }, preview, h('figcaption', {}, 'You'));
@@ -147,8 +184,9 @@ export function renderRoom(container, ctx) {
       h('div', { class: 'room-layout' },
         h('div', { class: 'room-stage' },
           grid,
+          recordingBadge,
           h('div', { class: 'room-controls', role: 'toolbar', 'aria-label': 'Call controls' },
-            micButton, camButton, shareButton, leaveButton, endButton),
+            micButton, camButton, shareButton, recordButton, leaveButton, endButton),
         ),
         h('aside', { class: 'room-side' },
           h('h2', { class: 'room-side-title' }, 'In the room'), people,
@@ -217,12 +255,22 @@ export function renderRoom(container, ctx) {
       say(text, kind);
       body.replaceChildren(h('div', { class: 'room-waiting card' },
         h('p', { id: 'room-state' }, text),
-        h('a', { class: 'button button-secondary', href: '#/calendar' }, 'Back to the calendar')));
+        h('a', { class: 'button button-secondary', href: '#/calendar' }, 'Back to the calendar')),
+      recordingsSection());
+    }
+
+    function showRecording(active) {
+      recordingBadge.hidden = !active;
+      if (recordButton) {
+        recordButton.textContent = active ? 'Stop recording' : 'Record';
+        recordButton.setAttribute('aria-pressed', String(active));
+      }
     }
 
     client = createRoomClient(id, {
       onReady: async (ready) => {
         you = ready.you;
+        showRecording(ready.recording);
         for (const p of ready.participants) participants.set(p.id, p);
         renderPeople();
         const media = await localMedia();
@@ -255,6 +303,8 @@ export function renderRoom(container, ctx) {
           if (tile) { tile.remove(); tiles.delete(frame.track_id); }
           const audio = audios.get(frame.track_id);
           if (audio) { audio.remove(); audios.delete(frame.track_id); }
+        } else if (frame.type === 'recording') {
+          showRecording(frame.active);
         } else if (frame.type === 'ended') {
           finish(END_TEXT[frame.reason] || 'The consultation ended.');
           return;
@@ -305,6 +355,18 @@ export function renderRoom(container, ctx) {
     leaveButton.addEventListener('click', () => {
       client?.leave();
       finish('You left the room.');
+    });
+    recordButton?.addEventListener('click', async () => {
+      const active = recordButton.getAttribute('aria-pressed') !== 'true';
+      recordButton.disabled = true;
+      try {
+        const list = await api.post(`/consultations/${encodeURIComponent(id)}/room/recording`, { active });
+        showRecording(list.recording);
+      } catch (err) {
+        say(err.message, 'error');
+      } finally {
+        recordButton.disabled = false;
+      }
     });
     endButton?.addEventListener('click', async () => {
       if (!window.confirm('End the consultation for everyone?')) return;

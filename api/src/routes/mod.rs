@@ -9,6 +9,7 @@ pub mod health;
 pub mod me;
 pub mod mood;
 pub mod mood_admin;
+pub mod recordings;
 pub mod rooms;
 pub mod users;
 pub mod ws;
@@ -97,6 +98,15 @@ pub fn router(state: AppState) -> Router {
         .route("/consultations/{id}/room/open", post(rooms::open))
         .route("/consultations/{id}/room/close", post(rooms::close))
         .route("/consultations/{id}/room/ws", get(rooms::upgrade))
+        .route(
+            "/consultations/{id}/room/recording",
+            post(recordings::switch),
+        )
+        .route("/consultations/{id}/recordings", get(recordings::list))
+        .route(
+            "/consultations/{id}/recordings/{recording}/{file}",
+            get(recordings::file),
+        )
         .route("/consultations/{id}/confirm", post(consultations::confirm))
         .route("/consultations/{id}/cancel", post(consultations::cancel))
         .route(

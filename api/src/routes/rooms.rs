@@ -29,10 +29,13 @@ use crate::views::rooms::{IceServerView, PresentView, RoomView};
 const MAX_SIGNAL_FRAME_BYTES: usize = 96 * 1024;
 
 /// A consultation with its room, as the caller relates to it.
-struct Loaded {
-    consultation: Consultation,
-    role: lifecycle::Role,
-    facts: RoomFacts,
+pub(crate) struct Loaded {
+    /// The consultation.
+    pub consultation: Consultation,
+    /// The caller's part in it.
+    pub role: lifecycle::Role,
+    /// Its room's timing.
+    pub facts: RoomFacts,
 }
 
 impl From<RoomRefusal> for ApiError {
@@ -54,7 +57,7 @@ impl From<RoomRefusal> for ApiError {
 
 /// Loads the consultation and its room; 404 if it does not exist, 403 for anyone but its
 /// lecturer and the students holding a place.
-async fn load(state: &AppState, id: Uuid, caller: &CurrentUser) -> ApiResult<Loaded> {
+pub(crate) async fn load(state: &AppState, id: Uuid, caller: &CurrentUser) -> ApiResult<Loaded> {
     let c = consultation::get(&state.db, id)
         .await
         .map_err(not_found("consultation"))?;

@@ -99,3 +99,44 @@ impl From<&IceServer> for IceServerView {
         }
     }
 }
+
+/// A consultation's recordings.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordingList {
+    /// Whether one is running now.
+    pub recording: bool,
+    /// Newest first.
+    pub recordings: Vec<RecordingView>,
+}
+
+/// One recording of a consultation room.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordingView {
+    /// Id.
+    pub id: Uuid,
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// When it stopped (none while running).
+    pub stopped_at: Option<DateTime<Utc>>,
+    /// One WebM file per recorded track.
+    pub files: Vec<RecordingFileView>,
+}
+
+/// One recorded track.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordingFileView {
+    /// File name.
+    pub file_name: String,
+    /// Whose track it is.
+    pub user_id: Option<Uuid>,
+    /// Their name.
+    pub display_name: String,
+    /// `camera`, `microphone` or `screen`.
+    pub source: String,
+    /// `video` or `audio`.
+    pub kind: String,
+    /// Size so far.
+    pub bytes: u64,
+    /// Where to fetch it (participants only).
+    pub url: String,
+}

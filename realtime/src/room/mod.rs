@@ -12,10 +12,13 @@
 //! - [`subscriber`]: one participant's subscriber connection and its renegotiation.
 //! - [`session`]: one participant's signalling socket.
 //! - [`outbox`]: bounded per-participant frame queues.
+//! - [`frames`] (pure) and [`recording`]: writing tracks to WebM files while the lecturer records.
 
+pub mod frames;
 pub mod outbox;
 pub mod peer;
 pub mod protocol;
+pub mod recording;
 pub mod session;
 pub mod sfu;
 pub mod subscriber;

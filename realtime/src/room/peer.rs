@@ -34,6 +34,8 @@ pub struct RoomConfig {
     pub idle_timeout: Duration,
     /// Most participants in one room (one lecturer and up to 100 students).
     pub max_participants: usize,
+    /// Where recordings are written (`<consultation>/<recording>/<file>.webm` below it).
+    pub recordings_dir: std::path::PathBuf,
 }
 
 impl Default for RoomConfig {
@@ -47,6 +49,7 @@ impl Default for RoomConfig {
             heartbeat: Duration::from_secs(20),
             idle_timeout: Duration::from_secs(60),
             max_participants: 101,
+            recordings_dir: std::path::PathBuf::from("data/recordings"),
         }
     }
 }

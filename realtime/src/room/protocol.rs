@@ -176,8 +176,15 @@ pub enum ServerFrame {
         ice_servers: Vec<IceServer>,
         /// When the room closes by itself.
         closes_at: DateTime<Utc>,
+        /// Whether the lecturer is recording.
+        recording: bool,
         /// Interval of server pings.
         heartbeat_ms: u64,
+    },
+    /// The lecturer started or stopped recording.
+    Recording {
+        /// Recording now?
+        active: bool,
     },
     /// Someone joined.
     ParticipantJoined {

@@ -3,6 +3,7 @@
 //! connection. Each participant sends their media once; the server copies the RTP packets.
 
 use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, Weak};
 
 use chrono::{DateTime, Utc};
@@ -13,9 +14,11 @@ use tokio::sync::{broadcast, mpsc, watch};
 use uuid::Uuid;
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 
+use crate::room::frames::Codec;
 use crate::room::outbox::{Outbox, TaskGuard};
 use crate::room::peer::{PeerFactory, RoomConfig};
 use crate::room::protocol::{EndReason, ParticipantView, ServerFrame, Source, TrackView};
+use crate::room::recording::TrackRecorder;
 use crate::room::subscriber::Subscriber;
 
 /// RTP packets buffered per published track; a subscriber further behind skips ahead (and
@@ -92,11 +95,32 @@ struct RoomState {
     members: HashMap<Uuid, Member>,
     tracks: HashMap<String, Arc<Published>>,
     ended: Option<EndReason>,
+    recording: Option<ActiveRecording>,
+}
+
+/// A recording in progress: one file per track.
+struct ActiveRecording {
+    id: Uuid,
+    dir: PathBuf,
+    files: usize,
+    recorders: HashMap<String, TrackRecorder>,
+}
+
+/// Why a recording could not start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    /// Nobody is in the room in this process.
+    #[error("nobody is in the room")]
+    NotRunning,
+    /// One is already running.
+    #[error("this consultation is already being recorded")]
+    AlreadyRecording,
 }
 
 /// One consultation's room in this process.
 pub struct Room {
     consultation: Uuid,
+    db: models::Db,
     factory: Arc<PeerFactory>,
     state: tokio::sync::Mutex<RoomState>,
     registry: Weak<Rooms>,
@@ -163,6 +187,7 @@ impl Room {
             tracks: tracks.iter().map(|t| t.view.clone()).collect(),
             ice_servers: config.ice_servers.clone(),
             closes_at: ticket.closes_at,
+            recording: state.recording.is_some(),
             heartbeat_ms: u64::try_from(config.heartbeat.as_millis()).unwrap_or(u64::MAX),
         });
         let subscriber = Arc::new(Subscriber::new(self.factory.clone(), outbox.clone()));
@@ -249,6 +274,7 @@ impl Room {
             .tracks
             .insert(published.view.track_id.clone(), published.clone());
         metrics::gauge!("room_tracks").increment(1.0);
+        self.record_track(&mut state, &published).await;
         for (id, member) in &state.members {
             if *id == participant_id {
                 continue;
@@ -284,6 +310,10 @@ impl Room {
             return;
         };
         metrics::gauge!("room_tracks").decrement(1.0);
+        // Dropping its recorder finishes the track's file.
+        if let Some(recording) = &mut state.recording {
+            recording.recorders.remove(track_id);
+        }
         for (id, member) in &state.members {
             if *id == track.view.participant_id {
                 continue;
@@ -369,7 +399,15 @@ impl Room {
             });
         }
         let empty = state.members.is_empty();
+        let stopped = if empty {
+            self.stop_recording_locked(&mut state)
+        } else {
+            None
+        };
         drop(state);
+        if stopped.is_some() {
+            self.store_stopped().await;
+        }
         if empty && let Some(rooms) = self.registry.upgrade() {
             rooms.forget_if_empty(self.consultation).await;
         }
@@ -381,6 +419,108 @@ impl Room {
         state.ended.get_or_insert(reason);
         for member in state.members.values() {
             member.outbox.end(reason);
+        }
+        let stopped = self.stop_recording_locked(&mut state);
+        drop(state);
+        if stopped.is_some() {
+            self.store_stopped().await;
+        }
+    }
+
+    /// Starts recording every track, present and future, into `dir` as recording `id`.
+    pub async fn start_recording(&self, id: Uuid, dir: PathBuf) -> Result<(), RecordError> {
+        let mut state = self.state.lock().await;
+        if state.members.is_empty() || state.ended.is_some() {
+            return Err(RecordError::NotRunning);
+        }
+        if state.recording.is_some() {
+            return Err(RecordError::AlreadyRecording);
+        }
+        state.recording = Some(ActiveRecording {
+            id,
+            dir,
+            files: 0,
+            recorders: HashMap::new(),
+        });
+        let tracks: Vec<Arc<Published>> = state.tracks.values().cloned().collect();
+        for track in &tracks {
+            self.record_track(&mut state, track).await;
+        }
+        for member in state.members.values() {
+            member.outbox.send(ServerFrame::Recording { active: true });
+        }
+        tracing::info!(consultation.id = %self.consultation, recording.id = %id, "recording started");
+        Ok(())
+    }
+
+    /// Stops the recording, finishing its files; returns its id if one ran.
+    pub async fn stop_recording(&self) -> Option<Uuid> {
+        let mut state = self.state.lock().await;
+        self.stop_recording_locked(&mut state)
+    }
+
+    fn stop_recording_locked(&self, state: &mut RoomState) -> Option<Uuid> {
+        let recording = state.recording.take()?;
+        for member in state.members.values() {
+            member.outbox.send(ServerFrame::Recording { active: false });
+        }
+        tracing::info!(consultation.id = %self.consultation, recording.id = %recording.id, files = recording.files, "recording stopped");
+        Some(recording.id)
+    }
+
+    /// Marks the consultation's running recording stopped in the database.
+    async fn store_stopped(&self) {
+        if let Err(e) = models::recording::stop(&self.db, self.consultation).await {
+            tracing::warn!(error = %e, "could not store that a recording stopped");
+        }
+    }
+
+    /// Starts a file for `track` if a recording runs (VP8 video and Opus audio are recorded).
+    async fn record_track(&self, state: &mut RoomState, track: &Published) {
+        let codec = match track.codec.mime_type.to_ascii_lowercase().as_str() {
+            "video/vp8" => Codec::Vp8,
+            "audio/opus" => Codec::Opus,
+            other => {
+                tracing::warn!(mime = other, "this codec is not recorded");
+                return;
+            }
+        };
+        let owner = state
+            .members
+            .get(&track.view.participant_id)
+            .map(|m| (m.view.user_id, m.view.display_name.clone()));
+        let Some(recording) = &mut state.recording else {
+            return;
+        };
+        if recording.recorders.contains_key(&track.view.track_id) {
+            return;
+        }
+        let Some((user_id, display_name)) = owner else {
+            return;
+        };
+        recording.files += 1;
+        let file = models::recording::RecordingFile {
+            file_name: models::recording::file_name(
+                recording.files,
+                &display_name,
+                source_name(track.view.source),
+            ),
+            user_id: Some(user_id),
+            display_name,
+            source: source_name(track.view.source).to_owned(),
+        };
+        let path = recording.dir.join(&file.file_name);
+        match TrackRecorder::start(path, codec, track.packets.subscribe()) {
+            Ok(recorder) => {
+                recording
+                    .recorders
+                    .insert(track.view.track_id.clone(), recorder);
+                if let Err(e) = models::recording::add_file(&self.db, recording.id, &file).await {
+                    tracing::warn!(error = %e, "could not list a recording file");
+                }
+                track.request_keyframe().await;
+            }
+            Err(e) => tracing::error!(error = %e, "cannot write a recording file"),
         }
     }
 
@@ -487,6 +627,7 @@ impl Rooms {
             .or_insert_with(|| {
                 let room = Arc::new(Room {
                     consultation: ticket.consultation,
+                    db: self.db.clone(),
                     factory: self.factory.clone(),
                     state: tokio::sync::Mutex::new(RoomState::default()),
                     registry: self.me.clone(),
@@ -545,6 +686,24 @@ impl Rooms {
         if let Some(room) = room {
             room.end(reason).await;
         }
+    }
+
+    /// Starts recording the room of `consultation` into `dir`.
+    pub async fn start_recording(
+        &self,
+        consultation: Uuid,
+        id: Uuid,
+        dir: PathBuf,
+    ) -> Result<(), RecordError> {
+        match self.get(consultation) {
+            Some(room) => room.start_recording(id, dir).await,
+            None => Err(RecordError::NotRunning),
+        }
+    }
+
+    /// Stops recording the room of `consultation`; returns the recording's id if one ran here.
+    pub async fn stop_recording(&self, consultation: Uuid) -> Option<Uuid> {
+        self.get(consultation)?.stop_recording().await
     }
 
     /// Removes `user` from a room (they lost their place).
