@@ -99,15 +99,22 @@ async fn run(args: &Args, server: &ServerProcess) -> anyhow::Result<()> {
         while peers.len() < *step {
             let student = &students[peers.len()];
             let mut peer = RoomPeer::join(server.addr, consultation, &student.1).await?;
-            let track = loop {
-                let frame = peer.next_of("track_added").await?;
-                if frame["track"]["participant_id"] == publisher.participant_id.to_string() {
-                    break frame["track"]["track_id"]
-                        .as_str()
-                        .context("track id")?
-                        .to_owned();
-                }
+            // The publisher's track is in `ready` once it reached the server, else announced.
+            let publisher_id = publisher.participant_id.to_string();
+            let announced = peer.ready["tracks"]
+                .as_array()
+                .and_then(|tracks| tracks.iter().find(|t| t["participant_id"] == publisher_id))
+                .cloned();
+            let track = match announced {
+                Some(track) => track,
+                None => loop {
+                    let frame = peer.next_of("track_added").await?;
+                    if frame["track"]["participant_id"] == publisher_id {
+                        break frame["track"].clone();
+                    }
+                },
             };
+            let track = track["track_id"].as_str().context("track id")?.to_owned();
             peer.receive(&track, 5).await?;
             collectors.push(tokio::spawn(collect(peer.take_packets(), window.clone())));
             peers.push(peer);
