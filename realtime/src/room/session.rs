@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, Weak};
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes};
 use futures::{Sink, SinkExt as _, Stream, StreamExt as _};
 use tokio::time::Instant;
+use tracing::Instrument as _;
 use uuid::Uuid;
 use webrtc::media_stream::track_remote::TrackRemote;
 use webrtc::peer_connection::{
@@ -47,25 +48,28 @@ where
         }
     };
     let span = tracing::info_span!("room", consultation.id = %ticket.consultation, user.id = %ticket.user_id, participant.id = %joined.participant_id);
-    let _entered = span.enter();
-    tracing::info!("joined the room");
-    let room = joined.room.clone();
-    let participant_id = joined.participant_id;
-    let mut session = Session {
-        rooms,
-        ticket,
-        socket,
-        publisher: None,
-        sources: Arc::new(Mutex::new(HashMap::new())),
-    };
-    session.run(joined).await;
-    room.leave(participant_id).await;
-    if let Some(publisher) = session.publisher.take()
-        && let Err(e) = publisher.close().await
-    {
-        tracing::debug!(error = %e, "closing a publisher connection");
+    async move {
+        tracing::info!("joined the room");
+        let room = joined.room.clone();
+        let participant_id = joined.participant_id;
+        let mut session = Session {
+            rooms,
+            ticket,
+            socket,
+            publisher: None,
+            sources: Arc::new(Mutex::new(HashMap::new())),
+        };
+        session.run(joined).await;
+        room.leave(participant_id).await;
+        if let Some(publisher) = session.publisher.take()
+            && let Err(e) = publisher.close().await
+        {
+            tracing::debug!(error = %e, "closing a publisher connection");
+        }
+        tracing::info!("left the room");
     }
-    tracing::info!("left the room");
+    .instrument(span)
+    .await;
 }
 
 fn close_frame(code: u16, reason: &'static str) -> WsMessage {
