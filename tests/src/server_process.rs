@@ -161,3 +161,27 @@ pub fn machine_percent(before: (u64, u64), after: (u64, u64)) -> f64 {
         busy as f64 / total as f64 * 100.0
     }
 }
+
+/// Creates a user straight in the database with an API token, for seeding a benchmark.
+pub async fn seed_user(
+    db: &sqlx::PgPool,
+    email: String,
+    display_name: String,
+    password_hash: &str,
+    device: &str,
+) -> anyhow::Result<(uuid::Uuid, String)> {
+    let user = models::user::create(
+        db,
+        &models::user::NewUser {
+            email,
+            password_hash: password_hash.to_owned(),
+            display_name,
+            time_zone: "Europe/London".into(),
+            avatar_color: "#3b82f6".into(),
+        },
+        None,
+    )
+    .await?;
+    let (token, _) = models::session::create(db, user.id, device, None).await?;
+    Ok((user.id, token.expose().to_owned()))
+}

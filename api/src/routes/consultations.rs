@@ -823,14 +823,19 @@ pub(crate) fn role_in(c: &Consultation, caller: &CurrentUser) -> lifecycle::Role
     }
 }
 
+/// The lifecycle rules' name for a stored status.
+pub(crate) fn lifecycle_state(status: Status) -> lifecycle::State {
+    match status {
+        Status::Pending => lifecycle::State::Pending,
+        Status::Confirmed => lifecycle::State::Confirmed,
+        Status::Cancelled => lifecycle::State::Cancelled,
+    }
+}
+
 async fn facts(tx: &mut PgConnection, c: &Consultation) -> ApiResult<Facts> {
     let cancel_window = availability::cancel_window(tx, c.lecturer_id).await?;
     Ok(Facts {
-        state: match c.status {
-            Status::Pending => lifecycle::State::Pending,
-            Status::Confirmed => lifecycle::State::Confirmed,
-            Status::Cancelled => lifecycle::State::Cancelled,
-        },
+        state: lifecycle_state(c.status),
         starts_at: c.starts_at,
         ends_at: c.ends_at,
         capacity: c.capacity,

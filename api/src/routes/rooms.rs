@@ -7,7 +7,7 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::{Duration, Utc};
-use models::consultation::{self, Consultation, Status};
+use models::consultation::{self, Consultation};
 use models::room::{self, StoredRoom};
 use realtime::room::Ticket;
 use realtime::room::protocol::EndReason;
@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult, not_found};
 use crate::extract::{Json, Path};
-use crate::routes::consultations::role_in;
+use crate::routes::consultations::{lifecycle_state, role_in};
 use crate::routes::conversations::welcome;
 use crate::routes::ws::check_origin;
 use crate::state::AppState;
@@ -79,11 +79,7 @@ pub(crate) async fn load(state: &AppState, id: Uuid, caller: &CurrentUser) -> Ap
 
 fn facts_of(state: &AppState, c: &Consultation, stored: &StoredRoom) -> RoomFacts {
     RoomFacts {
-        state: match c.status {
-            Status::Pending => lifecycle::State::Pending,
-            Status::Confirmed => lifecycle::State::Confirmed,
-            Status::Cancelled => lifecycle::State::Cancelled,
-        },
+        state: lifecycle_state(c.status),
         starts_at: c.starts_at,
         ends_at: c.ends_at,
         opens_before: Duration::minutes(state.config.room_opens_minutes),

@@ -21,7 +21,7 @@ use hdrhistogram::Histogram;
 use serde::Deserialize;
 use sqlx::postgres::PgPoolOptions;
 use tests::server_process::{
-    ServerProcess, cpu_percent, cpu_ticks, machine_percent, machine_ticks, rss_kib,
+    ServerProcess, cpu_percent, cpu_ticks, machine_percent, machine_ticks, rss_kib, seed_user,
 };
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
@@ -429,21 +429,16 @@ async fn seed(db_url: &str, users: usize, group_size: usize) -> anyhow::Result<V
     let mut ids = Vec::with_capacity(users);
     let mut tokens = Vec::with_capacity(users);
     for i in 0..users {
-        let user = models::user::create(
+        let (id, token) = seed_user(
             &db,
-            &models::user::NewUser {
-                email: format!("user{i}@load.test"),
-                password_hash: hash.clone(),
-                display_name: format!("User {i}"),
-                time_zone: "Europe/London".into(),
-                avatar_color: "#3b82f6".into(),
-            },
-            None,
+            format!("user{i}@load.test"),
+            format!("User {i}"),
+            &hash,
+            "loadgen",
         )
         .await?;
-        let (token, _) = models::session::create(&db, user.id, "loadgen", None).await?;
-        ids.push(user.id);
-        tokens.push(token.expose().to_owned());
+        ids.push(id);
+        tokens.push(token);
     }
     let mut seeded = Vec::with_capacity(users);
     // Users left over after the last full group are not connected.

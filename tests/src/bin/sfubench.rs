@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 use sqlx::postgres::PgPoolOptions;
 use tests::rtc::RoomPeer;
 use tests::server_process::{
-    ServerProcess, cpu_percent, cpu_ticks, machine_percent, machine_ticks,
+    ServerProcess, cpu_percent, cpu_ticks, machine_percent, machine_ticks, seed_user,
 };
 use uuid::Uuid;
 
@@ -213,20 +213,16 @@ async fn seed(
     let hash = models::password::hash_password("sfubench password")?;
     let mut people = Vec::new();
     for i in 0..=students {
-        let user = models::user::create(
-            &db,
-            &models::user::NewUser {
-                email: format!("person{i}@sfu.test"),
-                password_hash: hash.clone(),
-                display_name: format!("Person {i}"),
-                time_zone: "Europe/London".into(),
-                avatar_color: "#3b82f6".into(),
-            },
-            None,
-        )
-        .await?;
-        let (token, _) = models::session::create(&db, user.id, "sfubench", None).await?;
-        people.push((user.id, token.expose().to_owned()));
+        people.push(
+            seed_user(
+                &db,
+                format!("person{i}@sfu.test"),
+                format!("Person {i}"),
+                &hash,
+                "sfubench",
+            )
+            .await?,
+        );
     }
     let lecturer = people.remove(0);
     models::user::set_role(&db, lecturer.0, models::user::Role::Lecturer).await?;
