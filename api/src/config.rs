@@ -356,4 +356,34 @@ mod tests {
         };
         assert!(https.secure_cookies());
     }
+
+    #[test]
+    fn rtc_ports_are_a_range_and_turn_secrets_are_redacted() {
+        let ports = |text: &str| Config {
+            rtc_udp_ports: Some(text.into()),
+            ..Config::default()
+        };
+        assert_eq!(
+            ports("50000-50100").rtc_ports().unwrap(),
+            Some(50000..=50100)
+        );
+        assert_eq!(
+            ports(" 6000 - 6000 ").rtc_ports().unwrap(),
+            Some(6000..=6000)
+        );
+        for bad in ["50100-50000", "0-10", "50000", "a-b", "1-70000"] {
+            assert!(ports(bad).validate().is_err(), "{bad} accepted");
+        }
+        assert_eq!(Config::default().rtc_ports().unwrap(), None);
+        let turn = Config {
+            rtc_turn_urls: vec!["turn:turn.uni.example:3478".into()],
+            rtc_turn_username: Some("chatterly".into()),
+            rtc_turn_credential: Some("hunter2".into()),
+            ..Config::default()
+        };
+        let servers = turn.ice_servers();
+        assert_eq!(servers.len(), 1);
+        assert_eq!(servers[0].credential.as_deref(), Some("hunter2"));
+        assert!(!turn.redacted().contains("hunter2"));
+    }
 }

@@ -7,7 +7,8 @@
 //! server reads each published track's RTP packets once and copies them to every subscriber.
 //!
 //! - [`protocol`]: the signalling frames (documented in `docs/protocol.md`).
-//! - [`peer`]: how the server's peer connections are configured (ports, ICE, codecs).
+//! - [`peer`]: how the server's peer connections are configured (ports, ICE, codecs); [`nat`]
+//!   announces the public address behind 1:1 NAT.
 //! - [`sfu`]: rooms, participants, published tracks and their fan-out.
 //! - [`subscriber`]: one participant's subscriber connection and its renegotiation.
 //! - [`session`]: one participant's signalling socket.
@@ -15,6 +16,7 @@
 //! - [`frames`] (pure) and [`recording`]: writing tracks to WebM files while the lecturer records.
 
 pub mod frames;
+pub mod nat;
 pub mod outbox;
 pub mod peer;
 pub mod protocol;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use webrtc::peer_connection::{
     MediaEngine, PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler,
-    RTCConfigurationBuilder, RTCIceCandidateType, RTCIceServer, Registry, SettingEngineBuilder,
+    RTCConfigurationBuilder, RTCIceServer, Registry, SettingEngineBuilder,
     register_default_interceptors,
 };
 
@@ -114,12 +114,10 @@ impl PeerFactory {
         let mut media = MediaEngine::default();
         media.register_default_codecs()?;
         let interceptors = register_default_interceptors(Registry::new(), &mut media)?;
-        let mut settings = SettingEngineBuilder::new()
+        // The public address behind 1:1 NAT is announced by `nat`, not here: webrtc-rs 0.21 keeps
+        // its `nat_1to1_ips` setting but never applies it.
+        let settings = SettingEngineBuilder::new()
             .with_include_loopback_candidate(self.config.udp_ip.is_loopback());
-        if let Some(public) = self.config.public_ip {
-            settings =
-                settings.with_nat_1to1_ips(vec![public.to_string()], RTCIceCandidateType::Host);
-        }
         let ice_servers = self
             .config
             .ice_servers

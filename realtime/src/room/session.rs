@@ -16,6 +16,7 @@ use webrtc::peer_connection::{
     RTCPeerConnectionState, RTCSessionDescription,
 };
 
+use crate::room::nat::announce_sdp;
 use crate::room::outbox::Outbox;
 use crate::room::protocol::{
     self, ClientFrame, EndReason, IceCandidate, ServerFrame, Source, Target,
@@ -243,6 +244,7 @@ where
             Some(pc) => pc.clone(),
             None => {
                 let events = Arc::new(PublisherEvents {
+                    public_ip: self.rooms.config().public_ip,
                     room: Arc::downgrade(&joined.room),
                     participant_id: joined.participant_id,
                     outbox: joined.outbox.clone(),
@@ -265,7 +267,7 @@ where
         let answered = async {
             pc.set_remote_description(offer).await?;
             let answer = pc.create_answer(None).await?;
-            let sdp = answer.sdp.clone();
+            let sdp = announce_sdp(&answer.sdp, self.rooms.config().public_ip);
             pc.set_local_description(answer).await?;
             Ok::<_, webrtc::error::Error>(sdp)
         }
@@ -330,6 +332,7 @@ pub fn sending_track_ids(offer: &RTCSessionDescription) -> HashSet<String> {
 
 /// Events of a participant's publisher connection: trickled candidates and arriving tracks.
 struct PublisherEvents {
+    public_ip: Option<std::net::IpAddr>,
     room: Weak<Room>,
     participant_id: Uuid,
     outbox: Outbox,
@@ -339,7 +342,7 @@ struct PublisherEvents {
 #[async_trait::async_trait]
 impl PeerConnectionEventHandler for PublisherEvents {
     async fn on_ice_candidate(&self, event: RTCPeerConnectionIceEvent) {
-        send_candidate(&self.outbox, Target::Publisher, &event);
+        send_candidate(&self.outbox, Target::Publisher, &event, self.public_ip);
     }
 
     async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {

@@ -17,6 +17,7 @@ use webrtc::peer_connection::{
 };
 use webrtc::rtp_transceiver::RtpSender;
 
+use crate::room::nat::{announce_candidate, announce_sdp};
 use crate::room::outbox::{Outbox, TaskGuard};
 use crate::room::peer::{PeerError, PeerFactory};
 use crate::room::protocol::{IceCandidate, ServerFrame, Target};
@@ -78,6 +79,7 @@ impl Subscriber {
             None => {
                 let events = Arc::new(SubscriberEvents {
                     outbox: self.outbox.clone(),
+                    public_ip: self.factory.config().public_ip,
                 });
                 let pc = self.factory.build(events).await?;
                 state.pc = Some(pc.clone());
@@ -186,7 +188,7 @@ impl Subscriber {
             return Ok(());
         };
         let offer = pc.create_offer(None).await?;
-        let sdp = offer.sdp.clone();
+        let sdp = announce_sdp(&offer.sdp, self.factory.config().public_ip);
         pc.set_local_description(offer).await?;
         state.awaiting_answer = true;
         self.outbox.send(ServerFrame::SubscribeOffer { sdp });
@@ -246,22 +248,28 @@ async fn negotiated_payload_type(sender: &Arc<dyn RtpSender>, mime_type: &str) -
 /// Trickles the server's candidates of a subscriber connection to the client.
 struct SubscriberEvents {
     outbox: Outbox,
+    public_ip: Option<std::net::IpAddr>,
 }
 
 #[async_trait::async_trait]
 impl PeerConnectionEventHandler for SubscriberEvents {
     async fn on_ice_candidate(&self, event: RTCPeerConnectionIceEvent) {
-        send_candidate(&self.outbox, Target::Subscriber, &event);
+        send_candidate(&self.outbox, Target::Subscriber, &event, self.public_ip);
     }
 }
 
-/// Sends a gathered server candidate to the client.
-pub(crate) fn send_candidate(outbox: &Outbox, target: Target, event: &RTCPeerConnectionIceEvent) {
+/// Sends a gathered server candidate to the client (with the public address behind NAT).
+pub(crate) fn send_candidate(
+    outbox: &Outbox,
+    target: Target,
+    event: &RTCPeerConnectionIceEvent,
+    public_ip: Option<std::net::IpAddr>,
+) {
     match event.candidate.to_json() {
         Ok(init) => outbox.send(ServerFrame::Candidate {
             target,
             candidate: IceCandidate {
-                candidate: init.candidate,
+                candidate: announce_candidate(&init.candidate, public_ip),
                 sdp_mid: init.sdp_mid,
                 sdp_mline_index: init.sdp_mline_index,
                 username_fragment: init.username_fragment,
