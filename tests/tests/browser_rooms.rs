@@ -1,7 +1,7 @@
 //! Consultation rooms in real headless Chromium with fake cameras: a lecturer and a student open
 //! the room page, each receives the other's video through the server (the remote video's frames
 //! advance), see each other in the room and chat beside the video; a student whose browser
-//! blocks the camera is told so and still receives the video; the lecturer records and ends
+//! blocks the camera, or has none, is told so and still receives the video; the lecturer records and ends
 //! the room, and the student replays the recording in the page.
 
 use std::time::Duration;
@@ -27,6 +27,13 @@ const FAKE_MEDIA: &[&str] = &[
 const BLOCKED_MEDIA: &[&str] = &[
     "--use-fake-device-for-media-stream",
     "--deny-permission-prompts",
+    "--allow-loopback-in-peer-connection",
+    "--autoplay-policy=no-user-gesture-required",
+];
+
+/// No fake devices: this machine has no camera or microphone.
+const NO_DEVICES: &[&str] = &[
+    "--use-fake-ui-for-media-stream",
     "--allow-loopback-in-peer-connection",
     "--autoplay-policy=no-user-gesture-required",
 ];
@@ -73,6 +80,7 @@ async fn a_lecturer_and_students_see_each_other_and_chat_in_the_room(db: PgPool)
     app.promote_to_lecturer(&admin, lecturer_id).await;
     let (student, _) = app.user_with_token("sam@uni.ac.uk", "Sam Student").await;
     let (blocked, _) = app.user_with_token("bea@uni.ac.uk", "Bea Blocked").await;
+    let (deviceless, _) = app.user_with_token("nia@uni.ac.uk", "Nia").await;
     let created: Value = json_of(
         reqwest::Client::new()
             .post(app.url("/api/v1/consultations"))
@@ -81,7 +89,7 @@ async fn a_lecturer_and_students_see_each_other_and_chat_in_the_room(db: PgPool)
                 "starts_at": Utc::now() + chrono::Duration::hours(1),
                 "duration_minutes": 30,
                 "topic": "Lab report feedback",
-                "student_ids": [student, blocked],
+                "student_ids": [student, blocked, deviceless],
             })),
     )
     .await;
@@ -141,6 +149,14 @@ async fn a_lecturer_and_students_see_each_other_and_chat_in_the_room(db: PgPool)
     wait_for_text(bea, "#room-notice", "blocked").await;
     assert_remote_video_plays(bea, "the student without a camera").await;
     wait_for_text(ada, "#room-people", "Bea Blocked").await;
+
+    // A student without any camera or microphone is told so, and still sees the lecturer.
+    let nia_browser = Browser::start(NO_DEVICES).await.expect("start Chromium");
+    let nia = &nia_browser.client;
+    log_in(nia, &app, "nia@uni.ac.uk").await;
+    open_page(nia, &room, "#room-page #video-grid").await;
+    wait_for_text(nia, "#room-notice", "No camera or microphone was found").await;
+    assert_remote_video_plays(nia, "the student without devices").await;
 
     // The lecturer ends it for everyone.
     ada.execute("window.confirm = () => true;", vec![])
