@@ -67,6 +67,13 @@ async fn openapi_document_lists_the_api(db: PgPool) {
         "/api/v1/users/{id}/mood/history",
         "/api/v1/admin/mood/models/{id}/activate",
         "/api/v1/admin/mood/datasets",
+        "/api/v1/consultations/{id}/room",
+        "/api/v1/consultations/{id}/room/ws",
+        "/api/v1/consultations/{id}/room/open",
+        "/api/v1/consultations/{id}/room/close",
+        "/api/v1/consultations/{id}/room/recording",
+        "/api/v1/consultations/{id}/recordings",
+        "/api/v1/consultations/{id}/recordings/{recording}/{file}",
     ] {
         assert!(
             doc["paths"].get(path).is_some(),
