@@ -9,12 +9,27 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use tokio::process::{Child, Command};
 
-/// A chromedriver process and one WebDriver session on it.
+/// A chromedriver process and one WebDriver session on it. Dropping it stops chromedriver and
+/// every Chromium process it started (they share chromedriver's process group), so a test
+/// leaves nothing running, even when it fails half-way.
 pub struct Browser {
     /// The WebDriver client.
     pub client: Client,
-    _driver: Child,
+    driver: Child,
     _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if let Some(pid) = self.driver.id() {
+            // The whole group: chromedriver and the browser processes below it.
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
 }
 
 /// Where Debian installs Chromium and its driver (override with `CHROMIUM` / `CHROMEDRIVER`).
@@ -43,6 +58,8 @@ impl Browser {
             .port();
         let driver = Command::new(&chromedriver)
             .arg(format!("--port={port}"))
+            // Its own process group, so the browser it starts can be stopped with it.
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
@@ -83,7 +100,7 @@ impl Browser {
         };
         Ok(Self {
             client,
-            _driver: driver,
+            driver,
             _profile: profile,
         })
     }

@@ -134,5 +134,5 @@ async fn sign_up_log_in_and_see_the_home_page(db: PgPool) {
         401
     );
 
-    browser.client.close().await.unwrap();
+    browser.client.clone().close().await.unwrap();
 }

@@ -259,8 +259,8 @@ async fn two_users_chat_live_with_typing_receipts_unread_badges_and_search(db: P
         "the resent message was stored once: {history}"
     );
 
-    ada_browser.client.close().await.unwrap();
-    bob_browser.client.close().await.unwrap();
+    ada_browser.client.clone().close().await.unwrap();
+    bob_browser.client.clone().close().await.unwrap();
 }
 
 #[sqlx::test(migrator = "models::MIGRATOR")]
@@ -352,5 +352,5 @@ async fn older_history_loads_when_scrolling_to_the_top(db: PgPool) {
     }
     wait_for_text(c, "#thread .thread-status", "start of the conversation").await;
 
-    browser.client.close().await.unwrap();
+    browser.client.clone().close().await.unwrap();
 }
