@@ -20,6 +20,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use axum::serve::ListenerExt as _;
 use models::cluster::{ClusterError, LocalCluster};
 use sqlx::postgres::PgPoolOptions;
 use tokio::net::TcpListener;
@@ -136,6 +137,13 @@ impl Application {
         let mut background = spawn_background(&state);
         let app = routes::router(state).into_make_service_with_connect_info::<SocketAddr>();
         tracing::info!(addr = %listener.local_addr().map_err(StartupError::Serve)?, "Chatterly is listening");
+        // Live frames are small and must leave at once: without TCP_NODELAY, Nagle's algorithm
+        // may hold a frame while the client has not yet acknowledged the previous one.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "could not set TCP_NODELAY");
+            }
+        });
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await;

@@ -317,7 +317,8 @@ async fn client(
     request
         .headers_mut()
         .insert("authorization", format!("Bearer {token}").parse()?);
-    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+    // Browsers disable Nagle on WebSockets too.
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(request, None, true)
         .await
         .context("connect")?;
     ws.send(Message::Text(r#"{"type":"sync","cursors":{}}"#.into()))
