@@ -197,6 +197,7 @@ export function renderRoom(container, ctx) {
     const participants = new Map(); // participant id -> view
     const tiles = new Map(); // track id -> tile
     const audios = new Map(); // track id -> audio element
+    const sources = new Map(); // server track id -> camera / microphone / screen
     let you = null;
     let screen = null; // { sender, track }
 
@@ -224,13 +225,16 @@ export function renderRoom(container, ctx) {
         track.addEventListener('ended', () => { audio.remove(); audios.delete(track.id); });
         return;
       }
+      // Chromium names a received track by the server's track id; elsewhere, a second video
+      // from the same person is taken to be their screen.
       const hasCamera = [...tiles.values()].some((t) => t.dataset.participant === participantId && !t.dataset.screen);
+      const isScreen = sources.has(track.id) ? sources.get(track.id) === 'screen' : hasCamera;
       const video = h('video', { autoplay: true, playsinline: true, muted: true });
       video.muted = true;
       video.srcObject = new MediaStream([track]);
       const tile = h('figure', {
         class: 'video-tile remote-tile',
-        dataset: { participant: participantId, track: track.id, ...(hasCamera ? { screen: '1' } : {}) },
+        dataset: { participant: participantId, track: track.id, ...(isScreen ? { screen: '1' } : {}) },
       }, video, h('figcaption', {}));
       tiles.set(track.id, tile);
       grid.append(tile);
@@ -272,6 +276,7 @@ export function renderRoom(container, ctx) {
         you = ready.you;
         showRecording(ready.recording);
         for (const p of ready.participants) participants.set(p.id, p);
+        for (const t of ready.tracks) sources.set(t.track_id, t.source);
         renderPeople();
         const media = await localMedia();
         if (!client) { media.stream?.getTracks().forEach((t) => t.stop()); return; }
@@ -286,7 +291,9 @@ export function renderRoom(container, ctx) {
         camButton.disabled = local.getVideoTracks().length === 0;
       },
       onFrame: (frame) => {
-        if (frame.type === 'participant_joined') {
+        if (frame.type === 'track_added') {
+          sources.set(frame.track.track_id, frame.track.source);
+        } else if (frame.type === 'participant_joined') {
           participants.set(frame.participant.id, frame.participant);
         } else if (frame.type === 'participant_left') {
           participants.delete(frame.participant_id);
