@@ -356,6 +356,17 @@ async fn the_publishers_rtp_reaches_every_subscriber_and_stops_when_it_leaves(db
     );
     let view: Value = json_of(get(&app, &c.students[0].1, &room)).await;
     assert_eq!(view["present"].as_array().map(Vec::len), Some(2));
+
+    // A student whose connection drops (no `leave`) is removed too.
+    let dropped = second.participant_id;
+    drop(second);
+    let left = first
+        .next_of("participant_left")
+        .await
+        .expect("dropped participant");
+    assert_eq!(left["participant_id"], dropped.to_string());
+    let view: Value = json_of(get(&app, &c.students[0].1, &room)).await;
+    assert_eq!(view["present"].as_array().map(Vec::len), Some(1));
 }
 
 #[sqlx::test(migrator = "models::MIGRATOR")]
