@@ -166,24 +166,31 @@ async fn a_lecturer_and_students_see_each_other_and_chat_in_the_room(db: PgPool)
     wait_for_text(sam, "#room-state", "The lecturer ended the consultation.").await;
     wait_for_text(bea, "#room-state", "The lecturer ended the consultation.").await;
 
-    // Afterwards the student replays the recording of the lecturer's camera in the page.
+    // Afterwards the student replays the recording of the lecturer's camera and microphone.
     wait_for_text(sam, "#recordings", "Dr Ada · camera").await;
+    wait_for_text(sam, "#recordings", "Dr Ada · microphone").await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
         let state = sam
             .execute(
                 "const v = [...document.querySelectorAll('#recordings video')];
-                 return v.map(v => [v.readyState, v.videoWidth, isFinite(v.duration) ? v.duration : -1]);",
+                 const a = [...document.querySelectorAll('#recordings audio')];
+                 return [v, a].map(list => list.map(m =>
+                   [m.readyState, m.videoWidth || 0, isFinite(m.duration) ? m.duration : -1]));",
                 vec![],
             )
             .await
             .expect("read the recording");
-        let videos: Vec<(u32, u32, f64)> =
+        let (videos, audios): (Vec<(u32, u32, f64)>, Vec<(u32, u32, f64)>) =
             serde_json::from_value(state.clone()).unwrap_or_default();
-        if videos
+        let video_plays = videos
             .iter()
-            .any(|(ready, width, duration)| *ready >= 1 && *width > 0 && *duration > 1.0)
-        {
+            .any(|(ready, width, duration)| *ready >= 1 && *width > 0 && *duration > 1.0);
+        // The microphone's Opus recording loads as audio with its length.
+        let audio_plays = audios
+            .iter()
+            .any(|(ready, _, duration)| *ready >= 1 && *duration > 1.0);
+        if video_plays && audio_plays {
             break;
         }
         assert!(

@@ -216,11 +216,16 @@ async fn only_participants_enter_and_only_while_the_room_is_open(db: PgPool) {
     // The lecturer may open it again before its end.
     let reopened: Value = json_of(post(&app, &c.lecturer.1, &format!("{room}/open"))).await;
     assert_eq!(reopened["open"], true);
-    // A student who cancels their place loses the room.
-    let _back = join(&app, id, student).await;
+    // The only student cancelling cancels the consultation: the room ends for them.
+    let mut back = join(&app, id, student).await;
     let cancel = post(&app, student, &format!("/api/v1/consultations/{id}/cancel"))
         .json(&json!({ "reason": "ill" }));
     assert_eq!(cancel.send().await.unwrap().status(), 200);
+    let ended = back
+        .next_of("ended")
+        .await
+        .expect("ended by the cancellation");
+    assert_eq!(ended["reason"], "cancelled");
     assert_refused(get(&app, student, &room), 403, "not_a_participant").await;
 }
 
@@ -367,6 +372,17 @@ async fn the_publishers_rtp_reaches_every_subscriber_and_stops_when_it_leaves(db
     assert_eq!(left["participant_id"], dropped.to_string());
     let view: Value = json_of(get(&app, &c.students[0].1, &room)).await;
     assert_eq!(view["present"].as_array().map(Vec::len), Some(1));
+
+    // In a group session a student who cancels their place is sent out of the room.
+    let cancel = post(
+        &app,
+        &c.students[0].1,
+        &format!("/api/v1/consultations/{id}/cancel"),
+    )
+    .json(&json!({ "reason": "clash with a lab" }));
+    assert_eq!(cancel.send().await.unwrap().status(), 200);
+    let ended = first.next_of("ended").await.expect("removed from the room");
+    assert_eq!(ended["reason"], "removed");
 }
 
 #[sqlx::test(migrator = "models::MIGRATOR")]
