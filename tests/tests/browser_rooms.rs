@@ -38,6 +38,9 @@ const NO_DEVICES: &[&str] = &[
     "--autoplay-policy=no-user-gesture-required",
 ];
 
+/// `[readyState, videoWidth, duration]` of a media element.
+type MediaState = (u32, u32, f64);
+
 /// Frames decoded by every remote video on the page.
 async fn remote_frames(client: &Client) -> Vec<u64> {
     let value = client
@@ -181,7 +184,7 @@ async fn a_lecturer_and_students_see_each_other_and_chat_in_the_room(db: PgPool)
             )
             .await
             .expect("read the recording");
-        let (videos, audios): (Vec<(u32, u32, f64)>, Vec<(u32, u32, f64)>) =
+        let (videos, audios): (Vec<MediaState>, Vec<MediaState>) =
             serde_json::from_value(state.clone()).unwrap_or_default();
         let video_plays = videos
             .iter()
