@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::error::on_constraint;
@@ -169,27 +170,52 @@ pub async fn create_group(
     let members = group_members(owner, member_ids)?;
     let id = Uuid::now_v7();
     let mut tx = db.begin().await?;
+    insert_group(&mut tx, id, &name, owner).await?;
+    add_group_members(&mut tx, id, owner, &members)
+        .await
+        .map_err(unknown_user)?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Inserts the row of a new group `id` owned by `owner` (members are added separately).
+pub(crate) async fn insert_group(
+    conn: &mut PgConnection,
+    id: Uuid,
+    name: &str,
+    owner: Uuid,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "INSERT INTO conversations (id, kind, name, owner_id) VALUES ($1, 'group', $2, $3)",
         id,
         name,
         owner,
     )
-    .execute(&mut *tx)
+    .execute(conn)
     .await?;
-    sqlx::query!(
+    Ok(())
+}
+
+/// Makes `members` members of group `id` (`owner` as its owner); returns those who were not
+/// members yet.
+pub(crate) async fn add_group_members(
+    conn: &mut PgConnection,
+    id: Uuid,
+    owner: Uuid,
+    members: &[Uuid],
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
         "INSERT INTO conversation_members (conversation_id, user_id, role)
          SELECT $1, m, CASE WHEN m = $3 THEN 'owner'::member_role ELSE 'member'::member_role END
-         FROM unnest($2::uuid[]) AS m",
+           FROM unnest($2::uuid[]) AS m
+         ON CONFLICT DO NOTHING
+         RETURNING user_id",
         id,
-        &members[..],
+        members,
         owner,
     )
-    .execute(&mut *tx)
+    .fetch_all(conn)
     .await
-    .map_err(unknown_user)?;
-    tx.commit().await?;
-    Ok(id)
 }
 
 /// The conversations `user_id` belongs to, latest activity first, with unread counts and the

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::conversation::{add_group_members, insert_group};
 use crate::{Db, ModelError};
 
 /// The stored state of a room (all empty until the lecturer acts or someone opens the room).
@@ -94,14 +95,7 @@ pub async fn ensure_conversation(
         Some(conversation) => conversation,
         None => {
             let conversation = Uuid::now_v7();
-            sqlx::query!(
-                "INSERT INTO conversations (id, kind, name, owner_id) VALUES ($1, 'group', $2, $3)",
-                conversation,
-                conversation_name(topic),
-                lecturer,
-            )
-            .execute(&mut *tx)
-            .await?;
+            insert_group(&mut tx, conversation, &conversation_name(topic), lecturer).await?;
             sqlx::query!(
                 "UPDATE consultation_rooms SET conversation_id = $2, updated_at = now()
                   WHERE consultation_id = $1",
@@ -113,18 +107,7 @@ pub async fn ensure_conversation(
             conversation
         }
     };
-    let added = sqlx::query_scalar!(
-        "INSERT INTO conversation_members (conversation_id, user_id, role)
-         SELECT $1, m, CASE WHEN m = $3 THEN 'owner'::member_role ELSE 'member'::member_role END
-           FROM unnest($2::uuid[]) AS m
-         ON CONFLICT DO NOTHING
-         RETURNING user_id",
-        conversation,
-        members,
-        lecturer,
-    )
-    .fetch_all(&mut *tx)
-    .await?;
+    let added = add_group_members(&mut tx, conversation, lecturer, members).await?;
     tx.commit().await?;
     Ok((conversation, added))
 }

@@ -9,6 +9,17 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use sqlx::{Connection as _, Executor as _, PgConnection};
 
+/// Where a benchmark finds PostgreSQL and the server binary (shared command-line options).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServerArgs {
+    /// PostgreSQL server (any database on it); the benchmark's own database is recreated there.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    pub postgres: String,
+    /// The server binary (default: `chatterly` next to this binary).
+    #[arg(long)]
+    pub server_bin: Option<PathBuf>,
+}
+
 /// A running server process and where it listens.
 pub struct ServerProcess {
     child: Child,

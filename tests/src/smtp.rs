@@ -1,7 +1,7 @@
 //! A real SMTP server for mail tests: aiosmtpd (Debian's `python3-aiosmtpd`) storing every
 //! message it accepts in a Maildir, started on a free port and stopped on drop.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -17,10 +17,7 @@ pub struct SmtpServer {
 impl SmtpServer {
     /// Starts aiosmtpd with the Maildir handler and waits until it accepts connections.
     pub fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
+        let port = crate::free_port();
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let maildir = tempfile::tempdir().expect("maildir");
         let box_path = maildir.path().join("box");
@@ -33,14 +30,7 @@ impl SmtpServer {
             .stderr(Stdio::null())
             .spawn()
             .expect("start aiosmtpd: apt-get install python3-aiosmtpd");
-        let started = Instant::now();
-        while TcpStream::connect(addr).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "aiosmtpd did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        crate::wait_until_listening(addr, "aiosmtpd");
         Self {
             addr,
             maildir,

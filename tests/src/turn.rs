@@ -1,9 +1,8 @@
 //! A real TURN server for room tests: coturn (Debian's `coturn`) on a free loopback port with one
 //! long-term user, relaying between loopback peers, stopped on drop.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 /// The TURN user name tests configure.
 pub const USER: &str = "chatterly";
@@ -20,10 +19,7 @@ pub struct TurnServer {
 impl TurnServer {
     /// Starts coturn and waits until it listens.
     pub fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
+        let port = crate::free_port();
         let relay_base = 40_000 + (port % 20_000);
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let child = Command::new("turnserver")
@@ -54,14 +50,7 @@ impl TurnServer {
             .stderr(Stdio::null())
             .spawn()
             .expect("start turnserver: apt-get install coturn");
-        let started = Instant::now();
-        while TcpStream::connect(addr).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "coturn did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        crate::wait_until_listening(addr, "coturn");
         Self { addr, child }
     }
 

@@ -1,7 +1,7 @@
 //! The JSON shape of a consultation's video room as the API returns it.
 
 use chrono::{DateTime, Utc};
-use realtime::room::protocol::{IceServer, ParticipantView, Source};
+use realtime::room::protocol::{IceServer, ParticipantView};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -61,18 +61,7 @@ impl From<ParticipantView> for PresentView {
             user_id: p.user_id,
             display_name: p.display_name,
             lecturer: p.lecturer,
-            muted: p
-                .muted
-                .into_iter()
-                .map(|s| {
-                    match s {
-                        Source::Camera => "camera",
-                        Source::Microphone => "microphone",
-                        Source::Screen => "screen",
-                    }
-                    .to_owned()
-                })
-                .collect(),
+            muted: p.muted.into_iter().map(|s| s.as_str().to_owned()).collect(),
         }
     }
 }

@@ -32,6 +32,17 @@ pub enum Source {
     Screen,
 }
 
+impl Source {
+    /// The name used on the wire, in file names and in logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Camera => "camera",
+            Self::Microphone => "microphone",
+            Self::Screen => "screen",
+        }
+    }
+}
+
 /// An ICE candidate as browsers serialise it (`RTCIceCandidate.toJSON()`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

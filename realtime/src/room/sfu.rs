@@ -230,7 +230,7 @@ impl Room {
             RtpCodecKind::Audio => Source::Microphone,
             _ => Source::Camera,
         });
-        let track_id = format!("{}-{}", source_name(source), Uuid::new_v4().simple());
+        let track_id = format!("{}-{}", source.as_str(), Uuid::new_v4().simple());
         let (packets, _) = broadcast::channel(PACKETS_BUFFERED);
         let reader = tokio::spawn(read_packets(
             track.clone(),
@@ -293,7 +293,7 @@ impl Room {
         tracing::info!(
             consultation.id = %self.consultation,
             participant.id = %participant_id,
-            track.source = source_name(source),
+            track.source = source.as_str(),
             track.mime = %published.codec.mime_type,
             "track published"
         );
@@ -503,11 +503,11 @@ impl Room {
             file_name: models::recording::file_name(
                 recording.files,
                 &display_name,
-                source_name(track.view.source),
+                track.view.source.as_str(),
             ),
             user_id: Some(user_id),
             display_name,
-            source: source_name(track.view.source).to_owned(),
+            source: track.view.source.as_str().to_owned(),
         };
         let path = recording.dir.join(&file.file_name);
         match TrackRecorder::start(path, codec, track.packets.subscribe()) {
@@ -578,14 +578,6 @@ async fn request_keyframes(
         if track.write_rtcp(vec![Box::new(pli)]).await.is_err() {
             return;
         }
-    }
-}
-
-fn source_name(source: Source) -> &'static str {
-    match source {
-        Source::Camera => "camera",
-        Source::Microphone => "microphone",
-        Source::Screen => "screen",
     }
 }
 

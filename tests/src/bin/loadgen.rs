@@ -8,7 +8,6 @@
 //! target/release/loadgen --users 5000 --group-size 10 --rates 1,2,3 --seconds 20
 //! ```
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,7 +20,8 @@ use hdrhistogram::Histogram;
 use serde::Deserialize;
 use sqlx::postgres::PgPoolOptions;
 use tests::server_process::{
-    ServerProcess, cpu_percent, cpu_ticks, machine_percent, machine_ticks, rss_kib, seed_user,
+    ServerArgs, ServerProcess, cpu_percent, cpu_ticks, machine_percent, machine_ticks, rss_kib,
+    seed_user,
 };
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
@@ -43,12 +43,9 @@ struct Args {
     /// Length of each phase.
     #[arg(long, default_value_t = 20)]
     seconds: u64,
-    /// PostgreSQL server (any database on it); a `chatterly_loadgen` database is recreated there.
-    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
-    postgres: String,
-    /// The server binary (default: `chatterly` next to this binary).
-    #[arg(long)]
-    server_bin: Option<PathBuf>,
+    /// PostgreSQL and the server binary.
+    #[command(flatten)]
+    server: ServerArgs,
     /// Database pool size for the server.
     #[arg(long, default_value_t = 16)]
     db_connections: u32,
@@ -114,9 +111,9 @@ async fn main() -> anyhow::Result<()> {
         bail!("need --group-size >= 2 and --users >= --group-size");
     }
     let server = ServerProcess::start(
-        &args.postgres,
+        &args.server.postgres,
         "chatterly_loadgen",
-        args.server_bin.clone(),
+        args.server.server_bin.clone(),
         &[
             ("CHATTERLY_MESSAGES_PER_SECOND", "1000".to_owned()),
             (

@@ -9,7 +9,6 @@
 //! target/release/sfubench --subscribers 1,20 --packets-per-second 200 --seconds 20
 //! ```
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -22,7 +21,7 @@ use serde_json::{Value, json};
 use sqlx::postgres::PgPoolOptions;
 use tests::rtc::RoomPeer;
 use tests::server_process::{
-    ServerProcess, cpu_percent, cpu_ticks, machine_percent, machine_ticks, seed_user,
+    ServerArgs, ServerProcess, cpu_percent, cpu_ticks, machine_percent, machine_ticks, seed_user,
 };
 use uuid::Uuid;
 
@@ -38,12 +37,9 @@ struct Args {
     /// Length of each measurement.
     #[arg(long, default_value_t = 20)]
     seconds: u64,
-    /// PostgreSQL server (any database on it); `chatterly_sfubench` is recreated there.
-    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
-    postgres: String,
-    /// The server binary (default: `chatterly` next to this binary).
-    #[arg(long)]
-    server_bin: Option<PathBuf>,
+    /// PostgreSQL and the server binary.
+    #[command(flatten)]
+    server: ServerArgs,
 }
 
 /// What the subscribers' collectors record during a measurement.
@@ -62,9 +58,9 @@ async fn main() -> anyhow::Result<()> {
         bail!("--subscribers must be increasing, e.g. 1,20");
     }
     let server = ServerProcess::start(
-        &args.postgres,
+        &args.server.postgres,
         "chatterly_sfubench",
-        args.server_bin.clone(),
+        args.server.server_bin.clone(),
         &[],
     )
     .await?;
