@@ -18,11 +18,12 @@ pub mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::str::FromStr as _;
 use std::time::Duration;
 
 use axum::serve::ListenerExt as _;
 use models::cluster::{ClusterError, LocalCluster};
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tokio::net::TcpListener;
 
 use crate::config::Config;
@@ -63,6 +64,19 @@ pub struct Application {
     cluster: Option<LocalCluster>,
 }
 
+/// The server's connection options: `options` plus planning every statement for its
+/// parameters (`plan_cache_mode = force_custom_plan`).
+///
+/// The hot chat queries join `unnest($1)` arrays against tables that start empty and grow
+/// fast. PostgreSQL's cached generic plan for a prepared statement is fixed when first chosen:
+/// made while `messages` was nearly empty it is a sequential scan with a hash join, and it
+/// stays for the connection's life, so every batch of messages read the whole table (111
+/// million rows in one 25-second load run; p99 delivery 248 ms, 59 ms with custom plans; see
+/// `docs/performance.md`). Planning each execution costs tens of microseconds per statement.
+pub fn plan_each_execution(options: PgConnectOptions) -> PgConnectOptions {
+    options.options([("plan_cache_mode", "force_custom_plan")])
+}
+
 impl Application {
     /// Connects to `DATABASE_URL`, or starts the private cluster when none is configured, applies
     /// migrations and binds the listening socket.
@@ -78,7 +92,7 @@ impl Application {
         let db = PgPoolOptions::new()
             .max_connections(config.db_max_connections)
             .acquire_timeout(Duration::from_secs(5))
-            .connect(&url)
+            .connect_with(plan_each_execution(PgConnectOptions::from_str(&url)?))
             .await?;
         models::MIGRATOR.run(&db).await?;
         let mut app = Self::with_pool(config, db).await?;

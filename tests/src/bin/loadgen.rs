@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
@@ -26,6 +26,7 @@ use tests::server_process::{
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use uuid::Uuid;
 
 /// Measures Chatterly's chat gateway under load.
@@ -49,47 +50,90 @@ struct Args {
     /// Database pool size for the server.
     #[arg(long, default_value_t = 16)]
     db_connections: u32,
+    /// Also print, per second of each phase, the slowest delivery of the messages sent in it
+    /// (shows whether a tail comes from steady queueing or from a few stalls).
+    #[arg(long)]
+    timeline: bool,
 }
+
+/// Seconds of a phase the timeline covers.
+const TIMELINE_SECONDS: usize = 600;
 
 /// Clients whose connection ended during the run (each one is a failure: nothing should drop).
 static DISCONNECTED: AtomicU64 = AtomicU64::new(0);
 
+/// Latency histograms per phase are split in shards (by client) so the generator's threads do
+/// not contend on one lock for every delivery.
+const HISTOGRAM_SHARDS: usize = 16;
+
 /// Counters for one measurement phase.
-#[derive(Default)]
 struct Stats {
     sent: AtomicU64,
     acked: AtomicU64,
     errors: AtomicU64,
     delivered: AtomicU64,
     out_of_order: AtomicU64,
-    latency_us: Mutex<Option<Histogram<u64>>>,
+    latency_us: Vec<Mutex<Histogram<u64>>>,
+    /// When the phase started (µs since the generator's clock base).
+    started_us: AtomicU64,
+    /// Slowest delivery (µs) of the messages sent in each second of the phase.
+    worst_by_second: Vec<AtomicU64>,
 }
 
 impl Stats {
-    fn new() -> Self {
-        let stats = Self::default();
-        if let Ok(mut h) = stats.latency_us.lock() {
-            *h = Histogram::new_with_bounds(1, 120_000_000, 3).ok();
-        }
-        stats
+    fn new() -> anyhow::Result<Self> {
+        let latency_us = (0..HISTOGRAM_SHARDS)
+            .map(|_| Histogram::new_with_bounds(1, 120_000_000, 3).map(Mutex::new))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            sent: AtomicU64::new(0),
+            acked: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            delivered: AtomicU64::new(0),
+            out_of_order: AtomicU64::new(0),
+            latency_us,
+            started_us: AtomicU64::new(0),
+            worst_by_second: (0..TIMELINE_SECONDS).map(|_| AtomicU64::new(0)).collect(),
+        })
     }
 
-    fn record_latency(&self, micros: u64) {
-        if let Ok(mut guard) = self.latency_us.lock()
-            && let Some(h) = guard.as_mut()
+    /// Records one delivery of a message sent at `sent_us` that took `micros`.
+    fn record_latency(&self, client: usize, sent_us: u64, micros: u64) {
+        let second = sent_us.saturating_sub(self.started_us.load(Ordering::Relaxed)) / 1_000_000;
+        if let Some(worst) = usize::try_from(second)
+            .ok()
+            .and_then(|s| self.worst_by_second.get(s))
+        {
+            worst.fetch_max(micros, Ordering::Relaxed);
+        }
+        if let Some(Ok(mut h)) = self
+            .latency_us
+            .get(client % HISTOGRAM_SHARDS)
+            .map(Mutex::lock)
         {
             let _ = h.record(micros.max(1));
         }
     }
+
+    /// All shards in one histogram.
+    fn latency(&self) -> anyhow::Result<Histogram<u64>> {
+        let mut all = Histogram::new_with_bounds(1, 120_000_000, 3)?;
+        for shard in &self.latency_us {
+            if let Ok(h) = shard.lock() {
+                all.add(&*h)?;
+            }
+        }
+        Ok(all)
+    }
 }
 
-/// What the clients should be doing now.
-#[derive(Clone)]
+/// What the clients should be doing now. Phase 0 is the idle warm-up; phase `i` measures
+/// `--rates[i - 1]` into `stats[i]`.
+#[derive(Clone, Copy)]
 struct Phase {
     id: u32,
     rate: f64,
     sending: bool,
-    stats: Arc<Stats>,
 }
 
 #[derive(Deserialize)]
@@ -141,27 +185,37 @@ async fn run(
     );
 
     let base = Instant::now();
+    let stats: Arc<Vec<Stats>> = Arc::new(
+        (0..=args.rates.len())
+            .map(|_| Stats::new())
+            .collect::<anyhow::Result<_>>()?,
+    );
     let first = Phase {
         id: 0,
         rate: 0.0,
         sending: false,
-        stats: Arc::new(Stats::new()),
     };
     let (phase_tx, phase_rx) = watch::channel(first);
+    let clients_ctx = Clients {
+        addr,
+        base,
+        phase: phase_rx,
+        stats: stats.clone(),
+    };
     let connect_started = Instant::now();
     // A first tenth warms the server up (pool connections, caches, allocator arenas); memory
     // per connection is measured over the rest.
     let mut rest = tokens;
     let warm: Vec<Seeded> = rest.drain(..(rest.len() / 10).max(1)).collect();
     let measured = rest.len();
-    let mut clients = connect_all(addr, warm, base, &phase_rx).await?;
+    let mut clients = connect_all(&clients_ctx, warm).await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_before = rss_kib(pid)?;
     // Connected in steps, as people arrive, rather than in one storm whose transient
     // allocations would stay counted in the allocator's high-water mark.
     while !rest.is_empty() {
         let step: Vec<Seeded> = rest.drain(..rest.len().min(500)).collect();
-        clients.extend(connect_all(addr, step, base, &phase_rx).await?);
+        clients.extend(connect_all(&clients_ctx, step).await?);
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     println!(
@@ -188,26 +242,43 @@ async fn run(
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (i, rate) in args.rates.iter().enumerate() {
-        let stats = Arc::new(Stats::new());
         let id = u32::try_from(i + 1).unwrap_or(u32::MAX);
         let cpu_before = (cpu_ticks(pid)?, machine_ticks()?);
+        if let Some(s) = stats.get(i + 1) {
+            s.started_us.store(
+                u64::try_from(base.elapsed().as_micros()).unwrap_or(u64::MAX),
+                Ordering::Relaxed,
+            );
+        }
         phase_tx.send_replace(Phase {
             id,
             rate: *rate,
             sending: true,
-            stats: stats.clone(),
         });
         tokio::time::sleep(Duration::from_secs(args.seconds)).await;
         phase_tx.send_replace(Phase {
             id,
             rate: *rate,
             sending: false,
-            stats: stats.clone(),
         });
         let cpu_after = (cpu_ticks(pid)?, machine_ticks()?);
         // Let in-flight messages arrive before counting.
         tokio::time::sleep(Duration::from_secs(3)).await;
-        report(args, *rate, &stats, cpu_before, cpu_after);
+        if let Some(stats) = stats.get(i + 1) {
+            report(args, *rate, stats, cpu_before, cpu_after)?;
+            if args.timeline {
+                let worst: Vec<String> = stats
+                    .worst_by_second
+                    .iter()
+                    .take(usize::try_from(args.seconds).unwrap_or(TIMELINE_SECONDS))
+                    .map(|w| format!("{:.0}", w.load(Ordering::Relaxed) as f64 / 1000.0))
+                    .collect();
+                println!(
+                    "  slowest delivery per second sent (ms): {}",
+                    worst.join(" ")
+                );
+            }
+        }
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
     for c in clients {
@@ -216,21 +287,32 @@ async fn run(
     Ok(())
 }
 
+/// What every client shares: the server, the clock, the phase and the counters.
+#[derive(Clone)]
+struct Clients {
+    addr: std::net::SocketAddr,
+    base: Instant,
+    phase: watch::Receiver<Phase>,
+    stats: Arc<Vec<Stats>>,
+}
+
+/// Numbers clients (to pick a histogram shard).
+static NEXT_CLIENT: AtomicUsize = AtomicUsize::new(0);
+
 /// Connects and syncs one client per seeded user; returns once all are ready.
 async fn connect_all(
-    addr: std::net::SocketAddr,
+    ctx: &Clients,
     users: Vec<Seeded>,
-    base: Instant,
-    phase_rx: &watch::Receiver<Phase>,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
     let mut clients = Vec::with_capacity(users.len());
     let (ready_tx, mut ready_rx) =
         tokio::sync::mpsc::channel::<anyhow::Result<()>>(users.len().max(1));
     for seeded in users {
-        let rx = phase_rx.clone();
+        let ctx = ctx.clone();
         let ready = ready_tx.clone();
+        let index = NEXT_CLIENT.fetch_add(1, Ordering::Relaxed);
         clients.push(tokio::spawn(async move {
-            if let Err(e) = client(addr, seeded, base, rx, ready.clone()).await {
+            if let Err(e) = client(ctx, index, seeded, ready.clone()).await {
                 if ready.is_closed() {
                     DISCONNECTED.fetch_add(1, Ordering::Relaxed);
                     eprintln!("client failed: {e:#}");
@@ -260,26 +342,22 @@ fn report(
     stats: &Stats,
     before: (u64, (u64, u64)),
     after: (u64, (u64, u64)),
-) {
+) -> anyhow::Result<()> {
     let seconds = args.seconds as f64;
     let acked = stats.acked.load(Ordering::Relaxed);
     let expected = acked * (args.group_size as u64 - 1);
     let delivered = stats.delivered.load(Ordering::Relaxed);
     let lost = expected.saturating_sub(delivered);
-    let (p50, p90, p99, max) = match stats
-        .latency_us
-        .lock()
-        .ok()
-        .as_deref()
-        .and_then(Option::as_ref)
-    {
-        Some(h) if !h.is_empty() => (
+    let h = stats.latency()?;
+    let (p50, p90, p99, max) = if h.is_empty() {
+        (0, 0, 0, 0)
+    } else {
+        (
             h.value_at_quantile(0.5),
             h.value_at_quantile(0.9),
             h.value_at_quantile(0.99),
             h.max(),
-        ),
-        _ => (0, 0, 0, 0),
+        )
     };
     let server_cpu = cpu_percent(before.0, after.0, seconds);
     let machine_cpu = machine_percent(before.1, after.1);
@@ -295,16 +373,22 @@ fn report(
         stats.errors.load(Ordering::Relaxed)
             + stats.sent.load(Ordering::Relaxed).saturating_sub(acked),
     );
+    Ok(())
 }
 
 /// One user's device: connects, syncs, then sends at the phase's rate and checks every delivery.
 async fn client(
-    addr: std::net::SocketAddr,
+    ctx: Clients,
+    index: usize,
     seeded: Seeded,
-    base: Instant,
-    mut phase_rx: watch::Receiver<Phase>,
     ready: tokio::sync::mpsc::Sender<anyhow::Result<()>>,
 ) -> anyhow::Result<()> {
+    let Clients {
+        addr,
+        base,
+        phase: mut phase_rx,
+        stats,
+    } = ctx;
     let Seeded {
         user: me,
         token,
@@ -314,8 +398,12 @@ async fn client(
     request
         .headers_mut()
         .insert("authorization", format!("Bearer {token}").parse()?);
+    // tungstenite zero-fills its whole read buffer before every read (128 KiB by default):
+    // with 5,000 clients that memset was over half the generator's CPU. Frames here are
+    // a few hundred bytes, so a small buffer reads them as well.
+    let config = WebSocketConfig::default().read_buffer_size(4 * 1024);
     // Browsers disable Nagle on WebSockets too.
-    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(request, None, true)
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), true)
         .await
         .context("connect")?;
     ws.send(Message::Text(r#"{"type":"sync","cursors":{}}"#.into()))
@@ -336,7 +424,7 @@ async fn client(
     ready.send(Ok(())).await.ok();
     drop(ready);
 
-    let mut phase = phase_rx.borrow().clone();
+    let mut phase = *phase_rx.borrow();
     let mut next_send: Option<tokio::time::Instant> = None;
     let mut counter = 0u64;
     // One timer, reset after each send (a new timer per turn would cost the generator CPU
@@ -347,7 +435,7 @@ async fn client(
         tokio::select! {
             changed = phase_rx.changed() => {
                 if changed.is_err() { return Ok(()); }
-                phase = phase_rx.borrow().clone();
+                phase = *phase_rx.borrow();
                 next_send = (phase.sending && phase.rate > 0.0).then(|| {
                     // A random phase offset spreads senders evenly over the interval.
                     let period = 1.0 / phase.rate;
@@ -361,7 +449,9 @@ async fn client(
                 counter += 1;
                 let micros = base.elapsed().as_micros();
                 ws.send(Message::Text(send_frame(conversation, me, counter, phase.id, micros).into())).await?;
-                phase.stats.sent.fetch_add(1, Ordering::Relaxed);
+                if let Some(s) = stats.get(phase.id as usize) {
+                    s.sent.fetch_add(1, Ordering::Relaxed);
+                }
                 let period = Duration::from_secs_f64(1.0 / phase.rate);
                 next_send = next_send.map(|at| at + period);
                 if let Some(at) = next_send {
@@ -373,28 +463,39 @@ async fn client(
                 let Message::Text(text) = frame? else { continue };
                 let frame: Frame<'_> = serde_json::from_str(text.as_str())?;
                 match frame.kind {
-                    "ack" => { phase.stats.acked.fetch_add(1, Ordering::Relaxed); }
-                    "error" => { phase.stats.errors.fetch_add(1, Ordering::Relaxed); }
+                    "ack" => count(&stats, phase.id, |s| &s.acked),
+                    "error" => count(&stats, phase.id, |s| &s.errors),
                     "message" => {
                         if frame.seq != last_seq + 1 {
-                            phase.stats.out_of_order.fetch_add(1, Ordering::Relaxed);
+                            count(&stats, phase.id, |s| &s.out_of_order);
                         }
                         last_seq = frame.seq;
                         if frame.sender == Some(me) { continue; }
                         let Some((id, micros)) = frame.body.and_then(parse_body) else { continue };
-                        // The published phase, not this task's copy: a fast sender's message can
-                        // arrive before this task has seen the phase change.
-                        let current = phase_rx.borrow().clone();
-                        if id == current.id {
-                            current.stats.delivered.fetch_add(1, Ordering::Relaxed);
+                        // Counted in the sender's phase (the body says which), not this task's
+                        // copy: a fast sender's message can arrive before this task has seen
+                        // the phase change.
+                        if id != 0 && let Some(s) = stats.get(id as usize) {
+                            s.delivered.fetch_add(1, Ordering::Relaxed);
                             let now = base.elapsed().as_micros();
-                            current.stats.record_latency(u64::try_from(now.saturating_sub(micros)).unwrap_or(u64::MAX));
+                            s.record_latency(
+                                index,
+                                u64::try_from(micros).unwrap_or(u64::MAX),
+                                u64::try_from(now.saturating_sub(micros)).unwrap_or(u64::MAX),
+                            );
                         }
                     }
                     _ => {}
                 }
             }
         }
+    }
+}
+
+/// Adds one to a counter of phase `phase`.
+fn count(stats: &[Stats], phase: u32, counter: fn(&Stats) -> &AtomicU64) {
+    if let Some(s) = stats.get(phase as usize) {
+        counter(s).fetch_add(1, Ordering::Relaxed);
     }
 }
 
