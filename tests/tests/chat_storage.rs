@@ -11,7 +11,7 @@ use sqlx::postgres::PgPoolOptions;
 use tests::server_process::seed_user;
 use uuid::Uuid;
 
-/// Stores `batches` batches of two messages through a one-connection pool made from `options`,
+/// Stores `batches` batches of two messages (all but the first with a retry) through a one-connection pool made from `options`,
 /// then reads that connection's prepared statements: (statements that used a generic plan,
 /// custom plans made), counted over the batch statements that join `unnest`.
 async fn plans_after_batches(
@@ -34,18 +34,25 @@ async fn plans_after_batches(
         .connect_with(options)
         .await
         .expect("pool");
+    // Each batch after the first retries the previous one's message, so both the fast
+    // insert (which fails on the retry) and the full check's statements run every time.
     for i in 0..batches {
-        let batch: Vec<models::message::Outgoing> = [alice, bob]
-            .iter()
-            .map(|sender| models::message::Outgoing {
+        let retry = if i == 0 {
+            (bob, "first".to_owned())
+        } else {
+            (alice, format!("a{}", i - 1))
+        };
+        let batch: Vec<models::message::Outgoing> = [(alice, format!("a{i}")), retry]
+            .into_iter()
+            .map(|(sender, client_id)| models::message::Outgoing {
                 conversation_id: group,
-                sender_id: *sender,
-                client_id: format!("{}-{i}", Uuid::new_v4()),
-                body: format!("message {i}"),
+                sender_id: sender,
+                body: format!("body of {client_id}"),
+                client_id,
             })
             .collect();
         for result in models::message::send_batch(&pool, &batch).await {
-            result.expect("stored");
+            result.expect("stored or acknowledged");
         }
     }
     let (generic, custom): (i64, i64) = sqlx::query_as(
@@ -68,8 +75,9 @@ async fn server_connections_never_reuse_a_generic_plan(db: PgPool) {
         generic, 0,
         "no batch statement may run on a cached generic plan"
     );
-    // Four statements of the batch join unnest; each was planned for every one of 12 batches.
-    assert!(custom >= 4 * 12, "custom plans made: {custom}");
+    // The fast insert and the full check's four statements join unnest; each was planned for
+    // its parameters every time: the first batch takes the fast path only, the other 11 both.
+    assert_eq!(custom, 1 + 5 * 11, "custom plans made");
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -97,4 +105,83 @@ async fn the_search_index_has_no_pending_list_to_merge(db: PgPool) {
             .any(|o| o == "fastupdate=off"),
         "messages_search must be created with fastupdate = off"
     );
+}
+
+/// Two members and an outsider of a fresh group.
+async fn group_with_outsider(db: &PgPool) -> (Uuid, Uuid, Uuid, Uuid) {
+    let hash = models::password::hash_password("batch password").expect("hash");
+    let mut ids = Vec::new();
+    for name in ["ann", "ben", "out"] {
+        let (id, _) = seed_user(db, format!("{name}@batch.test"), name.into(), &hash, "test")
+            .await
+            .expect("user");
+        ids.push(id);
+    }
+    let group = models::conversation::create_group(db, ids[0], "Batch", &[ids[1]])
+        .await
+        .expect("group");
+    (group, ids[0], ids[1], ids[2])
+}
+
+fn outgoing(conversation: Uuid, sender: Uuid, client_id: &str) -> models::message::Outgoing {
+    models::message::Outgoing {
+        conversation_id: conversation,
+        sender_id: sender,
+        client_id: client_id.into(),
+        body: format!("body of {client_id}"),
+    }
+}
+
+async fn stored_seqs(db: &PgPool, conversation: Uuid) -> Vec<i64> {
+    sqlx::query_scalar("SELECT seq FROM messages WHERE conversation_id = $1 ORDER BY seq")
+        .bind(conversation)
+        .fetch_all(db)
+        .await
+        .expect("seqs")
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_batch_with_an_outsider_stores_the_members_messages_without_a_gap(db: PgPool) {
+    let (group, ann, ben, outsider) = group_with_outsider(&db).await;
+    let batch = [
+        outgoing(group, ann, "a1"),
+        outgoing(group, outsider, "o1"),
+        outgoing(group, ben, "b1"),
+    ];
+    let results = models::message::send_batch(&db, &batch).await;
+    let seqs: Vec<Option<i64>> = results
+        .iter()
+        .map(|r| r.as_ref().ok().map(|s| s.message.seq))
+        .collect();
+    assert_eq!(seqs, vec![Some(1), None, Some(2)]);
+    assert!(matches!(
+        results[1],
+        Err(models::message::SendError::NotMember)
+    ));
+    assert_eq!(stored_seqs(&db, group).await, vec![1, 2]);
+    let last: i64 = sqlx::query_scalar("SELECT last_seq FROM conversations WHERE id = $1")
+        .bind(group)
+        .fetch_one(&db)
+        .await
+        .expect("last seq");
+    assert_eq!(last, 2, "the outsider's attempt took no seq");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_batch_retrying_a_stored_message_acks_its_seq_and_stores_the_rest(db: PgPool) {
+    let (group, ann, ben, _) = group_with_outsider(&db).await;
+    let first = models::message::send_batch(
+        &db,
+        &[outgoing(group, ann, "a1"), outgoing(group, ben, "b1")],
+    )
+    .await;
+    assert!(first.iter().all(Result::is_ok));
+    // The retry of b1 makes the fast insert fail on its unique key; the full check answers it.
+    let batch = [outgoing(group, ann, "a2"), outgoing(group, ben, "b1")];
+    let results = models::message::send_batch(&db, &batch).await;
+    let a2 = results[0].as_ref().expect("a2 stored");
+    let b1 = results[1].as_ref().expect("b1 acknowledged");
+    assert!(!a2.duplicate && a2.message.seq == 3);
+    assert!(b1.duplicate && b1.message.seq == 2);
+    assert_eq!(stored_seqs(&db, group).await, vec![1, 2, 3]);
 }
