@@ -211,12 +211,16 @@ async fn run(
     let mut clients = connect_all(&clients_ctx, warm).await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_before = rss_kib(pid)?;
+    // (connections, RSS in KiB) after each step, for a fitted slope: less sensitive to where
+    // the allocator happened to stand at the two end points.
+    let mut samples = vec![(clients.len() as f64, rss_before as f64)];
     // Connected in steps, as people arrive, rather than in one storm whose transient
     // allocations would stay counted in the allocator's high-water mark.
     while !rest.is_empty() {
         let step: Vec<Seeded> = rest.drain(..rest.len().min(500)).collect();
         clients.extend(connect_all(&clients_ctx, step).await?);
         tokio::time::sleep(Duration::from_millis(300)).await;
+        samples.push((clients.len() as f64, rss_kib(pid)? as f64));
     }
     println!(
         "connected {} clients in {:.1} s",
@@ -234,6 +238,11 @@ async fn run(
         rss_after as f64 / 1024.0,
         clients.len(),
         per_connection
+    );
+    println!(
+        "  fitted over {} steps: {:.0} bytes per idle connection",
+        samples.len(),
+        slope(&samples) * 1024.0
     );
 
     println!();
@@ -490,6 +499,18 @@ async fn client(
             }
         }
     }
+}
+
+/// Least-squares slope of `y` over `x`.
+fn slope(points: &[(f64, f64)]) -> f64 {
+    let n = points.len() as f64;
+    let (mx, my) = points
+        .iter()
+        .fold((0.0, 0.0), |(a, b), (x, y)| (a + x / n, b + y / n));
+    let (num, den) = points.iter().fold((0.0, 0.0), |(num, den), (x, y)| {
+        (num + (x - mx) * (y - my), den + (x - mx) * (x - mx))
+    });
+    if den == 0.0 { 0.0 } else { num / den }
 }
 
 /// Adds one to a counter of phase `phase`.
