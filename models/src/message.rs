@@ -1,7 +1,7 @@
 //! Messages: stored durably with a gap-free per-conversation sequence number before anyone is
 //! told about them, idempotent per `(sender, client_id)`, pageable and searchable.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -374,21 +374,15 @@ async fn try_send_new(
 }
 
 /// The position of each request among its conversation's new messages (batch order), if the
-/// batch can take the fast path: every request valid and no `(sender, client_id)` twice.
+/// batch can take the fast path: [`plan_batch`] with everyone a member and nothing stored yet
+/// finds every request new (none invalid, no `(sender, client_id)` twice).
 fn plan_all_new(batch: &[Outgoing]) -> Option<Vec<i64>> {
-    let mut seen: HashSet<(Uuid, &str)> = HashSet::with_capacity(batch.len());
-    let mut next: HashMap<Uuid, i64> = HashMap::new();
-    batch
-        .iter()
-        .map(|m| {
-            if validate(&m.client_id, &m.body).is_err()
-                || !seen.insert((m.sender_id, m.client_id.as_str()))
-            {
-                return None;
-            }
-            let nth = next.entry(m.conversation_id).or_default();
-            *nth += 1;
-            Some(*nth - 1)
+    let (plans, _) = plan_batch(batch, |_, _| true, &[]);
+    plans
+        .into_iter()
+        .map(|plan| match plan {
+            Plan::New { nth } => Some(nth),
+            _ => None,
         })
         .collect()
 }
@@ -650,24 +644,19 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_fast_path_numbers_like_the_full_plan_and_leaves_anything_unusual_to_it() {
-        let batch = [
+    /// Two conversations, two senders, all new.
+    fn mixed_batch() -> [Outgoing; 4] {
+        [
             out(1, 10, "a", "x"),
             out(2, 10, "b", "y"),
             out(1, 11, "c", "z"),
             out(1, 10, "d", "w"),
-        ];
-        assert_eq!(plan_all_new(&batch), Some(vec![0, 0, 1, 2]));
-        let (plans, _) = plan_batch(&batch, |_, _| true, &[]);
-        let full: Vec<i64> = plans
-            .iter()
-            .filter_map(|p| match p {
-                Plan::New { nth } => Some(*nth),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(plan_all_new(&batch), Some(full));
+        ]
+    }
+
+    #[test]
+    fn the_fast_path_takes_all_new_batches_and_leaves_anything_unusual_to_the_full_plan() {
+        assert_eq!(plan_all_new(&mixed_batch()), Some(vec![0, 0, 1, 2]));
         // The same client_id twice (a retry inside the batch) and invalid requests go the
         // full way, which answers them one by one.
         assert_eq!(
@@ -691,12 +680,7 @@ mod tests {
 
     #[test]
     fn a_batch_numbers_new_messages_per_conversation_in_submission_order() {
-        let batch = [
-            out(1, 10, "a", "x"),
-            out(2, 10, "b", "y"),
-            out(1, 11, "c", "z"),
-            out(1, 10, "d", "w"),
-        ];
+        let batch = mixed_batch();
         let (plans, counts) = plan_batch(&batch, |_, _| true, &[]);
         assert_eq!(
             plans,
