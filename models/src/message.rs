@@ -167,6 +167,21 @@ pub struct Outgoing {
     pub body: String,
 }
 
+impl Outgoing {
+    /// The message as stored, once the database has given it an id, a seq and a time.
+    fn stored(&self, id: Uuid, seq: i64, created_at: DateTime<Utc>) -> Message {
+        Message {
+            id,
+            conversation_id: self.conversation_id,
+            seq,
+            sender_id: self.sender_id,
+            client_id: self.client_id.clone(),
+            body: self.body.clone(),
+            created_at,
+        }
+    }
+}
+
 /// What the batch planner decided for one request, before anything is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Plan {
@@ -297,17 +312,9 @@ async fn try_send_new(
     db: &Db,
     batch: &[Outgoing],
 ) -> Result<Option<Vec<Result<Sent, SendError>>>, sqlx::Error> {
-    let Some(nths) = plan_all_new(batch) else {
+    let Some((nths, counts)) = plan_all_new(batch) else {
         return Ok(None);
     };
-    // New messages per conversation.
-    let mut counts: Vec<(Uuid, i64)> = Vec::new();
-    for m in batch {
-        match counts.iter_mut().find(|(c, _)| *c == m.conversation_id) {
-            Some((_, k)) => *k += 1,
-            None => counts.push((m.conversation_id, 1)),
-        }
-    }
     let (count_ids, count_values): (Vec<Uuid>, Vec<i64>) = counts.into_iter().unzip();
     let ids: Vec<Uuid> = batch.iter().map(|_| Uuid::now_v7()).collect();
     let conversations: Vec<Uuid> = batch.iter().map(|m| m.conversation_id).collect();
@@ -357,15 +364,7 @@ async fn try_send_new(
             .map(|(m, id)| {
                 let (seq, created_at) = stored.get(&id).copied().ok_or(SendError::NotMember)?;
                 Ok(Sent {
-                    message: Message {
-                        id,
-                        conversation_id: m.conversation_id,
-                        seq,
-                        sender_id: m.sender_id,
-                        client_id: m.client_id.clone(),
-                        body: m.body.clone(),
-                        created_at,
-                    },
+                    message: m.stored(id, seq, created_at),
                     duplicate: false,
                 })
             })
@@ -373,18 +372,20 @@ async fn try_send_new(
     ))
 }
 
-/// The position of each request among its conversation's new messages (batch order), if the
-/// batch can take the fast path: [`plan_batch`] with everyone a member and nothing stored yet
-/// finds every request new (none invalid, no `(sender, client_id)` twice).
-fn plan_all_new(batch: &[Outgoing]) -> Option<Vec<i64>> {
-    let (plans, _) = plan_batch(batch, |_, _| true, &[]);
-    plans
+/// The position of each request among its conversation's new messages (batch order) and the
+/// new messages per conversation, if the batch can take the fast path: [`plan_batch`] with
+/// everyone a member and nothing stored yet finds every request new (none invalid, no
+/// `(sender, client_id)` twice).
+fn plan_all_new(batch: &[Outgoing]) -> Option<(Vec<i64>, HashMap<Uuid, i64>)> {
+    let (plans, counts) = plan_batch(batch, |_, _| true, &[]);
+    let nths = plans
         .into_iter()
         .map(|plan| match plan {
             Plan::New { nth } => Some(nth),
             _ => None,
         })
-        .collect()
+        .collect::<Option<Vec<i64>>>()?;
+    Some((nths, counts))
 }
 
 async fn try_send_batch(
@@ -478,19 +479,8 @@ async fn try_send_batch(
 
     let mut stored: HashMap<usize, Message> = HashMap::new();
     for (i, id, seq) in new_rows {
-        let m = &batch[i];
-        stored.insert(
-            i,
-            Message {
-                id,
-                conversation_id: m.conversation_id,
-                seq,
-                sender_id: m.sender_id,
-                client_id: m.client_id.clone(),
-                body: m.body.clone(),
-                created_at: created.get(&id).copied().unwrap_or_else(Utc::now),
-            },
-        );
+        let created_at = created.get(&id).copied().unwrap_or_else(Utc::now);
+        stored.insert(i, batch[i].stored(id, seq, created_at));
     }
     Ok(plans
         .iter()
@@ -656,24 +646,18 @@ mod tests {
 
     #[test]
     fn the_fast_path_takes_all_new_batches_and_leaves_anything_unusual_to_the_full_plan() {
-        assert_eq!(plan_all_new(&mixed_batch()), Some(vec![0, 0, 1, 2]));
+        let (nths, counts) = plan_all_new(&mixed_batch()).expect("all new");
+        assert_eq!(nths, vec![0, 0, 1, 2]);
+        assert_eq!(counts[&Uuid::from_u128(1)], 3);
+        assert_eq!(counts[&Uuid::from_u128(2)], 1);
         // The same client_id twice (a retry inside the batch) and invalid requests go the
         // full way, which answers them one by one.
-        assert_eq!(
-            plan_all_new(&[out(1, 10, "a", "x"), out(1, 10, "a", "x")]),
-            None
-        );
-        assert_eq!(
-            plan_all_new(&[out(1, 10, "a", ""), out(1, 10, "b", "x")]),
-            None
-        );
-        assert_eq!(
-            plan_all_new(&[out(1, 10, "", "x"), out(1, 10, "b", "x")]),
-            None
-        );
+        assert!(plan_all_new(&[out(1, 10, "a", "x"), out(1, 10, "a", "x")]).is_none());
+        assert!(plan_all_new(&[out(1, 10, "a", ""), out(1, 10, "b", "x")]).is_none());
+        assert!(plan_all_new(&[out(1, 10, "", "x"), out(1, 10, "b", "x")]).is_none());
         // The same client_id from two senders is two messages.
         assert_eq!(
-            plan_all_new(&[out(1, 10, "a", "x"), out(1, 11, "a", "x")]),
+            plan_all_new(&[out(1, 10, "a", "x"), out(1, 11, "a", "x")]).map(|(nths, _)| nths),
             Some(vec![0, 1])
         );
     }

@@ -1,5 +1,6 @@
 //! How chat storage is set up so message writes cost the same on every batch (both found by
-//! the load generator; figures in `docs/performance.md`):
+//! the load generator; figures in `docs/performance.md`), and the batch write's fast path
+//! handing anything unusual to the full check:
 //! - the server's database connections plan each statement for its parameters: the batch
 //!   writes join `unnest($1)` arrays against tables that grow from empty, and a generic plan
 //!   fixed while they were small (a sequential scan) would read the whole `messages` table on
@@ -11,24 +12,16 @@ use sqlx::postgres::PgPoolOptions;
 use tests::server_process::seed_user;
 use uuid::Uuid;
 
-/// Stores `batches` batches of two messages (all but the first with a retry) through a one-connection pool made from `options`,
-/// then reads that connection's prepared statements: (statements that used a generic plan,
-/// custom plans made), counted over the batch statements that join `unnest`.
+/// Stores `batches` batches of two messages (all but the first with a retry) through a
+/// one-connection pool made from `options`, then reads that connection's prepared statements:
+/// (statements that used a generic plan, custom plans made), counted over the batch statements
+/// that join `unnest`.
 async fn plans_after_batches(
     db: &PgPool,
     options: sqlx::postgres::PgConnectOptions,
     batches: usize,
 ) -> (i64, i64) {
-    let hash = models::password::hash_password("plans password").expect("hash");
-    let (alice, _) = seed_user(db, "alice@plans.test".into(), "Alice".into(), &hash, "test")
-        .await
-        .expect("alice");
-    let (bob, _) = seed_user(db, "bob@plans.test".into(), "Bob".into(), &hash, "test")
-        .await
-        .expect("bob");
-    let group = models::conversation::create_group(db, alice, "Plans", &[bob])
-        .await
-        .expect("group");
+    let (group, alice, bob, _) = group_with_outsider(db).await;
     let pool = PgPoolOptions::new()
         .max_connections(1)
         .connect_with(options)
