@@ -66,6 +66,11 @@ static DISCONNECTED: AtomicU64 = AtomicU64::new(0);
 /// not contend on one lock for every delivery.
 const HISTOGRAM_SHARDS: usize = 16;
 
+/// A latency histogram in µs: 1 µs to 2 minutes, three significant digits.
+fn empty_histogram() -> Result<Histogram<u64>, hdrhistogram::CreationError> {
+    Histogram::new_with_bounds(1, 120_000_000, 3)
+}
+
 /// Counters for one measurement phase.
 struct Stats {
     sent: AtomicU64,
@@ -83,7 +88,7 @@ struct Stats {
 impl Stats {
     fn new() -> anyhow::Result<Self> {
         let latency_us = (0..HISTOGRAM_SHARDS)
-            .map(|_| Histogram::new_with_bounds(1, 120_000_000, 3).map(Mutex::new))
+            .map(|_| empty_histogram().map(Mutex::new))
             .collect::<Result<_, _>>()?;
         Ok(Self {
             sent: AtomicU64::new(0),
@@ -117,7 +122,7 @@ impl Stats {
 
     /// All shards in one histogram.
     fn latency(&self) -> anyhow::Result<Histogram<u64>> {
-        let mut all = Histogram::new_with_bounds(1, 120_000_000, 3)?;
+        let mut all = empty_histogram()?;
         for shard in &self.latency_us {
             if let Ok(h) = shard.lock() {
                 all.add(&*h)?;
