@@ -53,7 +53,7 @@ impl ServerProcess {
         let db_url = replace_database(postgres, database);
         let bin = match server_bin {
             Some(bin) => bin,
-            None => std::env::current_exe()?.with_file_name("chatterly"),
+            None => chatterly_bin()?,
         };
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
@@ -104,6 +104,23 @@ impl ServerProcess {
             .status();
         let _ = self.child.wait();
     }
+}
+
+/// The `chatterly` binary of this build: next to the running binary (a benchmark in
+/// `target/release`) or one folder up (a test in `target/debug/deps`).
+pub fn chatterly_bin() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    exe.ancestors()
+        .skip(1)
+        .take(2)
+        .map(|dir| dir.join("chatterly"))
+        .find(|bin| bin.is_file())
+        .with_context(|| {
+            format!(
+                "no `chatterly` binary near {}: build it (`cargo build -p api`) first",
+                exe.display()
+            )
+        })
 }
 
 fn replace_database(url: &str, database: &str) -> String {

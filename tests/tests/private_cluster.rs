@@ -1,16 +1,81 @@
-//! With no DATABASE_URL, Chatterly runs its own PostgreSQL under the data directory, and the data
-//! survives a restart.
+//! With no DATABASE_URL, Chatterly runs its own PostgreSQL for the data directory: also when the
+//! data directory sits under a private (0700) parent, as in root's home; the data survives a
+//! clean restart, and a hard kill of both Chatterly and its PostgreSQL followed by an immediate
+//! restart.
 
 use std::net::SocketAddr;
-use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use api::Application;
 use api::config::Config;
-use serde_json::json;
+use models::cluster::RELOCATED_ROOT;
+use serde_json::{Value, json};
 use tests::PASSWORD;
+use tests::ws::WsClient;
 
-async fn start(
-    data_dir: &std::path::Path,
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+}
+
+/// A data directory under a fresh private parent (mode 0700, as root's home); removes
+/// the cluster kept outside it (as root) when dropped.
+struct PrivateDataDir {
+    _parent: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl PrivateDataDir {
+    fn new() -> Self {
+        use std::os::unix::fs::PermissionsExt as _;
+        let parent = tempfile::tempdir().expect("temp dir");
+        std::fs::set_permissions(parent.path(), std::fs::Permissions::from_mode(0o700))
+            .expect("make the parent private");
+        let path = parent.path().join("data");
+        Self {
+            _parent: parent,
+            path,
+        }
+    }
+
+    /// Where the cluster's files are, checking the layout: as root, outside the private
+    /// parent with a link from the data directory; otherwise inside it.
+    fn cluster_dir(&self) -> PathBuf {
+        let link = self.path.join("postgres");
+        let meta = std::fs::symlink_metadata(&link).expect("data/postgres exists");
+        if is_root() {
+            assert!(
+                meta.file_type().is_symlink(),
+                "as root, data/postgres links to the cluster"
+            );
+            let target = std::fs::read_link(&link).expect("link target");
+            assert!(
+                target.starts_with(RELOCATED_ROOT),
+                "{} is under {RELOCATED_ROOT}",
+                target.display()
+            );
+            target
+        } else {
+            assert!(meta.is_dir(), "data/postgres is the cluster itself");
+            link
+        }
+    }
+}
+
+impl Drop for PrivateDataDir {
+    fn drop(&mut self) {
+        if let Ok(target) = std::fs::read_link(self.path.join("postgres")) {
+            let _ = std::fs::remove_dir_all(target);
+        }
+    }
+}
+
+async fn start_in_process(
+    data_dir: &Path,
 ) -> (
     SocketAddr,
     tokio::sync::oneshot::Sender<()>,
@@ -38,40 +103,343 @@ async fn start(
 }
 
 #[tokio::test]
-async fn private_cluster_keeps_data_across_restarts() {
-    let dir = tempfile::tempdir().unwrap();
-    // When the tests run as root, PostgreSQL runs as the `postgres` user and must reach the dir.
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let data_dir = dir.path().join("data");
+async fn private_cluster_under_a_private_parent_keeps_data_across_restarts() {
+    let data = PrivateDataDir::new();
 
-    let (addr, stop, task) = start(&data_dir).await;
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let signup = client
+    let (addr, stop, task) = start_in_process(&data.path).await;
+    let signup = reqwest::Client::new()
         .post(format!("http://{addr}/api/v1/auth/signup"))
         .json(&json!({ "email": "ada@uni.ac.uk", "password": PASSWORD, "display_name": "Ada" }))
         .send()
         .await
-        .unwrap();
+        .expect("signup");
     assert_eq!(signup.status(), 201);
-    stop.send(()).unwrap();
-    task.await.unwrap();
-    assert!(data_dir.join("postgres/PG_VERSION").exists());
+    stop.send(()).expect("stop");
+    task.await.expect("stopped");
+    let cluster = data.cluster_dir();
+    assert!(cluster.join("PG_VERSION").exists());
     assert!(
-        !data_dir.join("postgres/postmaster.pid").exists(),
+        !cluster.join("postmaster.pid").exists(),
         "the cluster is stopped on shutdown"
     );
+    assert!(
+        !cluster.with_extension("initdb-password").exists(),
+        "initdb's password file is removed"
+    );
+    let password_mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(data.path.join("postgres-password"))
+            .expect("password file")
+            .permissions(),
+    );
+    assert_eq!(password_mode & 0o777, 0o600);
 
-    let (addr, stop, task) = start(&data_dir).await;
+    let (addr, stop, task) = start_in_process(&data.path).await;
     let login = reqwest::Client::new()
         .post(format!("http://{addr}/api/v1/auth/login"))
         .json(&json!({ "email": "ada@uni.ac.uk", "password": PASSWORD }))
         .send()
         .await
-        .unwrap();
+        .expect("login");
     assert_eq!(login.status(), 200, "the account survived the restart");
-    stop.send(()).unwrap();
-    task.await.unwrap();
+    assert_eq!(
+        data.cluster_dir(),
+        cluster,
+        "the same cluster is used again"
+    );
+    stop.send(()).expect("stop");
+    task.await.expect("stopped");
+}
+
+#[tokio::test]
+async fn a_cluster_that_cannot_start_says_why_and_what_to_do() {
+    let data = PrivateDataDir::new();
+    let (_, stop, task) = start_in_process(&data.path).await;
+    stop.send(()).expect("stop");
+    task.await.expect("stopped");
+    let conf = data.cluster_dir().join("postgresql.conf");
+    let mut text = std::fs::read_to_string(&conf).expect("postgresql.conf");
+    text.push_str("\nthis is not a setting\n");
+    std::fs::write(&conf, text).expect("break postgresql.conf");
+
+    let config = Config {
+        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        database_url: None,
+        data_dir: data.path.clone(),
+        ..Config::default()
+    };
+    let error = match Application::build(config).await {
+        Ok(_) => panic!("started with a broken postgresql.conf"),
+        Err(e) => e.to_string(),
+    };
+    assert!(error.contains("did not start"), "{error}");
+    assert!(
+        error.contains("postgresql.conf\" contains errors"),
+        "PostgreSQL's reason is given: {error}"
+    );
+    assert!(error.contains("server.log"), "the log is named: {error}");
+    assert!(error.contains("set DATABASE_URL"), "what to do: {error}");
+    assert_eq!(error.lines().count(), 1, "one line: {error}");
+}
+
+#[tokio::test]
+async fn as_an_ordinary_user_the_cluster_lives_in_the_data_directory() {
+    if !is_root() {
+        // Not root: every other test here already runs as an ordinary user.
+        return;
+    }
+    use std::os::unix::fs::MetadataExt as _;
+    let parent = tempfile::tempdir().expect("temp dir");
+    let id = Command::new("id")
+        .args(["-u", "nobody"])
+        .output()
+        .expect("id");
+    let nobody_uid: u32 = String::from_utf8_lossy(&id.stdout)
+        .trim()
+        .parse()
+        .expect("uid");
+    let status = Command::new("chown")
+        .args(["nobody:nogroup", &parent.path().to_string_lossy()])
+        .status();
+    assert!(status.is_ok_and(|s| s.success()), "chown to nobody");
+    // The user's own copy of the binary, as the build may sit in a directory they cannot read.
+    let bin = parent.path().join("chatterly");
+    std::fs::copy(
+        tests::server_process::chatterly_bin().expect("binary"),
+        &bin,
+    )
+    .expect("copy");
+    let data_dir = parent.path().join("data");
+    let log = parent.path().join("chatterly.log");
+
+    let as_nobody = Launch::As("nobody", "nogroup", bin.clone());
+    let mut server = Server::start_as(&as_nobody, &data_dir, log.clone()).await;
+    server.user("ada@uni.ac.uk").await;
+    server.stop();
+    let cluster = data_dir.join("postgres");
+    let meta = std::fs::symlink_metadata(&cluster).expect("cluster");
+    assert!(meta.is_dir(), "the cluster is in the data directory");
+    assert_eq!(meta.uid(), nobody_uid, "and belongs to the user");
+    assert!(
+        !cluster.join("postmaster.pid").exists(),
+        "stopped on shutdown"
+    );
+
+    let server = Server::start_as(&as_nobody, &data_dir, log).await;
+    server.token("ada@uni.ac.uk").await;
+}
+
+/// How a test starts the server.
+enum Launch {
+    /// The build's binary, as the test's own user.
+    Build,
+    /// The given binary, as another user and group (the test runs as root).
+    As(&'static str, &'static str, PathBuf),
+}
+
+/// The `chatterly` binary serving on the data directory with no DATABASE_URL.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    log: PathBuf,
+}
+
+impl Server {
+    async fn start(data_dir: &Path, log: PathBuf) -> Self {
+        Self::start_as(&Launch::Build, data_dir, log).await
+    }
+
+    async fn start_as(launch: &Launch, data_dir: &Path, log: PathBuf) -> Self {
+        let addr = SocketAddr::from(([127, 0, 0, 1], tests::free_port()));
+        let stderr = std::fs::File::create(&log).expect("log file");
+        let mut command = match launch {
+            Launch::Build => {
+                Command::new(tests::server_process::chatterly_bin().expect("chatterly binary"))
+            }
+            Launch::As(user, group, bin) => {
+                // setpriv execs the server (no process in between), so signals reach it.
+                let mut c = Command::new("setpriv");
+                c.arg(format!("--reuid={user}"))
+                    .arg(format!("--regid={group}"))
+                    .args(["--clear-groups", "--"])
+                    .arg(bin);
+                c
+            }
+        };
+        let child = command
+            .arg("serve")
+            .current_dir(data_dir.parent().expect("parent"))
+            .env_remove("DATABASE_URL")
+            .env_remove("CHATTERLY_DATABASE_URL")
+            .env("CHATTERLY_DATA_DIR", data_dir)
+            .env("CHATTERLY_BIND", addr.to_string())
+            .env("CHATTERLY_MAILER_ENABLED", "false")
+            .env("CHATTERLY_MOOD_JOB_ENABLED", "false")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .expect("start chatterly");
+        let mut server = Self { child, addr, log };
+        server.wait_ready().await;
+        server
+    }
+
+    async fn wait_ready(&mut self) {
+        let started = Instant::now();
+        loop {
+            let exited = self.child.try_wait().expect("child status");
+            assert!(
+                exited.is_none(),
+                "chatterly exited ({exited:?}):\n{}",
+                std::fs::read_to_string(&self.log).unwrap_or_default()
+            );
+            if let Ok(r) = reqwest::get(format!("http://{}/readyz", self.addr)).await
+                && r.status().is_success()
+            {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(90),
+                "chatterly did not become ready:\n{}",
+                std::fs::read_to_string(&self.log).unwrap_or_default()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Value {
+        let mut request = reqwest::Client::new().post(self.url(path)).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request");
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        response.json().await.expect("json")
+    }
+
+    async fn user(&self, email: &str) -> (String, String) {
+        let body = json!({ "email": email, "password": PASSWORD, "display_name": email });
+        let created = self.post("/api/v1/auth/signup", None, body).await;
+        let id = created["user"]["id"].as_str().expect("id").to_owned();
+        (id, self.token(email).await)
+    }
+
+    async fn token(&self, email: &str) -> String {
+        let login = json!({ "email": email, "password": PASSWORD });
+        let token = self.post("/api/v1/auth/tokens", None, login).await;
+        token["token"].as_str().expect("token").to_owned()
+    }
+}
+
+impl Server {
+    /// Stops the server as Ctrl-C does and waits for it.
+    fn stop(&mut self) {
+        if self.child.try_wait().is_ok_and(|exited| exited.is_some()) {
+            return;
+        }
+        let _ = Command::new("kill")
+            .arg("-INT")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn sigkill(pid: &str) {
+    let status = Command::new("kill").args(["-KILL", pid]).status();
+    assert!(status.is_ok_and(|s| s.success()), "kill -9 {pid}");
+}
+
+#[tokio::test]
+async fn after_a_hard_kill_of_both_an_immediate_restart_keeps_every_acknowledged_message() {
+    let data = PrivateDataDir::new();
+    let log = data.path.with_file_name("chatterly.log");
+    let mut server = Server::start(&data.path, log.clone()).await;
+    let (_, ada) = server.user("ada@uni.ac.uk").await;
+    let (bob, _) = server.user("bob@uni.ac.uk").await;
+    let direct = json!({ "kind": "direct", "user_id": bob });
+    let conversation = server
+        .post("/api/v1/conversations", Some(&ada), direct)
+        .await;
+    let conversation = conversation["id"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .expect("conversation id");
+
+    let mut ws = WsClient::connect(server.addr, &ada).await.expect("ws");
+    let mut acked: Vec<(String, i64)> = Vec::new();
+    for i in 0..40 {
+        let client_id = format!("m{i}");
+        ws.send_message(conversation, &client_id, &format!("message {i}"))
+            .await
+            .expect("send");
+        let ack = ws.next_of("ack").await.expect("ack");
+        assert_eq!(ack["client_id"], client_id.as_str());
+        acked.push((client_id, ack["seq"].as_i64().expect("seq")));
+    }
+    // More sends in flight at the kill: whatever is acked by then must survive too.
+    for i in 40..60 {
+        ws.send_message(conversation, &format!("m{i}"), &format!("message {i}"))
+            .await
+            .expect("send");
+    }
+    for ack in ws.all_of_for("ack", Duration::from_millis(30)).await {
+        let client_id = ack["client_id"].as_str().expect("client id").to_owned();
+        acked.push((client_id, ack["seq"].as_i64().expect("seq")));
+    }
+
+    let cluster = data.cluster_dir();
+    let pid_file = std::fs::read_to_string(cluster.join("postmaster.pid")).expect("pid file");
+    let postmaster = pid_file.lines().next().expect("pid line").trim().to_owned();
+    sigkill(&server.child.id().to_string());
+    sigkill(&postmaster);
+    let _ = server.child.wait();
+    drop(ws);
+    assert!(
+        cluster.join("postmaster.pid").exists(),
+        "the killed PostgreSQL leaves its pid file behind"
+    );
+
+    let server = Server::start(&data.path, log).await;
+    let ada = server.token("ada@uni.ac.uk").await;
+    let path = format!("/api/v1/conversations/{conversation}/messages?after=0&limit=100");
+    let page: Value = reqwest::Client::new()
+        .get(server.url(&path))
+        .bearer_auth(&ada)
+        .send()
+        .await
+        .expect("history")
+        .json()
+        .await
+        .expect("history json");
+    let stored: Vec<(String, i64)> = page["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| {
+            let client_id = m["client_id"].as_str().expect("client id").to_owned();
+            (client_id, m["seq"].as_i64().expect("seq"))
+        })
+        .collect();
+    assert!(acked.len() >= 40);
+    for message in &acked {
+        assert!(
+            stored.contains(message),
+            "acknowledged {message:?} was lost"
+        );
+    }
 }
