@@ -148,6 +148,10 @@ impl From<ModelError> for ApiError {
                 message: format!("{field} {message}"),
             },
             ModelError::Conflict { code, message } => Self::Conflict { code, message },
+            ModelError::Clash(clash) => Self::Conflict {
+                code: scheduler::consultations::ClashSeenAs::of(clash).code(),
+                message: clash.to_string().into(),
+            },
             ModelError::NotFound => Self::NotFound("resource"),
             ModelError::Forbidden(message) => Self::Forbidden(message),
             ModelError::Hashing(e) => Self::Internal(e),

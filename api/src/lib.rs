@@ -10,6 +10,7 @@ pub mod model_cli;
 pub mod mood;
 pub mod openapi;
 pub mod rate_limit;
+pub mod refusals;
 pub mod routes;
 pub mod state;
 pub mod telemetry;

@@ -28,6 +28,8 @@ pub struct AppState {
     pub mood: crate::mood::MoodService,
     /// The consultation rooms running in this process (WebRTC forwarding).
     pub rooms: Arc<realtime::room::Rooms>,
+    /// What the consultation use cases need of the configuration.
+    pub consultations: Arc<scheduler::consultations::Settings>,
 }
 
 impl AppState {
@@ -55,8 +57,17 @@ impl AppState {
                 ..realtime::room::RoomConfig::default()
             },
         );
+        let consultations = scheduler::consultations::Settings {
+            reminder_offsets: config
+                .reminder_offsets_minutes
+                .iter()
+                .map(|m| chrono::Duration::minutes(*m))
+                .collect(),
+            room_opens_before: chrono::Duration::minutes(config.room_opens_minutes),
+        };
         Self {
             rooms,
+            consultations: Arc::new(consultations),
             gateway,
             db,
             config: Arc::new(config),

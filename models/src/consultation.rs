@@ -1,6 +1,6 @@
 //! Consultations and their participants. The database refuses clashes (exclusion constraints on
 //! the lecturer's time plus buffer and on each student's time); this module turns those refusals
-//! into [`ModelError::Conflict`] with the codes `lecturer_busy` and `student_busy`.
+//! into [`ModelError::Clash`], naming whose time clashed ([`Clash`]) by the constraint's name.
 //!
 //! Changes that must be atomic with their checks (capacity, lifecycle rules) run in a
 //! transaction that starts with [`lock`].
@@ -154,24 +154,49 @@ pub struct NewConsultation<'a> {
     pub students: &'a [Uuid],
 }
 
-/// Maps the clash constraints to conflicts; other errors pass through.
-pub fn clash_error(err: sqlx::Error) -> ModelError {
-    if let sqlx::Error::Database(db) = &err {
-        match db.constraint() {
-            Some(LECTURER_CLASH) => {
-                return ModelError::Conflict {
-                    code: "lecturer_busy",
-                    message: "the lecturer already has a consultation at that time".into(),
-                };
-            }
-            Some(STUDENT_CLASH) => {
-                return ModelError::Conflict {
-                    code: "student_busy",
-                    message: "a student already has a consultation at that time".into(),
-                };
-            }
-            _ => {}
+/// Whose time a refused write would have double-booked, told by the exclusion constraint that
+/// refused it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clash {
+    /// The lecturer's (constraint [`LECTURER_CLASH`]: time plus buffer).
+    Lecturer,
+    /// A student's (constraint [`STUDENT_CLASH`]).
+    Student,
+}
+
+impl Clash {
+    /// Every clash, one per exclusion constraint (a test checks each exists in the schema).
+    pub const ALL: [Clash; 2] = [Clash::Lecturer, Clash::Student];
+
+    /// The clash a constraint stands for, if it is one of the clash constraints.
+    pub fn from_constraint(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.constraint() == name)
+    }
+
+    /// The constraint's name in the schema.
+    pub fn constraint(self) -> &'static str {
+        match self {
+            Self::Lecturer => LECTURER_CLASH,
+            Self::Student => STUDENT_CLASH,
         }
+    }
+}
+
+impl std::fmt::Display for Clash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Lecturer => "the lecturer already has a consultation at that time",
+            Self::Student => "a student already has a consultation at that time",
+        })
+    }
+}
+
+/// Maps the clash constraints to [`ModelError::Clash`]; other errors pass through.
+pub fn clash_error(err: sqlx::Error) -> ModelError {
+    if let sqlx::Error::Database(db) = &err
+        && let Some(clash) = db.constraint().and_then(Clash::from_constraint)
+    {
+        return ModelError::Clash(clash);
     }
     ModelError::Database(err)
 }
@@ -303,7 +328,7 @@ pub async fn bump_revision(tx: &mut PgConnection, id: Uuid) -> Result<i32, Model
 
 /// Replaces the shared and/or private notes.
 pub async fn set_notes(
-    db: &Db,
+    tx: &mut PgConnection,
     id: Uuid,
     notes: Option<&str>,
     private_notes: Option<&str>,
@@ -317,14 +342,14 @@ pub async fn set_notes(
         notes,
         private_notes
     )
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
 /// Marks whether a student attended.
 pub async fn set_attendance(
-    db: &Db,
+    tx: &mut PgConnection,
     id: Uuid,
     student: Uuid,
     attendance: Attendance,
@@ -336,7 +361,7 @@ pub async fn set_attendance(
         student,
         attendance as Attendance
     )
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
     if updated.rows_affected() == 0 {
         return Err(ModelError::NotFound);

@@ -22,6 +22,9 @@ pub enum ModelError {
         /// A human-readable explanation.
         message: std::borrow::Cow<'static, str>,
     },
+    /// A consultation would double-book someone (an exclusion constraint refused it).
+    #[error("{0}")]
+    Clash(crate::consultation::Clash),
     /// The caller may not do this; the message says why.
     #[error("{0}")]
     Forbidden(&'static str),

@@ -32,6 +32,31 @@ pub async fn get(db: &Db, id: Uuid) -> Result<StoredRoom, ModelError> {
     Ok(row.unwrap_or_default())
 }
 
+/// The stored rooms of the consultations `ids` (those with nothing stored are missing).
+pub async fn get_many(
+    db: &Db,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, StoredRoom>, ModelError> {
+    let rows = sqlx::query!(
+        "SELECT consultation_id, opened_early_at, closed_at, conversation_id
+           FROM consultation_rooms WHERE consultation_id = ANY($1)",
+        ids
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let stored = StoredRoom {
+                opened_early_at: r.opened_early_at,
+                closed_at: r.closed_at,
+                conversation_id: r.conversation_id,
+            };
+            (r.consultation_id, stored)
+        })
+        .collect())
+}
+
 /// Opens the room at `at` (the lecturer opening early, or re-opening one they ended).
 pub async fn open(db: &Db, id: Uuid, at: DateTime<Utc>) -> Result<StoredRoom, ModelError> {
     let row = sqlx::query_as!(

@@ -3,10 +3,12 @@
 //! reminders fall due, when the video room is open, and the mailer that sends them from the
 //! database outbox.
 //!
-//! Everything but [`mailer`] is pure and unit-tested; the clash guarantee itself is PostgreSQL's
+//! [`consultations`] holds the use cases (book, join, cancel, reschedule, ...), each owning its
+//! transaction. Everything but [`mailer`] and those use cases is pure and unit-tested; the clash guarantee itself is PostgreSQL's
 //! (exclusion constraints, see the consultations migration).
 
 pub mod availability;
+pub mod consultations;
 pub mod lifecycle;
 pub mod mailer;
 pub mod notice;

@@ -6,19 +6,19 @@ use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use models::consultation::{self, Consultation};
 use models::room::{self, StoredRoom};
 use realtime::room::Ticket;
 use realtime::room::protocol::EndReason;
+use scheduler::consultations::access;
 use scheduler::lifecycle;
 use scheduler::room::{RoomFacts, RoomRefusal};
 use uuid::Uuid;
 
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiResult, not_found};
+use crate::error::{ApiResult, not_found};
 use crate::extract::{Json, Path};
-use crate::routes::consultations::{lifecycle_state, role_in};
 use crate::routes::conversations::welcome;
 use crate::routes::ws::check_origin;
 use crate::state::AppState;
@@ -38,30 +38,13 @@ pub(crate) struct Loaded {
     pub facts: RoomFacts,
 }
 
-impl From<RoomRefusal> for ApiError {
-    fn from(refusal: RoomRefusal) -> Self {
-        let message = refusal.to_string().into();
-        if refusal.is_forbidden() {
-            ApiError::Denied {
-                code: refusal.code(),
-                message,
-            }
-        } else {
-            ApiError::Conflict {
-                code: refusal.code(),
-                message,
-            }
-        }
-    }
-}
-
 /// Loads the consultation and its room; 404 if it does not exist, 403 for anyone but its
 /// lecturer and the students holding a place.
 pub(crate) async fn load(state: &AppState, id: Uuid, caller: &CurrentUser) -> ApiResult<Loaded> {
     let c = consultation::get(&state.db, id)
         .await
         .map_err(not_found("consultation"))?;
-    let role = role_in(&c, caller);
+    let role = access::role_of(&c, &caller.user);
     if !matches!(
         role,
         lifecycle::Role::Lecturer | lifecycle::Role::Student { holds_place: true }
@@ -78,15 +61,8 @@ pub(crate) async fn load(state: &AppState, id: Uuid, caller: &CurrentUser) -> Ap
 }
 
 fn facts_of(state: &AppState, c: &Consultation, stored: &StoredRoom) -> RoomFacts {
-    RoomFacts {
-        state: lifecycle_state(c.status),
-        starts_at: c.starts_at,
-        ends_at: c.ends_at,
-        opens_before: Duration::minutes(state.config.room_opens_minutes),
-        opened_early_at: stored.opened_early_at,
-        closed_at: stored.closed_at,
-        now: Utc::now(),
-    }
+    let opens_before = state.consultations.room_opens_before;
+    access::room_facts(c, stored, opens_before, Utc::now())
 }
 
 /// The room's view, making its conversation (and adding anyone missing) on the way.

@@ -3,9 +3,11 @@
 //! A consultation is always shown as one viewer sees it: the lecturer's private notes and the
 //! students' attendance only reach the lecturer, and nobody sees other people's email addresses.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
-use models::consultation::{Attendance, Consultation, Status};
+use models::availability;
+use models::consultation::{Attendance, Status};
+use scheduler::consultations::Viewed;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -196,8 +198,9 @@ pub struct ConsultationView {
 }
 
 impl ConsultationView {
-    /// `c` as `viewer` sees it at `now`; the room opens `room_opens` before the start.
-    pub fn new(c: &Consultation, viewer: Uuid, now: DateTime<Utc>, room_opens: Duration) -> Self {
+    /// The consultation as `viewer` sees it, with its room's timing.
+    pub fn new(viewed: &Viewed, viewer: Uuid) -> Self {
+        let c = &viewed.consultation;
         let is_lecturer = viewer == c.lecturer_id;
         let own = c.participants.iter().find(|p| p.student_id == viewer);
         let insider = is_lecturer || own.is_some();
@@ -218,7 +221,6 @@ impl ConsultationView {
         } else {
             Vec::new()
         };
-        let opens_at = c.starts_at - room_opens;
         Self {
             id: c.id,
             lecturer: PersonView {
@@ -243,9 +245,9 @@ impl ConsultationView {
             revision: c.revision,
             room: RoomView {
                 path: format!("/#/room/{}", c.id),
-                opens_at,
-                closes_at: c.ends_at,
-                open_now: c.status != Status::Cancelled && now >= opens_at && now < c.ends_at,
+                opens_at: viewed.room.opens_at(),
+                closes_at: viewed.room.closes_at(),
+                open_now: viewed.room.is_open(),
             },
         }
     }
@@ -256,4 +258,82 @@ impl ConsultationView {
 pub struct ConsultationList {
     /// By start time.
     pub consultations: Vec<ConsultationView>,
+}
+
+impl From<availability::Document> for AvailabilityView {
+    fn from(doc: availability::Document) -> Self {
+        let s = doc.settings;
+        Self {
+            time_zone: s.time_zone,
+            slot_minutes: s.slot_minutes,
+            buffer_minutes: s.buffer_minutes,
+            min_notice_minutes: s.min_notice_minutes,
+            horizon_days: s.horizon_days,
+            requires_approval: s.requires_approval,
+            cancel_window_minutes: s.cancel_window_minutes,
+            weekly: doc
+                .rules
+                .into_iter()
+                .map(|r| WeeklyHours {
+                    weekday: u8::try_from(r.weekday).unwrap_or(0),
+                    start: r.starts,
+                    end: r.ends,
+                })
+                .collect(),
+            exceptions: doc
+                .exceptions
+                .into_iter()
+                .map(|e| DateExceptionView {
+                    date: e.day,
+                    kind: if e.kind == "extra" {
+                        ExceptionKind::Extra
+                    } else {
+                        ExceptionKind::Off
+                    },
+                    start: e.starts,
+                    end: e.ends,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl AvailabilityView {
+    /// The document stored for this view.
+    pub fn to_document(&self) -> availability::Document {
+        let view = self;
+        availability::Document {
+            settings: availability::Settings {
+                time_zone: view.time_zone.clone(),
+                slot_minutes: view.slot_minutes,
+                buffer_minutes: view.buffer_minutes,
+                min_notice_minutes: view.min_notice_minutes,
+                horizon_days: view.horizon_days,
+                requires_approval: view.requires_approval,
+                cancel_window_minutes: view.cancel_window_minutes,
+            },
+            rules: view
+                .weekly
+                .iter()
+                .map(|w| availability::Rule {
+                    weekday: i16::from(w.weekday),
+                    starts: w.start,
+                    ends: w.end,
+                })
+                .collect(),
+            exceptions: view
+                .exceptions
+                .iter()
+                .map(|e| availability::Exception {
+                    day: e.date,
+                    kind: match e.kind {
+                        ExceptionKind::Off => "off".to_owned(),
+                        ExceptionKind::Extra => "extra".to_owned(),
+                    },
+                    starts: e.start,
+                    ends: e.end,
+                })
+                .collect(),
+        }
+    }
 }

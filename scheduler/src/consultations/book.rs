@@ -1,0 +1,215 @@
+//! Making a consultation: a student books a free slot, or a lecturer makes an appointment with
+//! chosen students or a group session that students join.
+
+use chrono::{DateTime, Duration, Utc};
+use models::consultation::{self, Consultation, NewConsultation, Status};
+use models::user::{self, Role, User};
+use models::{Db, ModelError, availability};
+use uuid::Uuid;
+
+use super::clash::{self, Attempt};
+use super::error::{ConsultationError, ConsultationResult, Invalid};
+use super::read::viewed;
+use super::{
+    CAPACITY, Change, Changed, DURATION_MINUTES, MAX_NOTES_CHARS, MAX_TOPIC_CHARS, Settings,
+    check_text, insiders, published, queue,
+};
+use crate::TimingRefusal;
+
+/// A student's booking of one of a lecturer's free slots.
+#[derive(Debug, Clone)]
+pub struct Booking<'a> {
+    /// The lecturer.
+    pub lecturer_id: Uuid,
+    /// The slot's start, as listed among the free slots.
+    pub starts_at: DateTime<Utc>,
+    /// What to discuss.
+    pub topic: &'a str,
+    /// Notes for the lecturer (shared with them).
+    pub notes: &'a str,
+}
+
+/// Books a free slot (students only): pending if the lecturer approves bookings, else confirmed.
+pub async fn book(
+    db: &Db,
+    settings: &Settings,
+    caller: &User,
+    booking: &Booking<'_>,
+) -> ConsultationResult<Changed> {
+    if caller.role != Role::Student {
+        return Err(ConsultationError::NotAllowed(
+            "only students book slots; lecturers create appointments",
+        ));
+    }
+    check_text("topic", booking.topic, 1, MAX_TOPIC_CHARS)?;
+    check_text("notes", booking.notes, 0, MAX_NOTES_CHARS)?;
+    let lecturer = published(db, booking.lecturer_id).await?;
+    let slot = crate::check_start(&lecturer.schedule, booking.starts_at, Utc::now())?;
+    let new = NewConsultation {
+        id: Uuid::now_v7(),
+        lecturer_id: booking.lecturer_id,
+        created_by: caller.id,
+        starts_at: slot.start,
+        ends_at: slot.end,
+        blocks_until: slot.end + lecturer.schedule.buffer,
+        capacity: 1,
+        topic: booking.topic.trim(),
+        notes: booking.notes.trim(),
+        status: if lecturer.document.settings.requires_approval {
+            Status::Pending
+        } else {
+            Status::Confirmed
+        },
+        students: &[caller.id],
+    };
+    let attempt = Attempt {
+        caller,
+        by_lecturer: false,
+        starts_at: new.starts_at,
+        ends_at: new.ends_at,
+        blocks_until: new.blocks_until,
+        except: None,
+        students: new.students,
+    };
+    made(db, settings, &new, &attempt).await
+}
+
+/// An appointment with chosen students, or a group session, made by a lecturer.
+#[derive(Debug, Clone)]
+pub struct Appointment<'a> {
+    /// Start.
+    pub starts_at: DateTime<Utc>,
+    /// Length in minutes (default: the lecturer's slot length, or 30).
+    pub duration_minutes: Option<i64>,
+    /// Topic.
+    pub topic: &'a str,
+    /// Shared notes.
+    pub notes: &'a str,
+    /// Places (default: the number of students, at least 1); above 1 a group session.
+    pub capacity: Option<i32>,
+    /// Students booked in now.
+    pub student_ids: &'a [Uuid],
+}
+
+/// Creates an appointment or group session (lecturers only), confirmed at once.
+pub async fn create_appointment(
+    db: &Db,
+    settings: &Settings,
+    caller: &User,
+    input: &Appointment<'_>,
+) -> ConsultationResult<Changed> {
+    if caller.role != Role::Lecturer {
+        return Err(ConsultationError::NotAllowed(
+            "only lecturers create appointments",
+        ));
+    }
+    check_text("topic", input.topic, 1, MAX_TOPIC_CHARS)?;
+    check_text("notes", input.notes, 0, MAX_NOTES_CHARS)?;
+    let own = availability::get(db, caller.id).await?.map(|d| d.settings);
+    let minutes = input
+        .duration_minutes
+        .unwrap_or_else(|| own.as_ref().map_or(30, |s| i64::from(s.slot_minutes)));
+    if !DURATION_MINUTES.contains(&minutes) {
+        return Err(Invalid::Field(format!(
+            "duration_minutes must be between {} and {}",
+            DURATION_MINUTES.start(),
+            DURATION_MINUTES.end()
+        ))
+        .into());
+    }
+    let students = check_students(db, input).await?;
+    if input.starts_at <= Utc::now() {
+        return Err(TimingRefusal::InPast.into());
+    }
+    let ends_at = input.starts_at + Duration::minutes(minutes);
+    let buffer = Duration::minutes(own.as_ref().map_or(0, |s| i64::from(s.buffer_minutes)));
+    let new = NewConsultation {
+        id: Uuid::now_v7(),
+        lecturer_id: caller.id,
+        created_by: caller.id,
+        starts_at: input.starts_at,
+        ends_at,
+        blocks_until: ends_at + buffer,
+        capacity: students.1,
+        topic: input.topic.trim(),
+        notes: input.notes.trim(),
+        status: Status::Confirmed,
+        students: &students.0,
+    };
+    let attempt = Attempt {
+        caller,
+        by_lecturer: true,
+        starts_at: new.starts_at,
+        ends_at: new.ends_at,
+        blocks_until: new.blocks_until,
+        except: None,
+        students: new.students,
+    };
+    made(db, settings, &new, &attempt).await
+}
+
+/// The appointment's students (each once, each a student) and its number of places.
+async fn check_students(db: &Db, input: &Appointment<'_>) -> ConsultationResult<(Vec<Uuid>, i32)> {
+    let mut students = input.student_ids.to_vec();
+    students.sort();
+    students.dedup();
+    if students.len() != input.student_ids.len() {
+        return Err(Invalid::Field("student_ids lists a student twice".into()).into());
+    }
+    let capacity = input
+        .capacity
+        .unwrap_or_else(|| i32::try_from(students.len()).unwrap_or(i32::MAX).max(1));
+    if !CAPACITY.contains(&capacity) {
+        return Err(Invalid::Field(format!(
+            "capacity must be between {} and {}",
+            CAPACITY.start(),
+            CAPACITY.end()
+        ))
+        .into());
+    }
+    if usize::try_from(capacity).unwrap_or(0) < students.len() {
+        return Err(Invalid::Field("more students than places".into()).into());
+    }
+    for id in &students {
+        match user::find(db, *id).await {
+            Ok(u) if u.role == Role::Student => {}
+            Ok(_) => return Err(Invalid::NotAStudent(*id).into()),
+            Err(ModelError::NotFound) => return Err(Invalid::UnknownStudent(*id).into()),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok((students, capacity))
+}
+
+/// Inserts the consultation with its booking emails and reminders in one transaction; a clash is
+/// explained to the caller.
+async fn made(
+    db: &Db,
+    settings: &Settings,
+    new: &NewConsultation<'_>,
+    attempt: &Attempt<'_>,
+) -> ConsultationResult<Changed> {
+    match insert(db, settings, new).await {
+        Ok(c) => Ok(Changed::new(
+            viewed(db, settings, c).await?,
+            Some(Change::Booked),
+        )),
+        Err(ModelError::Clash(clash)) => Err(clash::explain(db, clash, attempt).await),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn insert(
+    db: &Db,
+    settings: &Settings,
+    new: &NewConsultation<'_>,
+) -> Result<Consultation, ModelError> {
+    let mut tx = db.begin().await?;
+    consultation::insert(&mut tx, new).await?;
+    let c = consultation::lock(&mut tx, new.id).await?;
+    let everyone = insiders(&c);
+    queue::notice(&mut tx, &c, "booked", &everyone).await?;
+    queue::reminders(&mut tx, &c, &settings.reminder_offsets, &everyone).await?;
+    tx.commit().await?;
+    Ok(c)
+}
