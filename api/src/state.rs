@@ -54,6 +54,7 @@ impl AppState {
                 public_ip: config.rtc_public_ip,
                 ice_servers: config.ice_servers(),
                 recordings_dir: config.data_dir.join("recordings"),
+                opens_before: chrono::Duration::minutes(config.room_opens_minutes),
                 ..realtime::room::RoomConfig::default()
             },
         );

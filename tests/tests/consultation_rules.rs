@@ -36,7 +36,10 @@ async fn appointment(db: PgPool) -> Appointment {
             })),
     )
     .await;
-    let id = made["id"].as_str().and_then(|s| s.parse().ok()).expect("id");
+    let id = made["id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("id");
     Appointment {
         app,
         lecturer,
@@ -62,7 +65,10 @@ async fn an_empty_notes_update_is_answered_like_any_other(db: PgPool) {
         "nothing of the consultation leaks: {body}"
     );
     let seen: Value = json_of(patch_notes(&a, &a.student, json!({}))).await;
-    assert_eq!(seen["topic"], "Essay plan", "a participant gets it unchanged");
+    assert_eq!(
+        seen["topic"], "Essay plan",
+        "a participant gets it unchanged"
+    );
     assert_refused(
         patch_notes(&a, &a.outsider, json!({ "notes": "mine now" })),
         404,
@@ -116,7 +122,10 @@ async fn a_room_is_open_only_while_confirmed_and_not_ended(db: PgPool) {
         .expect("confirm it again");
 
     let closed = reqwest::Client::new()
-        .post(a.app.url(&format!("/api/v1/consultations/{}/room/close", a.id)))
+        .post(
+            a.app
+                .url(&format!("/api/v1/consultations/{}/room/close", a.id)),
+        )
         .bearer_auth(&a.lecturer)
         .send()
         .await

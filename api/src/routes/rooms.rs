@@ -6,18 +6,16 @@ use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use chrono::Utc;
-use models::consultation::{self, Consultation};
-use models::room::{self, StoredRoom};
+use models::room;
 use realtime::room::Ticket;
 use realtime::room::protocol::EndReason;
-use scheduler::consultations::access;
+use scheduler::consultations;
+pub(crate) use scheduler::consultations::Room as Loaded;
 use scheduler::lifecycle;
-use scheduler::room::{RoomFacts, RoomRefusal};
 use uuid::Uuid;
 
 use crate::auth::CurrentUser;
-use crate::error::{ApiResult, not_found};
+use crate::error::ApiResult;
 use crate::extract::{Json, Path};
 use crate::routes::conversations::welcome;
 use crate::routes::ws::check_origin;
@@ -28,41 +26,10 @@ use crate::views::rooms::{IceServerView, PresentView, RoomView};
 /// Largest signalling frame (an SDP offer of a few tracks is about 10 KB).
 const MAX_SIGNAL_FRAME_BYTES: usize = 96 * 1024;
 
-/// A consultation with its room, as the caller relates to it.
-pub(crate) struct Loaded {
-    /// The consultation.
-    pub consultation: Consultation,
-    /// The caller's part in it.
-    pub role: lifecycle::Role,
-    /// Its room's timing.
-    pub facts: RoomFacts,
-}
-
-/// Loads the consultation and its room; 404 if it does not exist, 403 for anyone but its
-/// lecturer and the students holding a place.
+/// The caller's room of consultation `id` (see `scheduler::consultations::load_room`).
 pub(crate) async fn load(state: &AppState, id: Uuid, caller: &CurrentUser) -> ApiResult<Loaded> {
-    let c = consultation::get(&state.db, id)
-        .await
-        .map_err(not_found("consultation"))?;
-    let role = access::role_of(&c, &caller.user);
-    if !matches!(
-        role,
-        lifecycle::Role::Lecturer | lifecycle::Role::Student { holds_place: true }
-    ) {
-        return Err(RoomRefusal::NotAParticipant.into());
-    }
-    let stored = room::get(&state.db, id).await?;
-    let facts = facts_of(state, &c, &stored);
-    Ok(Loaded {
-        consultation: c,
-        role,
-        facts,
-    })
-}
-
-fn facts_of(state: &AppState, c: &Consultation, stored: &StoredRoom) -> RoomFacts {
     let opens_before = state.consultations.room_opens_before;
-    access::room_facts(c, stored, opens_before, Utc::now())
+    Ok(consultations::load_room(&state.db, opens_before, &caller.user, id).await?)
 }
 
 /// The room's view, making its conversation (and adding anyone missing) on the way.
@@ -133,10 +100,8 @@ pub async fn open(
     caller: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<RoomView>> {
-    let mut loaded = load(&state, id, &caller).await?;
-    scheduler::room::may_open(loaded.role, &loaded.facts)?;
-    let stored = room::open(&state.db, id, loaded.facts.now).await?;
-    loaded.facts = facts_of(&state, &loaded.consultation, &stored);
+    let opens_before = state.consultations.room_opens_before;
+    let loaded = consultations::open_room(&state.db, opens_before, &caller.user, id).await?;
     Ok(Json(view(&state, &loaded).await?))
 }
 
@@ -151,11 +116,9 @@ pub async fn close(
     caller: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<RoomView>> {
-    let mut loaded = load(&state, id, &caller).await?;
-    scheduler::room::may_close(loaded.role, &loaded.facts)?;
-    let stored = room::close(&state.db, id, loaded.facts.now).await?;
+    let opens_before = state.consultations.room_opens_before;
+    let loaded = consultations::close_room(&state.db, opens_before, &caller.user, id).await?;
     state.rooms.end(id, EndReason::EndedByLecturer).await;
-    loaded.facts = facts_of(&state, &loaded.consultation, &stored);
     Ok(Json(view(&state, &loaded).await?))
 }
 
@@ -179,8 +142,7 @@ pub async fn upgrade(
     scheduler::room::admit(loaded.role, &loaded.facts)?;
     let ticket = Ticket {
         consultation: id,
-        user_id: caller.user.id,
-        display_name: caller.user.display_name.clone(),
+        caller: caller.user.clone(),
         lecturer: loaded.role == lifecycle::Role::Lecturer,
         closes_at: loaded.facts.closes_at(),
     };

@@ -36,6 +36,8 @@ pub struct RoomConfig {
     pub max_participants: usize,
     /// Where recordings are written (`<consultation>/<recording>/<file>.webm` below it).
     pub recordings_dir: std::path::PathBuf,
+    /// How long before its start a room opens by itself (for the room rules).
+    pub opens_before: chrono::Duration,
 }
 
 impl Default for RoomConfig {
@@ -50,6 +52,7 @@ impl Default for RoomConfig {
             idle_timeout: Duration::from_secs(60),
             max_participants: 101,
             recordings_dir: std::path::PathBuf::from("data/recordings"),
+            opens_before: chrono::Duration::minutes(10),
         }
     }
 }

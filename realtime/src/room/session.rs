@@ -23,6 +23,7 @@ use crate::room::protocol::{
 };
 use crate::room::sfu::{JoinError, Joined, Room, Rooms, Ticket};
 use crate::room::subscriber::send_candidate;
+use scheduler::consultations::ConsultationError;
 
 /// WebSocket close code: the room ended or the participant was removed.
 pub const CLOSE_ENDED: u16 = 4000;
@@ -48,7 +49,7 @@ where
             return;
         }
     };
-    let span = tracing::info_span!("room", consultation.id = %ticket.consultation, user.id = %ticket.user_id, participant.id = %joined.participant_id);
+    let span = tracing::info_span!("room", consultation.id = %ticket.consultation, user.id = %ticket.caller.id, participant.id = %joined.participant_id);
     async move {
         tracing::info!("joined the room");
         let room = joined.room.clone();
@@ -200,22 +201,24 @@ where
                 Ok(true)
             }
             ClientFrame::End {} => {
-                if !self.ticket.lecturer {
-                    return self
-                        .refuse("not_the_lecturer", "only the lecturer can end the room")
-                        .await;
-                }
-                if let Err(e) = models::room::close(
+                let closed = scheduler::consultations::close_room(
                     &self.rooms.db,
+                    self.rooms.config().opens_before,
+                    &self.ticket.caller,
                     self.ticket.consultation,
-                    chrono::Utc::now(),
                 )
-                .await
-                {
-                    tracing::error!(error = %e, "could not store that the room ended");
-                    return self
-                        .refuse("internal", "the room could not be ended; try again")
-                        .await;
+                .await;
+                match closed {
+                    Ok(_) => {}
+                    Err(ConsultationError::Room(refusal)) => {
+                        return self.refuse(refusal.code(), refusal.to_string()).await;
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "could not end the room");
+                        return self
+                            .refuse("internal", "the room could not be ended; try again")
+                            .await;
+                    }
                 }
                 self.rooms
                     .end(self.ticket.consultation, EndReason::EndedByLecturer)

@@ -30,10 +30,8 @@ const PACKETS_BUFFERED: usize = 1024;
 pub struct Ticket {
     /// The consultation.
     pub consultation: Uuid,
-    /// The user.
-    pub user_id: Uuid,
-    /// Their display name.
-    pub display_name: String,
+    /// The user's account.
+    pub caller: models::user::User,
     /// Whether they are its lecturer.
     pub lecturer: bool,
     /// When the room closes by itself.
@@ -165,8 +163,8 @@ impl Room {
         let (outbox, frames, end) = Outbox::new();
         let view = ParticipantView {
             id: participant_id,
-            user_id: ticket.user_id,
-            display_name: ticket.display_name.clone(),
+            user_id: ticket.caller.id,
+            display_name: ticket.caller.display_name.clone(),
             lecturer: ticket.lecturer,
             muted: Vec::new(),
         };

@@ -15,6 +15,7 @@ mod error;
 mod queue;
 mod read;
 mod reschedule;
+mod rooms;
 
 use chrono::Duration;
 use models::consultation::Consultation;
@@ -28,6 +29,7 @@ pub use changes::{NotesUpdate, cancel, confirm, join, mark_attendance, update_no
 pub use error::{ClashSeenAs, ConsultationError, ConsultationResult, Invalid};
 pub use read::{Viewed, get, list};
 pub use reschedule::reschedule;
+pub use rooms::{Room, close_room, load_room, open_room};
 
 /// Longest topic, in characters.
 pub const MAX_TOPIC_CHARS: usize = 200;
