@@ -62,16 +62,7 @@ pub async fn book(
         },
         students: &[caller.id],
     };
-    let attempt = Attempt {
-        caller,
-        by_lecturer: false,
-        starts_at: new.starts_at,
-        ends_at: new.ends_at,
-        blocks_until: new.blocks_until,
-        except: None,
-        students: new.students,
-    };
-    made(db, settings, &new, &attempt).await
+    made(db, settings, &new, &Attempt::to_make(caller, &new)).await
 }
 
 /// An appointment with chosen students, or a group session, made by a lecturer.
@@ -136,16 +127,7 @@ pub async fn create_appointment(
         status: Status::Confirmed,
         students: &students.0,
     };
-    let attempt = Attempt {
-        caller,
-        by_lecturer: true,
-        starts_at: new.starts_at,
-        ends_at: new.ends_at,
-        blocks_until: new.blocks_until,
-        except: None,
-        students: new.students,
-    };
-    made(db, settings, &new, &attempt).await
+    made(db, settings, &new, &Attempt::to_make(caller, &new)).await
 }
 
 /// The appointment's students (each once, each a student) and its number of places.

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use models::consultation::{self, Clash};
+use models::consultation::{self, Clash, NewConsultation};
 use models::{Db, user};
 use uuid::Uuid;
 
@@ -26,6 +26,21 @@ pub(super) struct Attempt<'a> {
     pub except: Option<Uuid>,
     /// The students taking part (for a lecturer's write).
     pub students: &'a [Uuid],
+}
+
+impl<'a> Attempt<'a> {
+    /// The attempt to make `new`, by `caller` (its lecturer, or a student for themself).
+    pub fn to_make(caller: &'a user::User, new: &'a NewConsultation<'a>) -> Self {
+        Self {
+            caller,
+            by_lecturer: caller.id == new.lecturer_id,
+            starts_at: new.starts_at,
+            ends_at: new.ends_at,
+            blocks_until: new.blocks_until,
+            except: None,
+            students: new.students,
+        }
+    }
 }
 
 /// The error telling the caller what `clash` was about (or the database error while finding out).

@@ -62,16 +62,7 @@ pub async fn open_room(
     caller: &User,
     id: Uuid,
 ) -> ConsultationResult<Room> {
-    let mut loaded = load_room(db, opens_before, caller, id).await?;
-    crate::room::may_open(loaded.role, &loaded.facts)?;
-    loaded.stored = room::open(db, id, loaded.facts.now).await?;
-    loaded.facts = access::room_facts(
-        &loaded.consultation,
-        &loaded.stored,
-        opens_before,
-        loaded.facts.now,
-    );
-    Ok(loaded)
+    act(db, opens_before, caller, id, Act::Open).await
 }
 
 /// Ends the room for everyone (the lecturer, while it has not closed) and stores that it ended;
@@ -82,14 +73,35 @@ pub async fn close_room(
     caller: &User,
     id: Uuid,
 ) -> ConsultationResult<Room> {
+    act(db, opens_before, caller, id, Act::Close).await
+}
+
+/// What the lecturer does to the room.
+#[derive(Debug, Clone, Copy)]
+enum Act {
+    Open,
+    Close,
+}
+
+async fn act(
+    db: &Db,
+    opens_before: Duration,
+    caller: &User,
+    id: Uuid,
+    act: Act,
+) -> ConsultationResult<Room> {
     let mut loaded = load_room(db, opens_before, caller, id).await?;
-    crate::room::may_close(loaded.role, &loaded.facts)?;
-    loaded.stored = room::close(db, id, loaded.facts.now).await?;
-    loaded.facts = access::room_facts(
-        &loaded.consultation,
-        &loaded.stored,
-        opens_before,
-        loaded.facts.now,
-    );
+    let now = loaded.facts.now;
+    loaded.stored = match act {
+        Act::Open => {
+            crate::room::may_open(loaded.role, &loaded.facts)?;
+            room::open(db, id, now).await?
+        }
+        Act::Close => {
+            crate::room::may_close(loaded.role, &loaded.facts)?;
+            room::close(db, id, now).await?
+        }
+    };
+    loaded.facts = access::room_facts(&loaded.consultation, &loaded.stored, opens_before, now);
     Ok(loaded)
 }
