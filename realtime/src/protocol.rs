@@ -122,6 +122,25 @@ pub enum ServerFrame<'a> {
         /// Conversation.
         conversation: Uuid,
     },
+    /// The user was added to a conversation, or its name or members changed.
+    Conversation {
+        /// The conversation as `GET /api/v1/conversations/{id}` shows it to this user.
+        conversation: serde_json::Value,
+    },
+    /// A consultation the user takes part in changed.
+    Consultation {
+        /// What changed: `booked`, `joined`, `confirmed`, `cancelled`, `rescheduled`, `notes`.
+        change: &'a str,
+        /// The consultation as `GET /api/v1/consultations/{id}` shows it to this user.
+        consultation: serde_json::Value,
+    },
+    /// A user's mood was measured, or they turned sharing on or off.
+    Mood {
+        /// Whose mood.
+        user: Uuid,
+        /// As `GET /api/v1/users/{id}/mood` shows it; `null` when no longer shared.
+        mood: Option<serde_json::Value>,
+    },
     /// A frame was refused.
     Error {
         /// Machine-readable code.
@@ -176,6 +195,17 @@ impl<'a> From<&'a Message> for MessagePayload<'a> {
 }
 
 impl ServerFrame<'_> {
+    /// A frame carrying a view the HTTP API also serves (`conversation`, `consultation`, `mood`):
+    /// the view as JSON (a view that fails to serialise becomes `null`).
+    pub fn view(value: &impl Serialize) -> serde_json::Value {
+        serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The frame as an event for the hub.
+    pub fn event(&self) -> crate::hub::Event {
+        crate::hub::Event::Frame(axum::extract::ws::Utf8Bytes::from(self.to_json()))
+    }
+
     /// Serialises the frame to JSON text.
     pub fn to_json(&self) -> String {
         // Serialising these plain structs cannot fail (no maps with non-string keys).

@@ -4,12 +4,11 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use axum::extract::ws::Utf8Bytes;
 use chrono::{DateTime, Utc};
 use models::mood::{self, UserMood};
 use models::{Db, ModelError};
 use realtime::Gateway;
-use realtime::hub::Event;
+use realtime::protocol::ServerFrame;
 use sqlx::postgres::PgListener;
 use uuid::Uuid;
 
@@ -87,8 +86,7 @@ async fn push<'a>(
         audience.entry(subject).or_default().push(contact);
     }
     for &subject in subjects {
-        let frame = frame(subject, mood_of(subject)).to_string();
-        let event = Event::Frame(Utf8Bytes::from(frame));
+        let event = frame(subject, mood_of(subject)).event();
         gateway.hub.send_to_user(subject, &event);
         if let Some(contacts) = audience.get(&subject) {
             gateway.hub.send_to_users(contacts, &event);
@@ -98,10 +96,9 @@ async fn push<'a>(
 }
 
 /// The `mood` frame (docs/protocol.md).
-pub fn frame(user: Uuid, mood: Option<&UserMood>) -> serde_json::Value {
-    serde_json::json!({
-        "type": "mood",
-        "user": user,
-        "mood": mood.map(MoodView::from),
-    })
+pub fn frame(user: Uuid, mood: Option<&UserMood>) -> ServerFrame<'static> {
+    ServerFrame::Mood {
+        user,
+        mood: mood.map(|m| ServerFrame::view(&MoodView::from(m))),
+    }
 }

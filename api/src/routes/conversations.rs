@@ -8,6 +8,7 @@ use axum::response::IntoResponse;
 use models::conversation;
 use models::message;
 use realtime::hub::Event;
+use realtime::protocol::ServerFrame;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -137,8 +138,10 @@ async fn announce(
 ) -> ApiResult<()> {
     for user in users {
         let view = view_for(state, conversation, *user).await?;
-        let frame = serde_json::json!({ "type": "conversation", "conversation": view }).to_string();
-        let frame = Utf8Bytes::from(frame);
+        let frame = ServerFrame::Conversation {
+            conversation: ServerFrame::view(&view),
+        };
+        let frame = Utf8Bytes::from(frame.to_json());
         let event = match follow_from {
             Some(from_seq) => Event::Follow {
                 conversation,
@@ -262,8 +265,7 @@ pub async fn remove_member(
         .await
         .map_err(not_found("member"))?;
     state.gateway.forget_members(id);
-    let frame =
-        Utf8Bytes::from(serde_json::json!({ "type": "removed", "conversation": id }).to_string());
+    let frame = Utf8Bytes::from(ServerFrame::Removed { conversation: id }.to_json());
     state.gateway.hub.send_to_user(
         user_id,
         &Event::Unfollow {

@@ -11,8 +11,7 @@ mod changes;
 mod commands;
 mod read;
 
-use axum::extract::ws::Utf8Bytes;
-use realtime::hub::Event;
+use realtime::protocol::ServerFrame;
 use realtime::room::protocol::EndReason;
 use scheduler::consultations::{Changed, RoomEffect, Viewed};
 use uuid::Uuid;
@@ -44,14 +43,10 @@ async fn publish(state: &AppState, changed: &Changed) {
     };
     let people = std::iter::once(c.lecturer_id).chain(c.participants.iter().map(|p| p.student_id));
     for person in people {
-        let frame = serde_json::json!({
-            "type": "consultation",
-            "change": change.as_str(),
-            "consultation": view(&changed.viewed, person),
-        });
-        state
-            .gateway
-            .hub
-            .send_to_user(person, &Event::Frame(Utf8Bytes::from(frame.to_string())));
+        let frame = ServerFrame::Consultation {
+            change: change.as_str(),
+            consultation: ServerFrame::view(&view(&changed.viewed, person)),
+        };
+        state.gateway.hub.send_to_user(person, &frame.event());
     }
 }
