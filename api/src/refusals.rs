@@ -1,7 +1,8 @@
-//! How the scheduler's typed refusals become HTTP answers: the one place a lifecycle, timing,
-//! room or clash refusal gets its status and code. Every variant is matched, so a new refusal
+//! How the domain's typed refusals become HTTP answers: the one place a lifecycle, timing,
+//! room, clash or membership refusal gets its status and code. Every variant is matched, so a new refusal
 //! that is not mapped does not compile.
 
+use realtime::membership::MembershipError;
 use scheduler::TimingRefusal;
 use scheduler::consultations::{ConsultationError, Invalid};
 use scheduler::lifecycle::Refusal;
@@ -25,6 +26,15 @@ impl From<ConsultationError> for ApiError {
                 message: message.into(),
             },
             ConsultationError::Model(e) => e.into(),
+        }
+    }
+}
+
+impl From<MembershipError> for ApiError {
+    fn from(e: MembershipError) -> Self {
+        match e {
+            MembershipError::NotFound(what) => ApiError::NotFound(what),
+            MembershipError::Model(e) => e.into(),
         }
     }
 }

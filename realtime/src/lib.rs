@@ -13,6 +13,7 @@ pub mod connection;
 pub mod cursor;
 pub mod gateway;
 pub mod hub;
+pub mod membership;
 pub mod positions;
 pub mod protocol;
 pub mod room;

@@ -8,13 +8,14 @@ use axum::response::IntoResponse;
 use models::conversation;
 use models::message;
 use realtime::hub::Event;
+use realtime::membership;
 use realtime::protocol::ServerFrame;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiResult, not_found};
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 use crate::views::chat::{
@@ -166,26 +167,21 @@ pub async fn create(
     Json(new): Json<NewConversation>,
 ) -> ApiResult<impl IntoResponse> {
     let me = current.user.id;
-    let (id, created) = match new {
+    let started = match new {
         NewConversation::Direct { user_id } => {
-            conversation::open_direct(&state.db, me, user_id).await?
+            membership::open_direct(&state.gateway, me, user_id).await?
         }
-        NewConversation::Group { name, member_ids } => (
-            conversation::create_group(&state.db, me, &name, &member_ids).await?,
-            true,
-        ),
+        NewConversation::Group { name, member_ids } => {
+            membership::create_group(&state.gateway, me, &name, &member_ids).await?
+        }
     };
-    if created {
-        let members = conversation::member_ids(&state.db, id).await?;
-        announce(&state, id, &members, Some(0)).await?;
-        tracing::info!(user.id = %me, conversation.id = %id, members = members.len(), "conversation created");
-    }
-    let status = if created {
+    let status = if started.created {
+        announce(&state, started.id, &started.members, Some(0)).await?;
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(view_for(&state, id, me).await?)))
+    Ok((status, Json(view_for(&state, started.id, me).await?)))
 }
 
 /// The caller's conversations, latest activity first, with unread counts.
@@ -228,13 +224,7 @@ pub async fn add_member(
     Json(new): Json<NewMember>,
 ) -> ApiResult<Json<ConversationView>> {
     let me = current.user.id;
-    if !conversation::is_member(&state.db, id, me).await? {
-        return Err(ApiError::NotFound("conversation"));
-    }
-    conversation::add_member(&state.db, id, me, new.user_id)
-        .await
-        .map_err(not_found("conversation"))?;
-    state.gateway.forget_members(id);
+    membership::add_member(&state.gateway, me, id, new.user_id).await?;
     let view = view_for(&state, id, me).await?;
     announce(&state, id, &[new.user_id], Some(view.last_seq)).await?;
     let others: Vec<Uuid> = view
@@ -257,23 +247,7 @@ pub async fn remove_member(
     current: CurrentUser,
     Path((id, user_id)): Path<(Uuid, Uuid)>,
 ) -> ApiResult<StatusCode> {
-    let me = current.user.id;
-    if !conversation::is_member(&state.db, id, me).await? {
-        return Err(ApiError::NotFound("conversation"));
-    }
-    conversation::remove_member(&state.db, id, me, user_id)
-        .await
-        .map_err(not_found("member"))?;
-    state.gateway.forget_members(id);
-    let frame = Utf8Bytes::from(ServerFrame::Removed { conversation: id }.to_json());
-    state.gateway.hub.send_to_user(
-        user_id,
-        &Event::Unfollow {
-            conversation: id,
-            frame,
-        },
-    );
-    let remaining = conversation::member_ids(&state.db, id).await?;
+    let remaining = membership::remove_member(&state.gateway, current.user.id, id, user_id).await?;
     announce(&state, id, &remaining, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
