@@ -139,6 +139,47 @@ async fn a_room_is_open_only_while_confirmed_and_not_ended(db: PgPool) {
 }
 
 #[sqlx::test(migrator = "models::MIGRATOR")]
+async fn looking_at_a_room_changes_nothing(db: PgPool) {
+    let a = appointment(db).await;
+    for token in [&a.student, &a.lecturer] {
+        let room: Value = json_of(
+            reqwest::Client::new()
+                .get(a.app.url(&format!("/api/v1/consultations/{}/room", a.id)))
+                .bearer_auth(token),
+        )
+        .await;
+        assert_eq!(room["open"], true);
+        assert!(
+            room["conversation_id"].is_null(),
+            "not made by a read: {room}"
+        );
+    }
+    let conversations: i64 = sqlx::query_scalar("SELECT count(*) FROM conversations")
+        .fetch_one(&a.app.db)
+        .await
+        .expect("count");
+    assert_eq!(conversations, 0, "a GET made no conversation");
+
+    let opened: Value = json_of(
+        reqwest::Client::new()
+            .post(
+                a.app
+                    .url(&format!("/api/v1/consultations/{}/room/open", a.id)),
+            )
+            .bearer_auth(&a.lecturer),
+    )
+    .await;
+    let conversation = opened["conversation_id"].as_str().expect("made on opening");
+    let room: Value = json_of(
+        reqwest::Client::new()
+            .get(a.app.url(&format!("/api/v1/consultations/{}/room", a.id)))
+            .bearer_auth(&a.student),
+    )
+    .await;
+    assert_eq!(room["conversation_id"], conversation, "and then reported");
+}
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
 async fn every_clash_constraint_is_a_typed_clash(db: PgPool) {
     let exclusions: Vec<String> = sqlx::query_scalar(
         "SELECT conname::text FROM pg_constraint

@@ -183,6 +183,10 @@ async fn only_participants_enter_and_only_while_the_room_is_open(db: PgPool) {
         .as_str()
         .expect("conversation")
         .to_owned();
+    assert_eq!(
+        peer.ready["conversation"], conversation,
+        "the room socket names the conversation beside the video"
+    );
     let (status, members) = app
         .get_json(student, &format!("/api/v1/conversations/{conversation}"))
         .await;

@@ -274,6 +274,7 @@ export function renderRoom(container, ctx) {
     client = createRoomClient(id, {
       onReady: async (ready) => {
         you = ready.you;
+        showChat(ready.conversation);
         showRecording(ready.recording);
         for (const p of ready.participants) participants.set(p.id, p);
         for (const t of ready.tracks) sources.set(t.track_id, t.source);
@@ -384,12 +385,16 @@ export function renderRoom(container, ctx) {
       }
     });
 
-    if (room.conversation_id) {
+    // The chat beside the video; the room's conversation is made when someone enters, so a
+    // student's first look may not have it yet: the room socket's `ready` frame brings it.
+    function showChat(conversationId) {
+      if (threadView || !conversationId) return;
       const session = chatSession(ctx.user);
-      session.open(room.conversation_id).catch(() => {});
-      threadView = createThreadView({ session, id: room.conversation_id, onBack: () => {}, onLeave: () => {} });
+      session.open(conversationId).catch(() => {});
+      threadView = createThreadView({ session, id: conversationId, onBack: () => {}, onLeave: () => {} });
       chat.replaceChildren(threadView.element);
     }
+    showChat(room.conversation_id);
   }
 
   function stopLocal() {

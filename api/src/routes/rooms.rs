@@ -32,8 +32,9 @@ pub(crate) async fn load(state: &AppState, id: Uuid, caller: &CurrentUser) -> Ap
     Ok(consultations::load_room(&state.db, opens_before, &caller.user, id).await?)
 }
 
-/// The room's view, making its conversation (and adding anyone missing) on the way.
-async fn view(state: &AppState, loaded: &Loaded) -> ApiResult<RoomView> {
+/// Makes the room's conversation, or adds anyone missing to it, and tells them: when the room is
+/// opened or entered, never on a read.
+async fn ensure_conversation(state: &AppState, loaded: &Loaded) -> ApiResult<Uuid> {
     let c = &loaded.consultation;
     let members: Vec<Uuid> = std::iter::once(c.lecturer_id)
         .chain(c.active_students().map(|p| p.student_id))
@@ -41,6 +42,16 @@ async fn view(state: &AppState, loaded: &Loaded) -> ApiResult<RoomView> {
     let (conversation, added) =
         room::ensure_conversation(&state.db, c.id, c.lecturer_id, &c.topic, &members).await?;
     welcome(state, conversation, &added).await?;
+    Ok(conversation)
+}
+
+/// The room's view, with its conversation once it has one.
+async fn view(
+    state: &AppState,
+    loaded: &Loaded,
+    conversation: Option<Uuid>,
+) -> ApiResult<RoomView> {
+    let c = &loaded.consultation;
     let present = state.rooms.participants(c.id).await;
     Ok(RoomView {
         consultation_id: c.id,
@@ -62,7 +73,7 @@ async fn view(state: &AppState, loaded: &Loaded) -> ApiResult<RoomView> {
         closes_at: loaded.facts.closes_at(),
         open: loaded.facts.is_open(),
         can_manage: loaded.role == lifecycle::Role::Lecturer,
-        conversation_id: Some(conversation),
+        conversation_id: conversation,
         present: present.into_iter().map(PresentView::from).collect(),
         ice_servers: state
             .rooms
@@ -86,7 +97,8 @@ pub async fn get(
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<RoomView>> {
     let loaded = load(&state, id, &caller).await?;
-    Ok(Json(view(&state, &loaded).await?))
+    let conversation = loaded.stored.conversation_id;
+    Ok(Json(view(&state, &loaded, conversation).await?))
 }
 
 /// Opens the room now, ahead of its scheduled opening (or again after ending it), lecturer only.
@@ -102,7 +114,8 @@ pub async fn open(
 ) -> ApiResult<Json<RoomView>> {
     let opens_before = state.consultations.room_opens_before;
     let loaded = consultations::open_room(&state.db, opens_before, &caller.user, id).await?;
-    Ok(Json(view(&state, &loaded).await?))
+    let conversation = ensure_conversation(&state, &loaded).await?;
+    Ok(Json(view(&state, &loaded, Some(conversation)).await?))
 }
 
 /// Ends the room for everyone in it, lecturer only.
@@ -119,7 +132,8 @@ pub async fn close(
     let opens_before = state.consultations.room_opens_before;
     let loaded = consultations::close_room(&state.db, opens_before, &caller.user, id).await?;
     state.rooms.end(id, EndReason::EndedByLecturer).await;
-    Ok(Json(view(&state, &loaded).await?))
+    let conversation = loaded.stored.conversation_id;
+    Ok(Json(view(&state, &loaded, conversation).await?))
 }
 
 /// Upgrades to the room's signalling WebSocket (see docs/protocol.md, "Rooms").
@@ -140,7 +154,9 @@ pub async fn upgrade(
     check_origin(&headers, state.config.public_url.as_deref())?;
     let loaded = load(&state, id, &caller).await?;
     scheduler::room::admit(loaded.role, &loaded.facts)?;
+    let conversation = ensure_conversation(&state, &loaded).await?;
     let ticket = Ticket {
+        conversation,
         consultation: id,
         caller: caller.user.clone(),
         lecturer: loaded.role == lifecycle::Role::Lecturer,

@@ -187,6 +187,8 @@ pub enum ServerFrame {
         ice_servers: Vec<IceServer>,
         /// When the room closes by itself.
         closes_at: DateTime<Utc>,
+        /// The consultation's conversation, shown beside the video.
+        conversation: Uuid,
         /// Whether the lecturer is recording.
         recording: bool,
         /// Interval of server pings.

@@ -34,6 +34,8 @@ pub struct Ticket {
     pub caller: models::user::User,
     /// Whether they are its lecturer.
     pub lecturer: bool,
+    /// The conversation shown beside the video.
+    pub conversation: Uuid,
     /// When the room closes by itself.
     pub closes_at: DateTime<Utc>,
 }
@@ -185,6 +187,7 @@ impl Room {
             tracks: tracks.iter().map(|t| t.view.clone()).collect(),
             ice_servers: config.ice_servers.clone(),
             closes_at: ticket.closes_at,
+            conversation: ticket.conversation,
             recording: state.recording.is_some(),
             heartbeat_ms: u64::try_from(config.heartbeat.as_millis()).unwrap_or(u64::MAX),
         });
