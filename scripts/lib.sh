@@ -31,3 +31,26 @@ ensure_rust() {
 pg_bin_dir() {
     ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
 }
+
+# Starts a throwaway PostgreSQL cluster on a free loopback port (as the `postgres` user when
+# root), removed when the calling script exits, and exports DATABASE_URL for it.
+start_throwaway_postgres() {
+    local bin pgdir port
+    bin=$(pg_bin_dir)
+    pgdir=$(mktemp -d /tmp/chatterly-test-pg.XXXXXX)
+    chmod 755 "$pgdir"
+    THROWAWAY_PG_RUN=()
+    if [ "$(id -u)" -eq 0 ]; then
+        chown postgres: "$pgdir"
+        THROWAWAY_PG_RUN=(runuser -u postgres --)
+    fi
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    echo "==> starting a throwaway PostgreSQL on port $port"
+    (cd / && "${THROWAWAY_PG_RUN[@]}" "$bin/initdb" -D "$pgdir/data" -U postgres --auth=trust -E UTF8 --locale=C >/dev/null)
+    (cd / && "${THROWAWAY_PG_RUN[@]}" "$bin/pg_ctl" start -D "$pgdir/data" -l "$pgdir/server.log" -w -o \
+        "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" >/dev/null)
+    THROWAWAY_PG_BIN=$bin
+    THROWAWAY_PG_DIR=$pgdir
+    trap '(cd / && "${THROWAWAY_PG_RUN[@]}" "$THROWAWAY_PG_BIN/pg_ctl" stop -D "$THROWAWAY_PG_DIR/data" -m immediate >/dev/null 2>&1); rm -rf "$THROWAWAY_PG_DIR"' EXIT
+    export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
+}
