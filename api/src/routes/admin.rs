@@ -6,6 +6,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::auth::AdminUser;
 use crate::error::{ApiError, ApiResult, not_found};
 use crate::extract::{Json, Path, Query};
@@ -22,7 +25,7 @@ pub struct RoleChange {
 }
 
 /// Lists accounts (with emails), searchable by name or email.
-#[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", params(DirectoryParams),
+#[utoipa::path(get, path = "/admin/users", tag = "admin", params(DirectoryParams),
     responses((status = 200, body = UserList<AccountView>), (status = 403, description = "not an admin")))]
 pub async fn list_users(
     State(state): State<AppState>,
@@ -37,7 +40,7 @@ pub async fn list_users(
 
 /// Changes a user's role. The last admin cannot be demoted, so the system never loses its
 /// administrators.
-#[utoipa::path(put, path = "/api/v1/admin/users/{id}/role", tag = "admin", request_body = RoleChange,
+#[utoipa::path(put, path = "/admin/users/{id}/role", tag = "admin", request_body = RoleChange,
     params(("id" = Uuid, Path, description = "user id")),
     responses((status = 200, body = AccountView), (status = 403, description = "not an admin"),
               (status = 404, description = "no such user"), (status = 409, description = "last admin")))]
@@ -61,4 +64,11 @@ pub async fn set_role(
     state.auth.user_changed(id);
     tracing::info!(admin.id = %admin.user.id, user.id = %id, role = ?change.role, "role changed");
     Ok(Json(updated.into()))
+}
+
+/// This feature's routes, each at the path its handler's OpenAPI annotation declares.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_users))
+        .routes(routes!(set_role))
 }

@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::auth::{CurrentUser, cleared_cookie, session_cookie};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientIp, Json};
@@ -62,7 +65,7 @@ pub struct TokenResponse {
 }
 
 /// Creates an account and logs it in on this device.
-#[utoipa::path(post, path = "/api/v1/auth/signup", tag = "auth", request_body = SignupRequest,
+#[utoipa::path(post, path = "/auth/signup", tag = "auth", request_body = SignupRequest,
     responses((status = 201, body = LoginResponse), (status = 409, description = "email taken"),
               (status = 422, description = "invalid field"), (status = 429, description = "rate limited")))]
 pub async fn signup(
@@ -103,7 +106,7 @@ pub async fn signup(
 }
 
 /// Logs in on this browser: sets the HttpOnly session cookie.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, description = "wrong email or password"),
               (status = 429, description = "rate limited")))]
 pub async fn login(
@@ -126,7 +129,7 @@ pub async fn login(
 }
 
 /// Logs in an API client: returns a bearer token instead of setting a cookie.
-#[utoipa::path(post, path = "/api/v1/auth/tokens", tag = "auth", request_body = LoginRequest,
+#[utoipa::path(post, path = "/auth/tokens", tag = "auth", request_body = LoginRequest,
     responses((status = 201, body = TokenResponse), (status = 401, description = "wrong email or password"),
               (status = 429, description = "rate limited")))]
 pub async fn create_token(
@@ -146,7 +149,7 @@ pub async fn create_token(
 }
 
 /// Logs out this device: revokes its session and clears the cookie.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+#[utoipa::path(post, path = "/auth/logout", tag = "auth",
     responses((status = 204, description = "logged out"), (status = 401, description = "not logged in")))]
 pub async fn logout(
     State(state): State<AppState>,
@@ -197,4 +200,13 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
     tokio::task::spawn_blocking(f)
         .await
         .map_err(ApiError::internal)
+}
+
+/// This feature's routes, each at the path its handler's OpenAPI annotation declares.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(signup))
+        .routes(routes!(login))
+        .routes(routes!(create_token))
+        .routes(routes!(logout))
 }

@@ -14,6 +14,9 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
@@ -157,7 +160,7 @@ async fn announce(
 }
 
 /// Starts a direct conversation (or returns the existing one) or creates a group.
-#[utoipa::path(post, path = "/api/v1/conversations", tag = "chat", request_body = NewConversation,
+#[utoipa::path(post, path = "/conversations", tag = "chat", request_body = NewConversation,
     responses((status = 201, body = ConversationView, description = "created"),
               (status = 200, body = ConversationView, description = "the existing direct conversation"),
               (status = 422, description = "invalid members or name")))]
@@ -185,7 +188,7 @@ pub async fn create(
 }
 
 /// The caller's conversations, latest activity first, with unread counts.
-#[utoipa::path(get, path = "/api/v1/conversations", tag = "chat", responses((status = 200, body = ConversationList)))]
+#[utoipa::path(get, path = "/conversations", tag = "chat", responses((status = 200, body = ConversationList)))]
 pub async fn list(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -201,7 +204,7 @@ pub async fn list(
 }
 
 /// One conversation with its members.
-#[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "chat",
+#[utoipa::path(get, path = "/conversations/{id}", tag = "chat",
     params(("id" = Uuid, Path, description = "conversation id")),
     responses((status = 200, body = ConversationView), (status = 404, description = "not a member")))]
 pub async fn get(
@@ -213,7 +216,7 @@ pub async fn get(
 }
 
 /// Adds a member to a group (owner only).
-#[utoipa::path(post, path = "/api/v1/conversations/{id}/members", tag = "chat", request_body = NewMember,
+#[utoipa::path(post, path = "/conversations/{id}/members", tag = "chat", request_body = NewMember,
     params(("id" = Uuid, Path, description = "conversation id")),
     responses((status = 200, body = ConversationView), (status = 403, description = "not the owner"),
               (status = 409, description = "already a member, or the group is full")))]
@@ -238,7 +241,7 @@ pub async fn add_member(
 }
 
 /// Removes a member (the owner removes anyone; anyone may remove themselves, i.e. leave).
-#[utoipa::path(delete, path = "/api/v1/conversations/{id}/members/{user_id}", tag = "chat",
+#[utoipa::path(delete, path = "/conversations/{id}/members/{user_id}", tag = "chat",
     params(("id" = Uuid, Path, description = "conversation id"), ("user_id" = Uuid, Path, description = "member")),
     responses((status = 204, description = "removed"), (status = 403, description = "not the owner"),
               (status = 404, description = "no such member")))]
@@ -253,7 +256,7 @@ pub async fn remove_member(
 }
 
 /// A page of history, oldest first: the latest page, or the page before `before`.
-#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", tag = "chat",
+#[utoipa::path(get, path = "/conversations/{id}/messages", tag = "chat",
     params(("id" = Uuid, Path, description = "conversation id"), HistoryParams),
     responses((status = 200, body = MessagePage), (status = 404, description = "not a member")))]
 pub async fn history(
@@ -301,7 +304,7 @@ pub async fn history(
 }
 
 /// Full-text search over the caller's conversations.
-#[utoipa::path(get, path = "/api/v1/search", tag = "chat", params(SearchParams),
+#[utoipa::path(get, path = "/search", tag = "chat", params(SearchParams),
     responses((status = 200, body = SearchResults), (status = 422, description = "empty or too long query")))]
 pub async fn search(
     State(state): State<AppState>,
@@ -324,7 +327,7 @@ pub async fn search(
 }
 
 /// Everyone the caller shares a conversation with, with presence.
-#[utoipa::path(get, path = "/api/v1/contacts", tag = "chat", responses((status = 200, body = ContactList)))]
+#[utoipa::path(get, path = "/contacts", tag = "chat", responses((status = 200, body = ContactList)))]
 pub async fn contacts(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -344,4 +347,16 @@ pub async fn contacts(
         })
         .collect();
     Ok(Json(ContactList { contacts }))
+}
+
+/// This feature's routes, each at the path its handler's OpenAPI annotation declares.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get))
+        .routes(routes!(add_member))
+        .routes(routes!(remove_member))
+        .routes(routes!(history))
+        .routes(routes!(search))
+        .routes(routes!(contacts))
 }

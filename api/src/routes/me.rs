@@ -9,6 +9,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, not_found};
 use crate::extract::{Json, Path};
@@ -28,14 +31,14 @@ pub struct ProfilePatch {
 }
 
 /// The signed-in user's account.
-#[utoipa::path(get, path = "/api/v1/me", tag = "account",
+#[utoipa::path(get, path = "/me", tag = "account",
     responses((status = 200, body = AccountView), (status = 401, description = "not logged in")))]
 pub async fn me(current: CurrentUser) -> Json<AccountView> {
     Json(current.user.into())
 }
 
 /// Changes the signed-in user's profile.
-#[utoipa::path(patch, path = "/api/v1/me", tag = "account", request_body = ProfilePatch,
+#[utoipa::path(patch, path = "/me", tag = "account", request_body = ProfilePatch,
     responses((status = 200, body = AccountView), (status = 422, description = "invalid field")))]
 pub async fn update_me(
     State(state): State<AppState>,
@@ -65,7 +68,7 @@ pub async fn update_me(
 }
 
 /// The signed-in user's active device sessions.
-#[utoipa::path(get, path = "/api/v1/me/sessions", tag = "account",
+#[utoipa::path(get, path = "/me/sessions", tag = "account",
     responses((status = 200, body = [SessionView])))]
 pub async fn list_sessions(
     State(state): State<AppState>,
@@ -81,7 +84,7 @@ pub async fn list_sessions(
 }
 
 /// Logs out one of the user's devices; it stops working at once.
-#[utoipa::path(delete, path = "/api/v1/me/sessions/{id}", tag = "account",
+#[utoipa::path(delete, path = "/me/sessions/{id}", tag = "account",
     params(("id" = Uuid, Path, description = "session id")),
     responses((status = 204, description = "revoked"), (status = 404, description = "no such active session of yours")))]
 pub async fn revoke_session(
@@ -95,4 +98,12 @@ pub async fn revoke_session(
     state.auth.session_revoked(id, &hash);
     tracing::info!(user.id = %current.user.id, session.id = %id, "session revoked");
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// This feature's routes, each at the path its handler's OpenAPI annotation declares.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(me, update_me))
+        .routes(routes!(list_sessions))
+        .routes(routes!(revoke_session))
 }

@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
@@ -56,7 +59,7 @@ pub struct CorrectionCreated {
 }
 
 /// What you share: the switch, your current mood as contacts see it, and your readings.
-#[utoipa::path(get, path = "/api/v1/me/mood", tag = "mood", responses((status = 200, body = MyMoodView)))]
+#[utoipa::path(get, path = "/me/mood", tag = "mood", responses((status = 200, body = MyMoodView)))]
 pub async fn mine(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -66,7 +69,7 @@ pub async fn mine(
 
 /// Turns sharing on or off. Off: nothing about you is measured, pushed or shown, and contacts'
 /// screens clear your mood at once.
-#[utoipa::path(put, path = "/api/v1/me/mood/sharing", tag = "mood", request_body = SharingChange,
+#[utoipa::path(put, path = "/me/mood/sharing", tag = "mood", request_body = SharingChange,
     responses((status = 200, body = MyMoodView)))]
 pub async fn set_sharing(
     State(state): State<AppState>,
@@ -101,7 +104,7 @@ async fn my_mood(state: &AppState, user: Uuid) -> ApiResult<MyMoodView> {
 }
 
 /// A contact's current mood (null when they do not share it or nothing was measured yet).
-#[utoipa::path(get, path = "/api/v1/users/{id}/mood", tag = "mood",
+#[utoipa::path(get, path = "/users/{id}/mood", tag = "mood",
     params(("id" = Uuid, Path, description = "user id")),
     responses((status = 200, body = ContactMoodView), (status = 404, description = "not a contact")))]
 pub async fn of_contact(
@@ -118,7 +121,7 @@ pub async fn of_contact(
 }
 
 /// A contact's readings over the last days, for the lecturer's chart (lecturers and admins).
-#[utoipa::path(get, path = "/api/v1/users/{id}/mood/history", tag = "mood",
+#[utoipa::path(get, path = "/users/{id}/mood/history", tag = "mood",
     params(("id" = Uuid, Path, description = "user id"), HistoryParams),
     responses((status = 200, body = MoodHistoryView), (status = 403, description = "students cannot see histories"),
               (status = 404, description = "not a contact")))]
@@ -163,7 +166,7 @@ pub async fn history(
 
 /// Proposes the right mood for a reading: your own, or (lecturers) a contact's who shares it.
 /// An admin reviews it; approved, it becomes a labelled example for retraining.
-#[utoipa::path(post, path = "/api/v1/mood/corrections", tag = "mood", request_body = CorrectionRequest,
+#[utoipa::path(post, path = "/mood/corrections", tag = "mood", request_body = CorrectionRequest,
     responses((status = 201, body = CorrectionCreated), (status = 404, description = "no such reading visible to you"),
               (status = 422, description = "unknown label or none given")))]
 pub async fn correct(
@@ -224,4 +227,14 @@ async fn require_contact(state: &AppState, viewer: Uuid, subject: Uuid) -> ApiRe
     } else {
         Err(ApiError::NotFound("contact"))
     }
+}
+
+/// This feature's routes, each at the path its handler's OpenAPI annotation declares.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(mine))
+        .routes(routes!(set_sharing))
+        .routes(routes!(of_contact))
+        .routes(routes!(history))
+        .routes(routes!(correct))
 }

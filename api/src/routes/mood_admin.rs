@@ -10,6 +10,9 @@ use models::mood_model;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::auth::AdminUser;
 use crate::error::{ApiError, ApiResult, not_found};
 use crate::extract::{Json, Path, Query};
@@ -85,7 +88,7 @@ pub struct Review {
 }
 
 /// Every model version, newest first, with metrics and confusion matrices.
-#[utoipa::path(get, path = "/api/v1/admin/mood/models", tag = "mood-admin",
+#[utoipa::path(get, path = "/admin/mood/models", tag = "mood-admin",
     responses((status = 200, body = Vec<ModelVersionView>), (status = 403, description = "not an admin")))]
 pub async fn list_models(
     State(state): State<AppState>,
@@ -96,7 +99,7 @@ pub async fn list_models(
 }
 
 /// One version (poll it for training progress).
-#[utoipa::path(get, path = "/api/v1/admin/mood/models/{id}", tag = "mood-admin",
+#[utoipa::path(get, path = "/admin/mood/models/{id}", tag = "mood-admin",
     params(("id" = i64, Path, description = "version id")),
     responses((status = 200, body = ModelVersionView), (status = 404, description = "no such version")))]
 pub async fn get_model(
@@ -108,7 +111,7 @@ pub async fn get_model(
 }
 
 /// Starts training a new version in the background; poll it for progress.
-#[utoipa::path(post, path = "/api/v1/admin/mood/models", tag = "mood-admin", request_body = TrainRequest,
+#[utoipa::path(post, path = "/admin/mood/models", tag = "mood-admin", request_body = TrainRequest,
     responses((status = 202, body = ModelVersionView), (status = 409, description = "name taken"),
               (status = 422, description = "no data, unknown dataset, bad name")))]
 pub async fn train(
@@ -165,7 +168,7 @@ pub async fn train(
 }
 
 /// Makes a ready version the active one; every server uses it for the next window.
-#[utoipa::path(post, path = "/api/v1/admin/mood/models/{id}/activate", tag = "mood-admin",
+#[utoipa::path(post, path = "/admin/mood/models/{id}/activate", tag = "mood-admin",
     params(("id" = i64, Path, description = "version id")),
     responses((status = 200, body = ModelVersionView), (status = 404, description = "no such version"),
               (status = 409, description = "not ready")))]
@@ -182,7 +185,7 @@ pub async fn activate(
 }
 
 /// Re-activates the version that was active before the current one.
-#[utoipa::path(post, path = "/api/v1/admin/mood/rollback", tag = "mood-admin",
+#[utoipa::path(post, path = "/admin/mood/rollback", tag = "mood-admin",
     responses((status = 200, body = ModelVersionView), (status = 409, description = "nothing to roll back to")))]
 pub async fn rollback(
     State(state): State<AppState>,
@@ -200,7 +203,7 @@ pub async fn rollback(
 }
 
 /// Classifies a text with the active version (or a chosen one), to compare versions.
-#[utoipa::path(post, path = "/api/v1/admin/mood/classify", tag = "mood-admin", request_body = ClassifyRequest,
+#[utoipa::path(post, path = "/admin/mood/classify", tag = "mood-admin", request_body = ClassifyRequest,
     responses((status = 200, body = ClassifyResult), (status = 404, description = "no such ready version")))]
 pub async fn classify(
     State(state): State<AppState>,
@@ -235,7 +238,7 @@ pub async fn classify(
 
 /// Uploads labelled data as CSV or TSV with the header `text,emotion,intensity` (either label
 /// may be empty). Nothing is stored unless every row is valid.
-#[utoipa::path(post, path = "/api/v1/admin/mood/datasets", tag = "mood-admin", params(UploadParams),
+#[utoipa::path(post, path = "/admin/mood/datasets", tag = "mood-admin", params(UploadParams),
     request_body(content = String, content_type = "text/csv"),
     responses((status = 201, body = DatasetView), (status = 413, description = "file too large"),
               (status = 422, description = "bad columns, labels or rows (the message names the line)")))]
@@ -283,7 +286,7 @@ pub async fn upload(
 }
 
 /// Every dataset, newest first.
-#[utoipa::path(get, path = "/api/v1/admin/mood/datasets", tag = "mood-admin",
+#[utoipa::path(get, path = "/admin/mood/datasets", tag = "mood-admin",
     responses((status = 200, body = Vec<DatasetView>)))]
 pub async fn list_datasets(
     State(state): State<AppState>,
@@ -294,7 +297,7 @@ pub async fn list_datasets(
 }
 
 /// Corrections by status (pending first in line), with the text they label.
-#[utoipa::path(get, path = "/api/v1/admin/mood/corrections", tag = "mood-admin", params(CorrectionParams),
+#[utoipa::path(get, path = "/admin/mood/corrections", tag = "mood-admin", params(CorrectionParams),
     responses((status = 200, body = Vec<CorrectionView>)))]
 pub async fn list_corrections(
     State(state): State<AppState>,
@@ -313,7 +316,7 @@ pub async fn list_corrections(
 }
 
 /// Approves or rejects a pending correction.
-#[utoipa::path(post, path = "/api/v1/admin/mood/corrections/{id}/review", tag = "mood-admin",
+#[utoipa::path(post, path = "/admin/mood/corrections/{id}/review", tag = "mood-admin",
     params(("id" = i64, Path, description = "correction id")), request_body = Review,
     responses((status = 204), (status = 404, description = "no such pending correction")))]
 pub async fn review(
@@ -340,4 +343,21 @@ fn unprocessable(code: &'static str, message: &str) -> ApiError {
         code,
         message: message.to_owned(),
     }
+}
+
+/// This feature's routes, each at the path its handler's OpenAPI annotation declares.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_models, train))
+        .routes(routes!(get_model))
+        .routes(routes!(activate))
+        .routes(routes!(rollback))
+        .routes(routes!(classify))
+        .routes(routes!(list_corrections))
+        .routes(routes!(review))
+}
+
+/// Labelled-data uploads: the one large body, under its own size limit.
+pub fn upload_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_datasets, upload))
 }

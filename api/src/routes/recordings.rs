@@ -12,6 +12,9 @@ use tower_http::services::ServeFile;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
@@ -37,7 +40,7 @@ fn directory(state: &AppState, consultation: Uuid, recording: Uuid) -> std::path
 }
 
 /// Starts or stops recording the room (lecturer only, while the room is open and running).
-#[utoipa::path(post, path = "/api/v1/consultations/{id}/room/recording", tag = "rooms",
+#[utoipa::path(post, path = "/consultations/{id}/room/recording", tag = "rooms",
     params(("id" = Uuid, Path, description = "Consultation")), request_body = RecordingSwitch,
     responses((status = 200, body = RecordingList),
               (status = 403, description = "`not_a_participant` or `not_the_lecturer`"),
@@ -82,7 +85,7 @@ pub async fn switch(
 }
 
 /// The consultation's recordings, for its lecturer and students.
-#[utoipa::path(get, path = "/api/v1/consultations/{id}/recordings", tag = "rooms",
+#[utoipa::path(get, path = "/consultations/{id}/recordings", tag = "rooms",
     params(("id" = Uuid, Path, description = "Consultation")),
     responses((status = 200, body = RecordingList),
               (status = 403, description = "`not_a_participant`"), (status = 404, description = "No such consultation")))]
@@ -140,7 +143,7 @@ async fn list_of(state: &AppState, loaded: &Loaded) -> ApiResult<RecordingList> 
 
 /// One recorded track's WebM file (range requests supported), for the consultation's lecturer
 /// and students.
-#[utoipa::path(get, path = "/api/v1/consultations/{id}/recordings/{recording}/{file}", tag = "rooms",
+#[utoipa::path(get, path = "/consultations/{id}/recordings/{recording}/{file}", tag = "rooms",
     params(("id" = Uuid, Path, description = "Consultation"), ("recording" = Uuid, Path, description = "Recording"),
            ("file" = String, Path, description = "File name from the recording list")),
     responses((status = 200, description = "video/webm"), (status = 206, description = "a requested range"),
@@ -173,4 +176,12 @@ pub async fn file(
         .await
         .map_err(ApiError::internal)?;
     Ok(response.map(axum::body::Body::new).into_response())
+}
+
+/// This feature's routes, each at the path its handler's OpenAPI annotation declares.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(switch))
+        .routes(routes!(list))
+        .routes(routes!(file))
 }

@@ -14,6 +14,9 @@ pub(crate) use scheduler::consultations::Room as Loaded;
 use scheduler::lifecycle;
 use uuid::Uuid;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
 use crate::extract::{Json, Path};
@@ -86,7 +89,7 @@ async fn view(
 }
 
 /// A consultation's video room: when it is open, who is in it, its conversation, ICE servers.
-#[utoipa::path(get, path = "/api/v1/consultations/{id}/room", tag = "rooms",
+#[utoipa::path(get, path = "/consultations/{id}/room", tag = "rooms",
     params(("id" = Uuid, Path, description = "Consultation")),
     responses((status = 200, body = RoomView),
               (status = 403, description = "`not_a_participant`: not its lecturer nor a booked student"),
@@ -102,7 +105,7 @@ pub async fn get(
 }
 
 /// Opens the room now, ahead of its scheduled opening (or again after ending it), lecturer only.
-#[utoipa::path(post, path = "/api/v1/consultations/{id}/room/open", tag = "rooms",
+#[utoipa::path(post, path = "/consultations/{id}/room/open", tag = "rooms",
     params(("id" = Uuid, Path, description = "Consultation")),
     responses((status = 200, body = RoomView),
               (status = 403, description = "`not_a_participant` or `not_the_lecturer`"),
@@ -119,7 +122,7 @@ pub async fn open(
 }
 
 /// Ends the room for everyone in it, lecturer only.
-#[utoipa::path(post, path = "/api/v1/consultations/{id}/room/close", tag = "rooms",
+#[utoipa::path(post, path = "/consultations/{id}/room/close", tag = "rooms",
     params(("id" = Uuid, Path, description = "Consultation")),
     responses((status = 200, body = RoomView),
               (status = 403, description = "`not_a_participant` or `not_the_lecturer`"),
@@ -137,7 +140,7 @@ pub async fn close(
 }
 
 /// Upgrades to the room's signalling WebSocket (see docs/protocol.md, "Rooms").
-#[utoipa::path(get, path = "/api/v1/consultations/{id}/room/ws", tag = "rooms",
+#[utoipa::path(get, path = "/consultations/{id}/room/ws", tag = "rooms",
     params(("id" = Uuid, Path, description = "Consultation")),
     responses((status = 101, description = "switching to the WebSocket protocol"),
               (status = 401, description = "not logged in"),
@@ -167,4 +170,13 @@ pub async fn upgrade(
         .max_message_size(MAX_SIGNAL_FRAME_BYTES)
         .max_frame_size(MAX_SIGNAL_FRAME_BYTES)
         .on_upgrade(move |socket| realtime::room::session::serve(rooms, socket, ticket)))
+}
+
+/// This feature's routes, each at the path its handler's OpenAPI annotation declares.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get))
+        .routes(routes!(open))
+        .routes(routes!(close))
+        .routes(routes!(upgrade))
 }

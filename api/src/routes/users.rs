@@ -6,6 +6,9 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult, not_found};
 use crate::extract::{Json, Path, Query};
@@ -56,7 +59,7 @@ impl DirectoryParams {
 }
 
 /// Searches the directory by name and role.
-#[utoipa::path(get, path = "/api/v1/users", tag = "directory", params(DirectoryParams),
+#[utoipa::path(get, path = "/users", tag = "directory", params(DirectoryParams),
     responses((status = 200, body = UserList<ProfileView>), (status = 401, description = "not logged in")))]
 pub async fn search(
     State(state): State<AppState>,
@@ -70,7 +73,7 @@ pub async fn search(
 }
 
 /// One user's public profile.
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "directory",
+#[utoipa::path(get, path = "/users/{id}", tag = "directory",
     params(("id" = Uuid, Path, description = "user id")),
     responses((status = 200, body = ProfileView), (status = 404, description = "no such user")))]
 pub async fn profile(
@@ -80,4 +83,11 @@ pub async fn profile(
 ) -> ApiResult<Json<ProfileView>> {
     let user = user::find(&state.db, id).await.map_err(not_found("user"))?;
     Ok(Json(user.into()))
+}
+
+/// This feature's routes, each at the path its handler's OpenAPI annotation declares.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(search))
+        .routes(routes!(profile))
 }

@@ -7,6 +7,9 @@ use axum::http::HeaderMap;
 use axum::http::header::{HOST, ORIGIN};
 use axum::response::Response;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -15,7 +18,7 @@ use crate::state::AppState;
 pub const MAX_FRAME_BYTES: usize = 512 * 1024;
 
 /// Upgrades to the chat WebSocket (see docs/protocol.md).
-#[utoipa::path(get, path = "/api/v1/ws", tag = "chat",
+#[utoipa::path(get, path = "/ws", tag = "chat",
     responses((status = 101, description = "switching to the WebSocket protocol"),
               (status = 401, description = "not logged in"), (status = 403, description = "cross-origin request")))]
 pub async fn upgrade(
@@ -58,6 +61,11 @@ pub(crate) fn check_origin(headers: &HeaderMap, public_url: Option<&str>) -> Api
             "cross-origin WebSocket connections are not allowed",
         ))
     }
+}
+
+/// This feature's routes, each at the path its handler's OpenAPI annotation declares.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(upgrade))
 }
 
 #[cfg(test)]

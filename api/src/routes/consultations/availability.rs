@@ -24,7 +24,7 @@ fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
 }
 
 /// A lecturer's availability.
-#[utoipa::path(get, path = "/api/v1/lecturers/{id}/availability", tag = "consultations",
+#[utoipa::path(get, path = "/lecturers/{id}/availability", tag = "consultations",
     params(("id" = Uuid, Path, description = "Lecturer")),
     responses((status = 200, body = AvailabilityView), (status = 404, description = "No such lecturer or nothing published")))]
 pub async fn get_availability(
@@ -37,7 +37,7 @@ pub async fn get_availability(
 }
 
 /// Replaces the caller's availability (lecturers only).
-#[utoipa::path(put, path = "/api/v1/me/availability", tag = "consultations", request_body = AvailabilityView,
+#[utoipa::path(put, path = "/me/availability", tag = "consultations", request_body = AvailabilityView,
     responses((status = 200, body = AvailabilityView), (status = 403, description = "Not a lecturer"), (status = 422, description = "Invalid availability")))]
 pub async fn put_availability(
     State(state): State<AppState>,
@@ -80,7 +80,7 @@ impl RangeParams {
 }
 
 /// Free slots and open group sessions of a lecturer.
-#[utoipa::path(get, path = "/api/v1/lecturers/{id}/slots", tag = "consultations",
+#[utoipa::path(get, path = "/lecturers/{id}/slots", tag = "consultations",
     params(("id" = Uuid, Path, description = "Lecturer"), RangeParams),
     responses((status = 200, body = SlotsView), (status = 404, description = "No such lecturer or nothing published"), (status = 422, description = "Bad range or time zone")))]
 pub async fn slots(

@@ -24,7 +24,7 @@ pub struct RescheduleRequest {
 }
 
 /// Moves a consultation atomically: the old time is released only if the new one is taken.
-#[utoipa::path(post, path = "/api/v1/consultations/{id}/reschedule", tag = "consultations",
+#[utoipa::path(post, path = "/consultations/{id}/reschedule", tag = "consultations",
     params(("id" = Uuid, Path, description = "Consultation")), request_body = RescheduleRequest,
     responses((status = 200, body = ConsultationView), (status = 409, description = "`slot_taken`, `lecturer_busy`, `student_busy`, `started`, `inside_cancel_window`"),
         (status = 422, description = "The new time is not bookable")))]
@@ -57,7 +57,7 @@ pub struct NotesUpdate {
 }
 
 /// Edits the shared notes (lecturer or a student with a place) or private notes (lecturer).
-#[utoipa::path(patch, path = "/api/v1/consultations/{id}/notes", tag = "consultations",
+#[utoipa::path(patch, path = "/consultations/{id}/notes", tag = "consultations",
     params(("id" = Uuid, Path, description = "Consultation")), request_body = NotesUpdate,
     responses((status = 200, body = ConsultationView), (status = 403, description = "Private notes by a student"),
         (status = 404, description = "Not found, or not the caller's")))]
@@ -87,7 +87,7 @@ pub struct AttendanceUpdate {
 }
 
 /// Marks whether a student attended (the lecturer, once it has started).
-#[utoipa::path(put, path = "/api/v1/consultations/{id}/attendance/{student_id}", tag = "consultations",
+#[utoipa::path(put, path = "/consultations/{id}/attendance/{student_id}", tag = "consultations",
     params(("id" = Uuid, Path, description = "Consultation"), ("student_id" = Uuid, Path, description = "Student")),
     request_body = AttendanceUpdate,
     responses((status = 200, body = ConsultationView), (status = 409, description = "`not_started`")))]

@@ -31,7 +31,7 @@ pub struct NewBooking {
 }
 
 /// Books a free slot (students only).
-#[utoipa::path(post, path = "/api/v1/bookings", tag = "consultations", request_body = NewBooking,
+#[utoipa::path(post, path = "/bookings", tag = "consultations", request_body = NewBooking,
     responses((status = 201, body = ConsultationView), (status = 403, description = "Not a student"),
         (status = 409, description = "`slot_taken` or `student_busy`: the clash is named"),
         (status = 422, description = "`in_past`, `too_soon`, `beyond_horizon`, `outside_availability` or invalid fields")))]
@@ -77,7 +77,7 @@ pub struct NewAppointment {
 }
 
 /// Creates an appointment with chosen students, or a group session (lecturers only).
-#[utoipa::path(post, path = "/api/v1/consultations", tag = "consultations", request_body = NewAppointment,
+#[utoipa::path(post, path = "/consultations", tag = "consultations", request_body = NewAppointment,
     responses((status = 201, body = ConsultationView), (status = 403, description = "Not a lecturer"),
         (status = 409, description = "`lecturer_busy` or `student_busy`: the clash is named"), (status = 422, description = "Invalid fields")))]
 pub async fn create_appointment(
@@ -108,7 +108,7 @@ pub async fn create_appointment(
 }
 
 /// Takes a place in a group session (students only).
-#[utoipa::path(post, path = "/api/v1/consultations/{id}/join", tag = "consultations",
+#[utoipa::path(post, path = "/consultations/{id}/join", tag = "consultations",
     params(("id" = Uuid, Path, description = "Group session")),
     responses((status = 200, body = ConsultationView), (status = 409, description = "`session_full`, `already_joined`, `started` or `student_busy`")))]
 pub async fn join(
@@ -122,7 +122,7 @@ pub async fn join(
 }
 
 /// Approves a pending booking (the lecturer).
-#[utoipa::path(post, path = "/api/v1/consultations/{id}/confirm", tag = "consultations",
+#[utoipa::path(post, path = "/consultations/{id}/confirm", tag = "consultations",
     params(("id" = Uuid, Path, description = "Consultation")),
     responses((status = 200, body = ConsultationView), (status = 409, description = "`not_pending`, `cancelled`, `ended`")))]
 pub async fn confirm(
@@ -145,7 +145,7 @@ pub struct CancelRequest {
 
 /// Cancels: the lecturer cancels for everyone; a student cancels their place (a one-to-one
 /// consultation is then cancelled; a group session goes on).
-#[utoipa::path(post, path = "/api/v1/consultations/{id}/cancel", tag = "consultations",
+#[utoipa::path(post, path = "/consultations/{id}/cancel", tag = "consultations",
     params(("id" = Uuid, Path, description = "Consultation")), request_body = CancelRequest,
     responses((status = 200, body = ConsultationView), (status = 409, description = "`cancelled`, `started`, `inside_cancel_window`")))]
 pub async fn cancel(

@@ -14,6 +14,8 @@ mod read;
 use realtime::protocol::ServerFrame;
 use realtime::room::protocol::EndReason;
 use scheduler::consultations::{Changed, RoomEffect, Viewed};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 pub use availability::*;
@@ -49,4 +51,21 @@ async fn publish(state: &AppState, changed: &Changed) {
         };
         state.gateway.hub.send_to_user(person, &frame.event());
     }
+}
+
+/// The consultation routes, each at the path its handler's OpenAPI annotation declares.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(put_availability))
+        .routes(routes!(get_availability))
+        .routes(routes!(slots))
+        .routes(routes!(book))
+        .routes(routes!(list, create_appointment))
+        .routes(routes!(get))
+        .routes(routes!(join))
+        .routes(routes!(confirm))
+        .routes(routes!(cancel))
+        .routes(routes!(reschedule))
+        .routes(routes!(update_notes))
+        .routes(routes!(mark_attendance))
 }

@@ -13,7 +13,7 @@ use crate::state::AppState;
 use crate::views::consultations::{ConsultationList, ConsultationView};
 
 /// The caller's consultations overlapping a range (default: from now, 62 days).
-#[utoipa::path(get, path = "/api/v1/consultations", tag = "consultations", params(RangeParams),
+#[utoipa::path(get, path = "/consultations", tag = "consultations", params(RangeParams),
     responses((status = 200, body = ConsultationList)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -28,7 +28,7 @@ pub async fn list(
 }
 
 /// One consultation.
-#[utoipa::path(get, path = "/api/v1/consultations/{id}", tag = "consultations",
+#[utoipa::path(get, path = "/consultations/{id}", tag = "consultations",
     params(("id" = Uuid, Path, description = "Consultation")),
     responses((status = 200, body = ConsultationView), (status = 404, description = "Not found or not yours")))]
 pub async fn get(
