@@ -11,8 +11,7 @@ use super::clash::{self, Attempt};
 use super::error::{ConsultationError, ConsultationResult, Invalid};
 use super::read::viewed;
 use super::{
-    CAPACITY, Change, Changed, DURATION_MINUTES, MAX_NOTES_CHARS, MAX_TOPIC_CHARS, Settings,
-    check_text, insiders, published, queue,
+    Capacity, Change, Changed, DurationMinutes, Notes, Settings, Topic, insiders, published, queue,
 };
 use crate::TimingRefusal;
 
@@ -41,8 +40,8 @@ pub async fn book(
             "only students book slots; lecturers create appointments",
         ));
     }
-    check_text("topic", booking.topic, 1, MAX_TOPIC_CHARS)?;
-    check_text("notes", booking.notes, 0, MAX_NOTES_CHARS)?;
+    let topic = Topic::try_from(booking.topic)?;
+    let notes = Notes::try_from(booking.notes)?;
     let lecturer = published(db, booking.lecturer_id).await?;
     let slot = crate::check_start(&lecturer.schedule, booking.starts_at, Utc::now())?;
     let new = NewConsultation {
@@ -53,8 +52,8 @@ pub async fn book(
         ends_at: slot.end,
         blocks_until: slot.end + lecturer.schedule.buffer,
         capacity: 1,
-        topic: booking.topic.trim(),
-        notes: booking.notes.trim(),
+        topic: topic.as_str(),
+        notes: notes.as_str(),
         status: if lecturer.document.settings.requires_approval {
             Status::Pending
         } else {
@@ -94,25 +93,18 @@ pub async fn create_appointment(
             "only lecturers create appointments",
         ));
     }
-    check_text("topic", input.topic, 1, MAX_TOPIC_CHARS)?;
-    check_text("notes", input.notes, 0, MAX_NOTES_CHARS)?;
+    let topic = Topic::try_from(input.topic)?;
+    let notes = Notes::try_from(input.notes)?;
     let own = availability::get(db, caller.id).await?.map(|d| d.settings);
     let minutes = input
         .duration_minutes
         .unwrap_or_else(|| own.as_ref().map_or(30, |s| i64::from(s.slot_minutes)));
-    if !DURATION_MINUTES.contains(&minutes) {
-        return Err(Invalid::Field(format!(
-            "duration_minutes must be between {} and {}",
-            DURATION_MINUTES.start(),
-            DURATION_MINUTES.end()
-        ))
-        .into());
-    }
+    let length = DurationMinutes::try_from(minutes)?;
     let students = check_students(db, input).await?;
     if input.starts_at <= Utc::now() {
         return Err(TimingRefusal::InPast.into());
     }
-    let ends_at = input.starts_at + Duration::minutes(minutes);
+    let ends_at = input.starts_at + length.duration();
     let buffer = Duration::minutes(own.as_ref().map_or(0, |s| i64::from(s.buffer_minutes)));
     let new = NewConsultation {
         id: Uuid::now_v7(),
@@ -121,9 +113,9 @@ pub async fn create_appointment(
         starts_at: input.starts_at,
         ends_at,
         blocks_until: ends_at + buffer,
-        capacity: students.1,
-        topic: input.topic.trim(),
-        notes: input.notes.trim(),
+        capacity: students.1.get(),
+        topic: topic.as_str(),
+        notes: notes.as_str(),
         status: Status::Confirmed,
         students: &students.0,
     };
@@ -131,25 +123,22 @@ pub async fn create_appointment(
 }
 
 /// The appointment's students (each once, each a student) and its number of places.
-async fn check_students(db: &Db, input: &Appointment<'_>) -> ConsultationResult<(Vec<Uuid>, i32)> {
+async fn check_students(
+    db: &Db,
+    input: &Appointment<'_>,
+) -> ConsultationResult<(Vec<Uuid>, Capacity)> {
     let mut students = input.student_ids.to_vec();
     students.sort();
     students.dedup();
     if students.len() != input.student_ids.len() {
         return Err(Invalid::Field("student_ids lists a student twice".into()).into());
     }
-    let capacity = input
-        .capacity
-        .unwrap_or_else(|| i32::try_from(students.len()).unwrap_or(i32::MAX).max(1));
-    if !CAPACITY.contains(&capacity) {
-        return Err(Invalid::Field(format!(
-            "capacity must be between {} and {}",
-            CAPACITY.start(),
-            CAPACITY.end()
-        ))
-        .into());
-    }
-    if usize::try_from(capacity).unwrap_or(0) < students.len() {
+    let capacity = Capacity::try_from(
+        input
+            .capacity
+            .unwrap_or_else(|| i32::try_from(students.len()).unwrap_or(i32::MAX).max(1)),
+    )?;
+    if usize::try_from(capacity.get()).unwrap_or(0) < students.len() {
         return Err(Invalid::Field("more students than places".into()).into());
     }
     for id in &students {

@@ -13,7 +13,7 @@ use super::clash::{self, Attempt};
 use super::error::{ConsultationError, ConsultationResult};
 use super::read::viewed;
 use super::{
-    Change, Changed, MAX_NOTES_CHARS, RoomEffect, Settings, access, check_text, insiders, queue,
+    Change, Changed, Notes, PrivateNotes, Reason, RoomEffect, Settings, access, insiders, queue,
 };
 use crate::lifecycle::{self, Action, Facts};
 
@@ -128,8 +128,8 @@ pub async fn cancel(
     id: Uuid,
     reason: &str,
 ) -> ConsultationResult<Changed> {
-    check_text("reason", reason, 1, MAX_NOTES_CHARS)?;
-    let reason = reason.trim();
+    let reason = Reason::try_from(reason)?;
+    let reason = reason.as_str();
     let me = caller.id;
     let mut tx = db.begin().await?;
     let before = lock_for(&mut tx, id, caller, Action::Cancel).await?;
@@ -177,12 +177,11 @@ pub async fn update_notes(
     id: Uuid,
     update: NotesUpdate<'_>,
 ) -> ConsultationResult<Changed> {
-    if let Some(n) = update.notes {
-        check_text("notes", n, 0, MAX_NOTES_CHARS)?;
-    }
-    if let Some(n) = update.private_notes {
-        check_text("private_notes", n, 0, MAX_NOTES_CHARS)?;
-    }
+    let notes = update.notes.map(Notes::try_from).transpose()?;
+    let private_notes = update
+        .private_notes
+        .map(PrivateNotes::try_from)
+        .transpose()?;
     let mut tx = db.begin().await?;
     let c = lock_visible(&mut tx, id, caller).await?;
     if !access::is_insider(&c, caller.id) {
@@ -194,7 +193,11 @@ pub async fn update_notes(
     if update.private_notes.is_some() {
         lock_for(&mut tx, id, caller, Action::EditPrivateNotes).await?;
     }
-    consultation::set_notes(&mut tx, id, update.notes, update.private_notes).await?;
+    let (notes, private_notes) = (
+        notes.as_ref().map(Notes::as_str),
+        private_notes.as_ref().map(PrivateNotes::as_str),
+    );
+    consultation::set_notes(&mut tx, id, notes, private_notes).await?;
     let c = consultation::lock(&mut tx, id).await?;
     tx.commit().await?;
     let tell = update.notes.is_some().then_some(Change::Notes);

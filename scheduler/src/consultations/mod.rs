@@ -16,6 +16,7 @@ mod queue;
 mod read;
 mod reschedule;
 mod rooms;
+mod values;
 
 use chrono::Duration;
 use models::consultation::Consultation;
@@ -30,15 +31,11 @@ pub use error::{ClashSeenAs, ConsultationError, ConsultationResult, Invalid};
 pub use read::{Viewed, get, list};
 pub use reschedule::reschedule;
 pub use rooms::{Room, close_room, load_room, open_room};
+pub use values::{
+    CAPACITY, Capacity, DURATION_MINUTES, DurationMinutes, MAX_NOTES_CHARS, MAX_TOPIC_CHARS, Notes,
+    PrivateNotes, Reason, Topic,
+};
 
-/// Longest topic, in characters.
-pub const MAX_TOPIC_CHARS: usize = 200;
-/// Longest notes or reason, in characters.
-pub const MAX_NOTES_CHARS: usize = 4000;
-/// Shortest and longest appointment a lecturer makes, in minutes.
-pub const DURATION_MINUTES: std::ops::RangeInclusive<i64> = 5..=480;
-/// Fewest and most places of a consultation.
-pub const CAPACITY: std::ops::RangeInclusive<i32> = 1..=100;
 /// Longest range of consultations or free slots asked for at once, in days.
 pub const MAX_RANGE_DAYS: i64 = 62;
 
@@ -125,17 +122,4 @@ fn insiders(c: &Consultation) -> Vec<Uuid> {
     std::iter::once(c.lecturer_id)
         .chain(c.active_students().map(|p| p.student_id))
         .collect()
-}
-
-/// Checks a text field's length in characters (leading and trailing space do not count).
-fn check_text(field: &str, value: &str, min: usize, max: usize) -> Result<(), Invalid> {
-    let chars = value.trim().chars().count();
-    if chars < min || value.chars().count() > max {
-        return Err(Invalid::Field(if min > 0 {
-            format!("{field} must be {min} to {max} characters")
-        } else {
-            format!("{field} must be at most {max} characters")
-        }));
-    }
-    Ok(())
 }
