@@ -534,6 +534,36 @@ pub async fn range(
     Ok(rows)
 }
 
+/// A page of history, oldest first, and whether there is more beyond it: the `limit` messages
+/// after `after` (paging forward), or else the `limit` latest before `before` (or the latest of
+/// all).
+pub async fn history_page(
+    db: &Db,
+    conversation_id: Uuid,
+    before: Option<i64>,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<(Vec<Message>, bool), ModelError> {
+    let page = usize::try_from(limit).unwrap_or(usize::MAX);
+    match after {
+        Some(after) => {
+            let mut messages =
+                range(db, conversation_id, after.max(0), i64::MAX, limit + 1).await?;
+            let has_more = messages.len() > page;
+            messages.truncate(page);
+            Ok((messages, has_more))
+        }
+        None => {
+            let mut messages = page_before(db, conversation_id, before, limit + 1).await?;
+            let has_more = messages.len() > page;
+            if has_more {
+                messages.remove(0);
+            }
+            Ok((messages, has_more))
+        }
+    }
+}
+
 /// A page of history ending just before `before` (or the latest page), oldest first.
 pub async fn page_before(
     db: &Db,

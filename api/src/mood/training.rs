@@ -3,10 +3,74 @@
 
 use std::sync::Arc;
 
-use models::mood_data::LabelledText;
+use models::mood_data::{self, LabelledText};
 use models::{Db, mood_model};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
 use sentiment::{Emotion, Example, Intensity, TrainConfig, TrainStage};
 use tokio::sync::{Semaphore, mpsc};
+
+/// Longest name of a model version, in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// What an admin asks to train on.
+#[derive(Debug, Clone, Copy)]
+pub struct Order<'a> {
+    /// The new version's unique name.
+    pub name: &'a str,
+    /// Uploaded datasets to include.
+    pub datasets: &'a [i64],
+    /// Whether to include the shipped data.
+    pub include_builtin: bool,
+    /// Whether to include every approved correction.
+    pub include_corrections: bool,
+}
+
+/// Records a new version in training and starts training it in the background; returns its id.
+pub async fn start(state: &AppState, admin: Uuid, order: &Order<'_>) -> ApiResult<i64> {
+    let name = order.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return Err(ApiError::Unprocessable {
+            code: "validation_failed",
+            message: format!("name must be 1 to {MAX_NAME_CHARS} characters"),
+        });
+    }
+    let mut datasets = order.datasets.to_vec();
+    datasets.sort_unstable();
+    datasets.dedup();
+    if order.include_corrections
+        && let Some(snapshot) = mood_data::snapshot_corrections(&state.db, admin).await?
+    {
+        datasets.push(snapshot);
+    }
+    if datasets.is_empty() && !order.include_builtin {
+        return Err(ApiError::Unprocessable {
+            code: "no_training_data",
+            message: "choose datasets, the built-in data or approved corrections to train on"
+                .into(),
+        });
+    }
+    let id = mood_model::start_training(&state.db, &name, admin, order.include_builtin, &datasets)
+        .await?;
+    let mut examples = if order.include_builtin {
+        sentiment::builtin_examples()
+    } else {
+        Vec::new()
+    };
+    examples.extend(examples_of(
+        mood_data::examples(&state.db, &datasets).await?,
+    ));
+    spawn(
+        state.db.clone(),
+        state.mood.training_slots.clone(),
+        id,
+        name,
+        examples,
+    );
+    Ok(id)
+}
 
 /// Turns stored labelled rows into training examples.
 pub fn examples_of(rows: Vec<LabelledText>) -> Vec<Example> {

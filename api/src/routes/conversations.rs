@@ -269,34 +269,14 @@ pub async fn history(
     if !conversation::is_member(&state.db, id, current.user.id).await? {
         return Err(ApiError::NotFound("conversation"));
     }
-    let fetch = limit + 1;
-    let full = |n: usize| n > usize::try_from(limit).unwrap_or(usize::MAX);
-    let (messages, has_more) = match (params.before, params.after) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::Unprocessable {
-                code: "validation_failed",
-                message: "give either before or after, not both".into(),
-            });
-        }
-        (_, Some(after)) => {
-            let mut messages = message::range(&state.db, id, after.max(0), i64::MAX, fetch).await?;
-            let has_more = full(messages.len());
-            messages.truncate(
-                messages
-                    .len()
-                    .min(usize::try_from(limit).unwrap_or(usize::MAX)),
-            );
-            (messages, has_more)
-        }
-        (before, None) => {
-            let mut messages = message::page_before(&state.db, id, before, fetch).await?;
-            let has_more = full(messages.len());
-            if has_more {
-                messages.remove(0);
-            }
-            (messages, has_more)
-        }
-    };
+    if params.before.is_some() && params.after.is_some() {
+        return Err(ApiError::Unprocessable {
+            code: "validation_failed",
+            message: "give either before or after, not both".into(),
+        });
+    }
+    let (messages, has_more) =
+        message::history_page(&state.db, id, params.before, params.after, limit).await?;
     Ok(Json(MessagePage {
         messages: messages.into_iter().map(MessageView::from).collect(),
         has_more,

@@ -119,50 +119,13 @@ pub async fn train(
     AdminUser(admin): AdminUser,
     Json(request): Json<TrainRequest>,
 ) -> ApiResult<(StatusCode, Json<ModelVersionView>)> {
-    let name = request.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(unprocessable(
-            "validation_failed",
-            "name must be 1 to 100 characters",
-        ));
-    }
-    let mut datasets = request.datasets.clone();
-    datasets.sort_unstable();
-    datasets.dedup();
-    if request.include_corrections
-        && let Some(snapshot) = mood_data::snapshot_corrections(&state.db, admin.user.id).await?
-    {
-        datasets.push(snapshot);
-    }
-    if datasets.is_empty() && !request.include_builtin {
-        return Err(unprocessable(
-            "no_training_data",
-            "choose datasets, the built-in data or approved corrections to train on",
-        ));
-    }
-    let id = mood_model::start_training(
-        &state.db,
-        &name,
-        admin.user.id,
-        request.include_builtin,
-        &datasets,
-    )
-    .await?;
-    let mut examples = if request.include_builtin {
-        sentiment::builtin_examples()
-    } else {
-        Vec::new()
+    let order = training::Order {
+        name: &request.name,
+        datasets: &request.datasets,
+        include_builtin: request.include_builtin,
+        include_corrections: request.include_corrections,
     };
-    examples.extend(training::examples_of(
-        mood_data::examples(&state.db, &datasets).await?,
-    ));
-    training::spawn(
-        state.db.clone(),
-        state.mood.training_slots.clone(),
-        id,
-        name,
-        examples,
-    );
+    let id = training::start(&state, admin.user.id, &order).await?;
     tracing::info!(admin.id = %admin.user.id, model.id = id, "mood model training started");
     Ok((StatusCode::ACCEPTED, Json(version(&state, id).await?)))
 }
