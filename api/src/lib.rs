@@ -3,6 +3,7 @@
 //! binary is a thin wrapper around it, and the integration tests build it the same way.
 
 pub mod auth;
+mod auth_cache;
 pub mod config;
 pub mod error;
 pub mod extract;

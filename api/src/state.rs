@@ -5,7 +5,7 @@ use std::sync::Arc;
 use metrics_exporter_prometheus::PrometheusHandle;
 use models::Db;
 
-use crate::auth::AuthCache;
+use crate::auth_cache::AuthCache;
 use crate::config::Config;
 use crate::rate_limit::AuthLimits;
 

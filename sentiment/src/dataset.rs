@@ -1,27 +1,16 @@
 //! Labelled examples: the shipped VADER sentences with their derived labels, and the hand-labelled
 //! chat evaluation set.
 
-use crate::labels::{Emotion, Intensity};
+use crate::example::Example;
+use crate::labels::Emotion;
 use crate::text::Analysis;
 use crate::upload::parse_examples;
 use crate::weak_labels::intensity_label;
-use serde::{Deserialize, Serialize};
 
 /// The VADER ground-truth sentences (source, id, mean valence, text), see `data/README.md`.
 const VADER_SENTENCES: &str = include_str!("../data/vader_sentences.tsv");
 /// The hand-labelled chat-style evaluation set (text, emotion, intensity); never trained on.
 const CHAT_EVAL: &[u8] = include_bytes!("../data/chat_eval.tsv");
-
-/// One labelled example; either label may be missing (then it only trains the other scale).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Example {
-    /// The message text.
-    pub text: String,
-    /// Emotion label, if known.
-    pub emotion: Option<Emotion>,
-    /// Intensity label, if known.
-    pub intensity: Option<Intensity>,
-}
 
 /// One human-rated sentence of the VADER data set (Hutto & Gilbert 2014).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -82,6 +71,7 @@ pub fn chat_eval_examples() -> Vec<Example> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::labels::Intensity;
 
     #[test]
     fn all_vader_sentences_are_embedded() {

@@ -4,6 +4,7 @@
 
 mod dataset;
 mod display;
+mod example;
 mod features;
 mod fxhash;
 mod labels;
@@ -14,6 +15,7 @@ mod report;
 mod split;
 pub mod text;
 mod train;
+mod train_config;
 mod upload;
 mod weak_labels;
 
@@ -21,15 +23,17 @@ mod weak_labels;
 mod tests;
 
 pub use dataset::{
-    Example, Sentence, builtin_examples, builtin_sentences, chat_eval_examples, label_sentence,
+    Sentence, builtin_examples, builtin_sentences, chat_eval_examples, label_sentence,
 };
+pub use example::Example;
 pub use features::{DENSE_NAMES, N_DENSE};
 pub use labels::{Emotion, Intensity, Scale, UnknownLabel};
 pub use metrics::Metrics;
 pub use model::{FORMAT_VERSION, Model, ModelError, ModelInfo, Mood};
 pub use report::{EvalReport, ScaleEval, ScaleReport, Timings, TrainingReport, evaluate};
 pub use split::{SplitMix64, split_keys, stratified_split};
-pub use train::{TrainConfig, TrainError, TrainStage, Trained, train};
+pub use train::{TrainError, TrainStage, Trained, train};
+pub use train_config::TrainConfig;
 pub use upload::{DatasetError, MAX_TEXT_CHARS, parse_examples};
 pub use weak_labels::{INTENSITY_THRESHOLDS, arousal_score, cue_shift, intensity_label};
 

@@ -5,7 +5,7 @@ use crate::features::{FeatureFile, FeatureSpace, SparseRow};
 use crate::labels::{Emotion, Intensity};
 use crate::linear::{Linear, LinearFile, argmax};
 use crate::text::Analysis;
-use crate::train::TrainConfig;
+use crate::train_config::TrainConfig;
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 

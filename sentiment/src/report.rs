@@ -1,12 +1,13 @@
 //! Evaluation of a model against the majority and lexicon-rule baselines, and the reports shown to
 //! admins and printed by the CLI.
 
-use crate::dataset::{Example, chat_eval_examples};
+use crate::dataset::chat_eval_examples;
+use crate::example::Example;
 use crate::labels::{Emotion, Intensity};
 use crate::metrics::Metrics;
 use crate::model::{Model, Mood};
 use crate::text::{Analysis, score};
-use crate::train::TrainConfig;
+use crate::train_config::TrainConfig;
 use crate::weak_labels::intensity_label;
 use serde::{Deserialize, Serialize};
 

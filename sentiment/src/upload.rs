@@ -1,7 +1,7 @@
 //! Parsing an admin's upload of labelled examples: CSV or TSV (RFC 4180 quoting), header
 //! `text,emotion,intensity` in any order, with errors that name the line and the problem.
 
-use crate::dataset::Example;
+use crate::example::Example;
 use crate::labels::{Emotion, Intensity, UnknownLabel};
 
 /// Longest text accepted in an upload, in characters.

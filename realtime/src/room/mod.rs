@@ -9,7 +9,8 @@
 //! - [`protocol`]: the signalling frames (documented in `docs/protocol.md`).
 //! - [`peer`]: how the server's peer connections are configured (ports, ICE, codecs); [`nat`]
 //!   announces the public address behind 1:1 NAT.
-//! - [`sfu`]: rooms, participants, published tracks and their fan-out.
+//! - [`sfu`]: rooms, participants, published tracks and their fan-out; `track` holds a
+//!   published track, shared by [`sfu`] and [`subscriber`].
 //! - [`subscriber`]: one participant's subscriber connection and its renegotiation.
 //! - [`session`]: one participant's signalling socket.
 //! - [`outbox`]: bounded per-participant frame queues.
@@ -24,6 +25,7 @@ pub mod recording;
 pub mod session;
 pub mod sfu;
 pub mod subscriber;
+mod track;
 
 pub use peer::RoomConfig;
 pub use sfu::{Rooms, Ticket};

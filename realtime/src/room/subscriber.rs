@@ -21,7 +21,7 @@ use crate::room::nat::{announce_candidate, announce_sdp};
 use crate::room::outbox::{Outbox, TaskGuard};
 use crate::room::peer::{PeerError, PeerFactory};
 use crate::room::protocol::{IceCandidate, ServerFrame, Target};
-use crate::room::sfu::Published;
+use crate::room::track::Published;
 
 /// Why a subscriber change failed.
 #[derive(Debug, thiserror::Error)]
