@@ -12,10 +12,7 @@ use uuid::Uuid;
 
 use crate::{Db, ModelError};
 
-/// Constraint refusing overlapping consultations of one lecturer.
-pub const LECTURER_CLASH: &str = "consultations_lecturer_clash";
-/// Constraint refusing overlapping consultations of one student.
-pub const STUDENT_CLASH: &str = "consultation_participants_student_clash";
+pub use crate::clash::{Clash, LECTURER_CLASH, STUDENT_CLASH};
 
 /// Where a consultation stands. Pending and confirmed ones hold their time; cancelled ones free it.
 #[derive(
@@ -152,43 +149,6 @@ pub struct NewConsultation<'a> {
     pub status: Status,
     /// Students taking part from the start.
     pub students: &'a [Uuid],
-}
-
-/// Whose time a refused write would have double-booked, told by the exclusion constraint that
-/// refused it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Clash {
-    /// The lecturer's (constraint [`LECTURER_CLASH`]: time plus buffer).
-    Lecturer,
-    /// A student's (constraint [`STUDENT_CLASH`]).
-    Student,
-}
-
-impl Clash {
-    /// Every clash, one per exclusion constraint (a test checks each exists in the schema).
-    pub const ALL: [Clash; 2] = [Clash::Lecturer, Clash::Student];
-
-    /// The clash a constraint stands for, if it is one of the clash constraints.
-    pub fn from_constraint(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.constraint() == name)
-    }
-
-    /// The constraint's name in the schema.
-    pub fn constraint(self) -> &'static str {
-        match self {
-            Self::Lecturer => LECTURER_CLASH,
-            Self::Student => STUDENT_CLASH,
-        }
-    }
-}
-
-impl std::fmt::Display for Clash {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Lecturer => "the lecturer already has a consultation at that time",
-            Self::Student => "a student already has a consultation at that time",
-        })
-    }
 }
 
 /// Maps the clash constraints to [`ModelError::Clash`]; other errors pass through.

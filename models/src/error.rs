@@ -24,7 +24,7 @@ pub enum ModelError {
     },
     /// A consultation would double-book someone (an exclusion constraint refused it).
     #[error("{0}")]
-    Clash(crate::consultation::Clash),
+    Clash(crate::clash::Clash),
     /// The caller may not do this; the message says why.
     #[error("{0}")]
     Forbidden(&'static str),

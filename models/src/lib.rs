@@ -5,6 +5,7 @@
 //! the types it protects; queries are checked at compile time by `sqlx::query!`.
 
 pub mod availability;
+pub mod clash;
 pub mod cluster;
 pub mod consultation;
 pub mod conversation;
