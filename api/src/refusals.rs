@@ -3,6 +3,7 @@
 //! that is not mapped does not compile.
 
 use realtime::membership::MembershipError;
+use realtime::room::switch::SwitchError;
 use scheduler::TimingRefusal;
 use scheduler::consultations::{ConsultationError, Invalid};
 use scheduler::lifecycle::Refusal;
@@ -35,6 +36,18 @@ impl From<MembershipError> for ApiError {
         match e {
             MembershipError::NotFound(what) => ApiError::NotFound(what),
             MembershipError::Model(e) => e.into(),
+        }
+    }
+}
+
+impl From<SwitchError> for ApiError {
+    fn from(e: SwitchError) -> Self {
+        match e {
+            SwitchError::Refused(refused) => refused.into(),
+            other => ApiError::Conflict {
+                code: other.code(),
+                message: other.to_string().into(),
+            },
         }
     }
 }

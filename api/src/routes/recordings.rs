@@ -4,8 +4,7 @@
 
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse as _, Response};
-use realtime::room::sfu::RecordError;
-use scheduler::lifecycle;
+use realtime::room::switch;
 use serde::Deserialize;
 use tower::ServiceExt as _;
 use tower_http::services::ServeFile;
@@ -51,36 +50,11 @@ pub async fn switch(
     Path(id): Path<Uuid>,
     Json(input): Json<RecordingSwitch>,
 ) -> ApiResult<Json<RecordingList>> {
-    let loaded = load(&state, id, &caller).await?;
-    if loaded.role != lifecycle::Role::Lecturer {
-        return Err(scheduler::room::RoomRefusal::NotTheLecturer.into());
-    }
-    scheduler::room::admit(loaded.role, &loaded.facts)?;
-    if input.active {
-        let recording = models::recording::start(&state.db, id, caller.user.id).await?;
-        let dir = directory(&state, id, recording);
-        if let Err(e) = state.rooms.start_recording(id, recording, dir).await {
-            models::recording::stop(&state.db, id).await?;
-            return Err(match e {
-                RecordError::NotRunning => ApiError::Conflict {
-                    code: "room_empty",
-                    message: "nobody is in the room: join it before recording".into(),
-                },
-                RecordError::AlreadyRecording => ApiError::Conflict {
-                    code: "already_recording",
-                    message: e.to_string().into(),
-                },
-            });
-        }
+    let loaded = if input.active {
+        switch::start_recording(&state.rooms, &caller.user, id).await?
     } else {
-        state.rooms.stop_recording(id).await;
-        if models::recording::stop(&state.db, id).await?.is_none() {
-            return Err(ApiError::Conflict {
-                code: "not_recording",
-                message: "this consultation is not being recorded".into(),
-            });
-        }
-    }
+        switch::stop_recording(&state.rooms, &caller.user, id).await?
+    };
     Ok(Json(list_of(&state, &loaded).await?))
 }
 

@@ -14,7 +14,8 @@
 //! - [`subscriber`]: one participant's subscriber connection and its renegotiation.
 //! - [`session`]: one participant's signalling socket.
 //! - [`outbox`]: bounded per-participant frame queues.
-//! - [`frames`] (pure) and [`recording`]: writing tracks to WebM files while the lecturer records.
+//! - [`frames`] (pure) and [`recording`]: writing tracks to WebM files while the lecturer records;
+//!   [`switch`]: the lecturer starting and stopping it.
 
 pub mod frames;
 pub mod nat;
@@ -25,6 +26,7 @@ pub mod recording;
 pub mod session;
 pub mod sfu;
 pub mod subscriber;
+pub mod switch;
 mod track;
 
 pub use peer::RoomConfig;
