@@ -3,6 +3,10 @@
 //! their own cookie jars, as separate browsers or devices would have.
 
 pub mod browser;
+pub mod chat;
+pub mod consultations;
+pub mod mood;
+pub mod rooms;
 pub mod rtc;
 pub mod server_process;
 pub mod smtp;
@@ -290,6 +294,14 @@ pub async fn json_of<T: serde::de::DeserializeOwned>(request: reqwest::RequestBu
         .json()
         .await
         .expect("JSON body")
+}
+
+/// A POST of the JSON `body` to `path` on `app` with the bearer `token`, not yet sent.
+pub fn post(app: &TestApp, token: &str, path: &str, body: Value) -> reqwest::RequestBuilder {
+    reqwest::Client::new()
+        .post(app.url(path))
+        .bearer_auth(token)
+        .json(&body)
 }
 
 /// Sends `request` and asserts it is refused with `status` and `code` (see [`assert_error`]).

@@ -1,0 +1,183 @@
+//! Mood sharing end to end: messages sent over the WebSocket become a stored mood after the
+//! job's window and reach the writer's contacts (only them) as a `mood` frame; opting out hides
+//! it and stops measuring, opting in again shows it.
+
+use std::time::Duration as StdDuration;
+
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use tests::mood::{SAD, cast, mood_frame_about, readings_of, send_all, spawn};
+use tests::ws::WsClient;
+use tests::{assert_refused, json_of};
+use uuid::Uuid;
+
+fn about(frames: &[Value], user: Uuid) -> usize {
+    frames.iter().filter(|f| f["user"] == json!(user)).count()
+}
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn messages_become_a_mood_pushed_to_contacts_only(db: PgPool) {
+    let app = spawn(db.clone()).await;
+    let c = cast(&app).await;
+    let mut lecturer_ws = WsClient::connect(app.addr, &c.lecturer.1).await.unwrap();
+    let mut carl_ws = WsClient::connect(app.addr, &c.carl.1).await.unwrap();
+    let mut alice_other_device = WsClient::connect(app.addr, &c.alice.1).await.unwrap();
+
+    send_all(&app, &c.alice.1, c.direct, &SAD).await;
+
+    let frame = mood_frame_about(&mut lecturer_ws, c.alice.0).await;
+    let mood = &frame["mood"];
+    assert!(
+        ["very_sad", "sad"].contains(&mood["emotion"].as_str().unwrap()),
+        "sad messages give a sad mood: {frame}"
+    );
+    assert!(mood["label"].as_str().unwrap().contains(", "), "{mood}");
+    let p: f64 = mood["emotion_probabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["p"].as_f64().unwrap())
+        .sum();
+    assert!((p - 1.0).abs() < 1e-6, "probabilities sum to one: {p}");
+    assert!(mood["measured_at"].is_string() && mood["model"].is_string());
+    // The writer's own devices hear it too; a stranger does not.
+    mood_frame_about(&mut alice_other_device, c.alice.0).await;
+    let strangers = carl_ws
+        .all_of_for("mood", StdDuration::from_millis(1500))
+        .await;
+    assert_eq!(
+        about(&strangers, c.alice.0),
+        0,
+        "carl is not alice's contact"
+    );
+
+    // Stored: every message counted once, in readings of the direct conversation.
+    let counted: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(sum(message_count), 0) FROM mood_readings WHERE user_id = $1 AND conversation_id = $2",
+    )
+    .bind(c.alice.0)
+    .bind(c.direct)
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(counted, 3);
+
+    // Contacts see it in their contact list; strangers cannot ask for it.
+    let contacts: Value = json_of(
+        reqwest::Client::new()
+            .get(app.url("/api/v1/contacts"))
+            .bearer_auth(&c.lecturer.1),
+    )
+    .await;
+    let alice_row = contacts["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == json!(c.alice.0))
+        .unwrap()
+        .clone();
+    assert_eq!(alice_row["mood"]["emotion"], mood["emotion"]);
+    let path = format!("/api/v1/users/{}/mood", c.alice.0);
+    assert_eq!(
+        app.get_json(&c.bea.1, &path).await.1["mood"]["emotion"],
+        mood["emotion"]
+    );
+    assert_refused(
+        reqwest::Client::new()
+            .get(app.url(&path))
+            .bearer_auth(&c.carl.1),
+        404,
+        "not_found",
+    )
+    .await;
+
+    // History: lecturers see the chart data (without conversation ids), students may not.
+    let history = format!("/api/v1/users/{}/mood/history?days=7", c.alice.0);
+    let (status, body) = app.get_json(&c.lecturer.1, &history).await;
+    assert_eq!(status, 200);
+    let readings = body["readings"].as_array().unwrap();
+    assert!(!readings.is_empty());
+    assert!(readings.iter().all(|r| r.get("conversation").is_none()));
+    assert_refused(
+        reqwest::Client::new()
+            .get(app.url(&history))
+            .bearer_auth(&c.bea.1),
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_refused(
+        reqwest::Client::new()
+            .get(app.url(&format!("/api/v1/users/{}/mood/history?days=0", c.alice.0)))
+            .bearer_auth(&c.lecturer.1),
+        422,
+        "validation_failed",
+    )
+    .await;
+    app.stop().await;
+}
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn opting_out_hides_the_mood_and_stops_measuring(db: PgPool) {
+    let app = spawn(db.clone()).await;
+    let c = cast(&app).await;
+    let mut lecturer_ws = WsClient::connect(app.addr, &c.lecturer.1).await.unwrap();
+    send_all(&app, &c.alice.1, c.direct, &SAD).await;
+    mood_frame_about(&mut lecturer_ws, c.alice.0).await;
+
+    let off: Value = json_of(
+        reqwest::Client::new()
+            .put(app.url("/api/v1/me/mood/sharing"))
+            .bearer_auth(&c.alice.1)
+            .json(&json!({ "enabled": false })),
+    )
+    .await;
+    assert_eq!(off["sharing"], false);
+    assert!(off["current"].is_null() && off["readings"].as_array().unwrap().is_empty());
+    // Contacts' screens clear at once.
+    let cleared = mood_frame_about(&mut lecturer_ws, c.alice.0).await;
+    assert!(cleared["mood"].is_null(), "{cleared}");
+    let path = format!("/api/v1/users/{}/mood", c.alice.0);
+    assert!(app.get_json(&c.lecturer.1, &path).await.1["mood"].is_null());
+    let history = format!("/api/v1/users/{}/mood/history", c.alice.0);
+    assert!(
+        app.get_json(&c.lecturer.1, &history).await.1["readings"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // New messages are not measured while sharing is off.
+    let before: i64 = readings_of(&db, c.alice.0).await;
+    send_all(&app, &c.alice.1, c.direct, &["I am miserable today"]).await;
+    let pushed = lecturer_ws
+        .all_of_for("mood", StdDuration::from_millis(2500))
+        .await;
+    assert_eq!(
+        about(&pushed, c.alice.0),
+        0,
+        "nothing pushed while opted out"
+    );
+    assert_eq!(readings_of(&db, c.alice.0).await, before);
+
+    // Turning it back on shows the last shared mood again.
+    reqwest::Client::new()
+        .put(app.url("/api/v1/me/mood/sharing"))
+        .bearer_auth(&c.alice.1)
+        .json(&json!({ "enabled": true }))
+        .send()
+        .await
+        .unwrap();
+    let back = mood_frame_about(&mut lecturer_ws, c.alice.0).await;
+    assert!(back["mood"]["emotion"].is_string(), "{back}");
+    assert_refused(
+        reqwest::Client::new()
+            .put(app.url("/api/v1/me/mood/sharing"))
+            .bearer_auth(&c.alice.1)
+            .json(&json!({ "enabled": "no" })),
+        422,
+        "invalid_body",
+    )
+    .await;
+    app.stop().await;
+}

@@ -1,0 +1,183 @@
+//! Who may enter a consultation room and when: only participants, only while the room is open
+//! (the lecturer may open it early and end it), never from a cross-site page; the room ends by
+//! itself when the consultation ends, or when it is cancelled.
+
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use tests::rooms::{appointment, cast, get, join, post};
+use tests::rtc::{PeerError, RoomPeer};
+use tests::{TestApp, assert_refused, json_of};
+use uuid::Uuid;
+
+/// A WebSocket upgrade request as a browser sends it, to read the refusal's JSON body.
+fn upgrade(app: &TestApp, token: &str, path: &str) -> reqwest::RequestBuilder {
+    get(app, token, path)
+        .header("connection", "upgrade")
+        .header("upgrade", "websocket")
+        .header("sec-websocket-version", "13")
+        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+}
+
+fn refused_status(result: Result<RoomPeer, PeerError>) -> u16 {
+    match result {
+        Err(PeerError::Refused(status)) => status,
+        Err(e) => panic!("expected an HTTP refusal, got {e}"),
+        Ok(_) => panic!("expected the room to refuse the connection"),
+    }
+}
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn only_participants_enter_and_only_while_the_room_is_open(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let c = cast(&app, 1).await;
+    let id = appointment(&app, &c).await;
+    let student = &c.students[0].1;
+    let room = format!("/api/v1/consultations/{id}/room");
+
+    // Two hours ahead: the room is not open yet, and says when it opens.
+    let view: Value = json_of(get(&app, student, &room)).await;
+    assert_eq!(view["open"], false);
+    assert_eq!(view["can_manage"], false);
+    let refusal = RoomPeer::join(app.addr, id, student).await;
+    assert_eq!(refused_status(refusal), 409);
+    let body = assert_refused(
+        upgrade(&app, student, &format!("{room}/ws")),
+        409,
+        "room_not_open",
+    )
+    .await;
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("opens at")
+    );
+
+    // Outsiders get 403 whatever the time; an unknown consultation is 404.
+    assert_refused(get(&app, &c.outsider.1, &room), 403, "not_a_participant").await;
+    assert_eq!(
+        refused_status(RoomPeer::join(app.addr, id, &c.outsider.1).await),
+        403
+    );
+    assert_refused(
+        get(
+            &app,
+            student,
+            &format!("/api/v1/consultations/{}/room", Uuid::now_v7()),
+        ),
+        404,
+        "not_found",
+    )
+    .await;
+    assert_refused(
+        reqwest::Client::new().get(app.url(&room)),
+        401,
+        "unauthenticated",
+    )
+    .await;
+
+    // Only the lecturer opens it early; then the student may enter.
+    assert_refused(
+        post(&app, student, &format!("{room}/open")),
+        403,
+        "not_the_lecturer",
+    )
+    .await;
+    assert_refused(
+        post(&app, &c.outsider.1, &format!("{room}/open")),
+        403,
+        "not_a_participant",
+    )
+    .await;
+    let opened: Value = json_of(post(&app, &c.lecturer.1, &format!("{room}/open"))).await;
+    assert_eq!(opened["open"], true);
+    assert_eq!(opened["can_manage"], true);
+    let mut peer = join(&app, id, student).await;
+    assert_eq!(peer.ready["participants"].as_array().map(Vec::len), Some(1));
+
+    // A cross-site page cannot open the room's socket with the student's cookies.
+    let cross =
+        upgrade(&app, student, &format!("{room}/ws")).header("origin", "https://evil.example");
+    assert_refused(cross, 403, "forbidden").await;
+
+    // The room's conversation holds the lecturer and the student, and nobody else.
+    let conversation = opened["conversation_id"]
+        .as_str()
+        .expect("conversation")
+        .to_owned();
+    assert_eq!(
+        peer.ready["conversation"], conversation,
+        "the room socket names the conversation beside the video"
+    );
+    let (status, members) = app
+        .get_json(student, &format!("/api/v1/conversations/{conversation}"))
+        .await;
+    assert_eq!(status, 200, "{members}");
+    assert_eq!(members["members"].as_array().map(Vec::len), Some(2));
+    let (status, _) = app
+        .get_json(
+            &c.outsider.1,
+            &format!("/api/v1/conversations/{conversation}"),
+        )
+        .await;
+    assert_eq!(status, 404);
+
+    // Ending it sends everyone away and keeps it shut.
+    let closed: Value = json_of(post(&app, &c.lecturer.1, &format!("{room}/close"))).await;
+    assert_eq!(closed["open"], false);
+    let ended = peer.next_of("ended").await.expect("ended");
+    assert_eq!(ended["reason"], "ended_by_lecturer");
+    assert_refused(
+        upgrade(&app, student, &format!("{room}/ws")),
+        409,
+        "room_closed",
+    )
+    .await;
+    assert_refused(
+        post(&app, &c.lecturer.1, &format!("{room}/close")),
+        409,
+        "room_closed",
+    )
+    .await;
+    // The lecturer may open it again before its end.
+    let reopened: Value = json_of(post(&app, &c.lecturer.1, &format!("{room}/open"))).await;
+    assert_eq!(reopened["open"], true);
+    // The only student cancelling cancels the consultation: the room ends for them.
+    let mut back = join(&app, id, student).await;
+    let cancel = post(&app, student, &format!("/api/v1/consultations/{id}/cancel"))
+        .json(&json!({ "reason": "ill" }));
+    assert_eq!(cancel.send().await.unwrap().status(), 200);
+    let ended = back
+        .next_of("ended")
+        .await
+        .expect("ended by the cancellation");
+    assert_eq!(ended["reason"], "cancelled");
+    assert_refused(get(&app, student, &room), 403, "not_a_participant").await;
+}
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn the_room_ends_by_itself_when_the_consultation_ends(db: PgPool) {
+    let app = TestApp::spawn(db.clone()).await;
+    let c = cast(&app, 1).await;
+    let id = appointment(&app, &c).await;
+    // Move the consultation so it is under way and ends in three seconds.
+    sqlx::query(
+        "UPDATE consultations SET starts_at = now() - interval '10 minutes',
+                ends_at = now() + interval '3 seconds', blocks_until = now() + interval '3 seconds'
+          WHERE id = $1",
+    )
+    .bind(id)
+    .execute(&db)
+    .await
+    .expect("move the consultation");
+    let mut student = join(&app, id, &c.students[0].1).await;
+    let ended = student
+        .next_of("ended")
+        .await
+        .expect("ended at the end time");
+    assert_eq!(ended["reason"], "time_up");
+    assert_eq!(
+        refused_status(RoomPeer::join(app.addr, id, &c.students[0].1).await),
+        409
+    );
+}
