@@ -46,15 +46,19 @@ async fn health_readiness_and_metrics(db: PgPool) {
     );
 }
 
+async fn openapi_document(app: &TestApp) -> Value {
+    reqwest::get(app.url("/api/openapi.json"))
+        .await
+        .expect("GET /api/openapi.json")
+        .json()
+        .await
+        .expect("the document is JSON")
+}
+
 #[sqlx::test(migrator = "models::MIGRATOR")]
 async fn openapi_document_lists_the_api(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let doc: Value = reqwest::get(app.url("/api/openapi.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = openapi_document(&app).await;
     assert!(doc["openapi"].as_str().unwrap().starts_with('3'));
     for path in [
         "/api/v1/auth/signup",
@@ -88,12 +92,7 @@ async fn openapi_document_lists_the_api(db: PgPool) {
 #[sqlx::test(migrator = "models::MIGRATOR")]
 async fn every_documented_operation_is_routed(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let doc: Value = reqwest::get(app.url("/api/openapi.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = openapi_document(&app).await;
     let paths = doc["paths"].as_object().expect("paths");
     assert!(
         paths.len() > 40,
