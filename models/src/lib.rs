@@ -29,3 +29,9 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
 /// The connection pool type used everywhere.
 pub type Db = sqlx::PgPool;
+
+/// Whether the database answers a trivial query: the readiness probe's check.
+pub async fn ping(db: &Db) -> Result<(), ModelError> {
+    sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(db).await?;
+    Ok(())
+}
