@@ -80,8 +80,20 @@ pub async fn join(app: &TestApp, consultation: Uuid, token: &str) -> RoomPeer {
         .expect("join the room")
 }
 
-/// Waits for the `track_added` frame naming `participant`'s track and returns its track id.
+/// The id of `participant`'s track: from the `ready` frame if it was already published when
+/// `peer` joined (on a slow machine the publisher's first packets can beat a late joiner), else
+/// from the `track_added` frame naming it.
 pub async fn track_of(peer: &mut RoomPeer, participant: Uuid) -> String {
+    let published = peer.ready["tracks"].as_array().and_then(|tracks| {
+        tracks
+            .iter()
+            .find(|t| t["participant_id"] == participant.to_string())
+            .and_then(|t| t["track_id"].as_str())
+            .map(str::to_owned)
+    });
+    if let Some(track) = published {
+        return track;
+    }
     loop {
         let frame = peer.next_of("track_added").await.expect("track_added");
         if frame["track"]["participant_id"] == participant.to_string() {
