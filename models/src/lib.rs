@@ -32,6 +32,8 @@ pub type Db = sqlx::PgPool;
 
 /// Whether the database answers a trivial query: the readiness probe's check.
 pub async fn ping(db: &Db) -> Result<(), ModelError> {
-    sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(db).await?;
+    sqlx::query_scalar::<_, i32>("SELECT 1")
+        .fetch_one(db)
+        .await?;
     Ok(())
 }
