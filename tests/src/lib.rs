@@ -6,6 +6,7 @@ pub mod browser;
 pub mod chat;
 pub mod consultations;
 pub mod mood;
+pub mod private_server;
 pub mod rooms;
 pub mod rtc;
 pub mod server_process;

@@ -5,14 +5,15 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use api::Application;
 use api::config::Config;
 use models::cluster::RELOCATED_ROOT;
 use serde_json::{Value, json};
 use tests::PASSWORD;
+use tests::private_server::{Launch, Server};
 use tests::ws::WsClient;
 
 fn is_root() -> bool {
@@ -226,137 +227,6 @@ async fn as_an_ordinary_user_the_cluster_lives_in_the_data_directory() {
 
     let server = Server::start_as(&as_nobody, &data_dir, log).await;
     server.token("ada@uni.ac.uk").await;
-}
-
-/// How a test starts the server.
-enum Launch {
-    /// The build's binary, as the test's own user.
-    Build,
-    /// The given binary, as another user and group (the test runs as root).
-    As(&'static str, &'static str, PathBuf),
-}
-
-/// The `chatterly` binary serving on the data directory with no DATABASE_URL.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    log: PathBuf,
-}
-
-impl Server {
-    async fn start(data_dir: &Path, log: PathBuf) -> Self {
-        Self::start_as(&Launch::Build, data_dir, log).await
-    }
-
-    async fn start_as(launch: &Launch, data_dir: &Path, log: PathBuf) -> Self {
-        let addr = SocketAddr::from(([127, 0, 0, 1], tests::free_port()));
-        let stderr = std::fs::File::create(&log).expect("log file");
-        let mut command = match launch {
-            Launch::Build => {
-                Command::new(tests::server_process::chatterly_bin().expect("chatterly binary"))
-            }
-            Launch::As(user, group, bin) => {
-                // setpriv execs the server (no process in between), so signals reach it.
-                let mut c = Command::new("setpriv");
-                c.arg(format!("--reuid={user}"))
-                    .arg(format!("--regid={group}"))
-                    .args(["--clear-groups", "--"])
-                    .arg(bin);
-                c
-            }
-        };
-        let child = command
-            .arg("serve")
-            .current_dir(data_dir.parent().expect("parent"))
-            .env_remove("DATABASE_URL")
-            .env_remove("CHATTERLY_DATABASE_URL")
-            .env("CHATTERLY_DATA_DIR", data_dir)
-            .env("CHATTERLY_BIND", addr.to_string())
-            .env("CHATTERLY_MAILER_ENABLED", "false")
-            .env("CHATTERLY_MOOD_JOB_ENABLED", "false")
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(stderr)
-            .spawn()
-            .expect("start chatterly");
-        let mut server = Self { child, addr, log };
-        server.wait_ready().await;
-        server
-    }
-
-    async fn wait_ready(&mut self) {
-        let started = Instant::now();
-        loop {
-            let exited = self.child.try_wait().expect("child status");
-            assert!(
-                exited.is_none(),
-                "chatterly exited ({exited:?}):\n{}",
-                std::fs::read_to_string(&self.log).unwrap_or_default()
-            );
-            if let Ok(r) = reqwest::get(format!("http://{}/readyz", self.addr)).await
-                && r.status().is_success()
-            {
-                return;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(90),
-                "chatterly did not become ready:\n{}",
-                std::fs::read_to_string(&self.log).unwrap_or_default()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Value {
-        let mut request = reqwest::Client::new().post(self.url(path)).json(&body);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.expect("request");
-        assert!(
-            response.status().is_success(),
-            "{path}: {}",
-            response.status()
-        );
-        response.json().await.expect("json")
-    }
-
-    async fn user(&self, email: &str) -> (String, String) {
-        let body = json!({ "email": email, "password": PASSWORD, "display_name": email });
-        let created = self.post("/api/v1/auth/signup", None, body).await;
-        let id = created["user"]["id"].as_str().expect("id").to_owned();
-        (id, self.token(email).await)
-    }
-
-    async fn token(&self, email: &str) -> String {
-        let login = json!({ "email": email, "password": PASSWORD });
-        let token = self.post("/api/v1/auth/tokens", None, login).await;
-        token["token"].as_str().expect("token").to_owned()
-    }
-}
-
-impl Server {
-    /// Stops the server as Ctrl-C does and waits for it.
-    fn stop(&mut self) {
-        if self.child.try_wait().is_ok_and(|exited| exited.is_some()) {
-            return;
-        }
-        let _ = Command::new("kill")
-            .arg("-INT")
-            .arg(self.child.id().to_string())
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop();
-    }
 }
 
 fn sigkill(pid: &str) {
