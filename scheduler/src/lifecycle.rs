@@ -91,95 +91,134 @@ fn wrong(code: &'static str, message: impl Into<String>) -> Refusal {
 
 /// Whether `role` may do `action` given `facts`.
 pub fn check(action: Action, role: Role, facts: &Facts) -> Result<(), Refusal> {
-    let is_lecturer = role == Role::Lecturer;
-    let holds_place = matches!(role, Role::Student { holds_place: true });
     if facts.state == State::Cancelled && action != Action::EditPrivateNotes {
         return Err(wrong("cancelled", "this consultation is cancelled"));
     }
-    let started = facts.now >= facts.starts_at;
-    let ended = facts.now >= facts.ends_at;
+    let caller = Caller::of(role);
     match action {
-        Action::Confirm => {
-            if !is_lecturer {
-                return Err(Refusal::NotAllowed("only the lecturer confirms a booking"));
-            }
-            if facts.state != State::Pending {
-                return Err(wrong(
-                    "not_pending",
-                    "this consultation is already confirmed",
-                ));
-            }
-            if ended {
-                return Err(wrong("ended", "this consultation has ended"));
-            }
+        Action::Confirm => check_confirm(caller, facts),
+        Action::Cancel | Action::Reschedule => check_change(action, caller, facts),
+        Action::Join => check_join(caller, facts),
+        Action::EditNotes => check_edit_notes(caller),
+        Action::EditPrivateNotes => check_edit_private_notes(caller),
+        Action::MarkAttendance => check_mark_attendance(caller, facts),
+    }
+}
+
+/// What the rules ask of the caller's [`Role`].
+#[derive(Clone, Copy)]
+struct Caller {
+    is_lecturer: bool,
+    is_student: bool,
+    holds_place: bool,
+}
+
+impl Caller {
+    fn of(role: Role) -> Self {
+        Self {
+            is_lecturer: role == Role::Lecturer,
+            is_student: matches!(role, Role::Student { .. }),
+            holds_place: matches!(role, Role::Student { holds_place: true }),
         }
-        Action::Cancel | Action::Reschedule => {
-            if !(is_lecturer || holds_place) {
-                return Err(Refusal::NotAllowed(
-                    "only the lecturer and its students may change this consultation",
-                ));
-            }
-            if action == Action::Reschedule && !is_lecturer && facts.capacity > 1 {
-                return Err(Refusal::NotAllowed(
-                    "only the lecturer moves a group session",
-                ));
-            }
-            if started {
-                return Err(wrong("started", "this consultation has already started"));
-            }
-            if !is_lecturer && facts.now + facts.cancel_window > facts.starts_at {
-                return Err(wrong(
-                    "inside_cancel_window",
-                    format!(
-                        "changes must be made at least {} minutes before the start; ask the lecturer",
-                        facts.cancel_window.num_minutes()
-                    ),
-                ));
-            }
-        }
-        Action::Join => {
-            if !matches!(role, Role::Student { .. }) {
-                return Err(Refusal::NotAllowed("only students join a group session"));
-            }
-            if holds_place {
-                return Err(wrong(
-                    "already_joined",
-                    "you already have a place in this session",
-                ));
-            }
-            if facts.capacity <= 1 {
-                return Err(Refusal::NotAllowed("this is not a group session"));
-            }
-            if started {
-                return Err(wrong("started", "this session has already started"));
-            }
-            if facts.places_left <= 0 {
-                return Err(wrong("session_full", "this session is full"));
-            }
-        }
-        Action::EditNotes => {
-            if !(is_lecturer || holds_place) {
-                return Err(Refusal::NotAllowed(
-                    "only the lecturer and its students edit the notes",
-                ));
-            }
-        }
-        Action::EditPrivateNotes => {
-            if !is_lecturer {
-                return Err(Refusal::NotAllowed("only the lecturer keeps private notes"));
-            }
-        }
-        Action::MarkAttendance => {
-            if !is_lecturer {
-                return Err(Refusal::NotAllowed("only the lecturer marks attendance"));
-            }
-            if !started {
-                return Err(wrong(
-                    "not_started",
-                    "attendance can be marked once the consultation has started",
-                ));
-            }
-        }
+    }
+}
+
+/// The lecturer approves a pending booking that has not ended.
+fn check_confirm(caller: Caller, facts: &Facts) -> Result<(), Refusal> {
+    if !caller.is_lecturer {
+        return Err(Refusal::NotAllowed("only the lecturer confirms a booking"));
+    }
+    if facts.state != State::Pending {
+        return Err(wrong(
+            "not_pending",
+            "this consultation is already confirmed",
+        ));
+    }
+    if facts.now >= facts.ends_at {
+        return Err(wrong("ended", "this consultation has ended"));
+    }
+    Ok(())
+}
+
+/// Cancelling or moving: participants only, before the start, students outside the cancel
+/// window, and only the lecturer moves a group session.
+fn check_change(action: Action, caller: Caller, facts: &Facts) -> Result<(), Refusal> {
+    if !(caller.is_lecturer || caller.holds_place) {
+        return Err(Refusal::NotAllowed(
+            "only the lecturer and its students may change this consultation",
+        ));
+    }
+    if action == Action::Reschedule && !caller.is_lecturer && facts.capacity > 1 {
+        return Err(Refusal::NotAllowed(
+            "only the lecturer moves a group session",
+        ));
+    }
+    if facts.now >= facts.starts_at {
+        return Err(wrong("started", "this consultation has already started"));
+    }
+    if !caller.is_lecturer && facts.now + facts.cancel_window > facts.starts_at {
+        return Err(wrong(
+            "inside_cancel_window",
+            format!(
+                "changes must be made at least {} minutes before the start; ask the lecturer",
+                facts.cancel_window.num_minutes()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A student without a place joins a group session that has not started and has room.
+fn check_join(caller: Caller, facts: &Facts) -> Result<(), Refusal> {
+    if !caller.is_student {
+        return Err(Refusal::NotAllowed("only students join a group session"));
+    }
+    if caller.holds_place {
+        return Err(wrong(
+            "already_joined",
+            "you already have a place in this session",
+        ));
+    }
+    if facts.capacity <= 1 {
+        return Err(Refusal::NotAllowed("this is not a group session"));
+    }
+    if facts.now >= facts.starts_at {
+        return Err(wrong("started", "this session has already started"));
+    }
+    if facts.places_left <= 0 {
+        return Err(wrong("session_full", "this session is full"));
+    }
+    Ok(())
+}
+
+/// The lecturer and the students with a place edit the shared notes.
+fn check_edit_notes(caller: Caller) -> Result<(), Refusal> {
+    if !(caller.is_lecturer || caller.holds_place) {
+        return Err(Refusal::NotAllowed(
+            "only the lecturer and its students edit the notes",
+        ));
+    }
+    Ok(())
+}
+
+/// Only the lecturer keeps private notes (even once cancelled).
+fn check_edit_private_notes(caller: Caller) -> Result<(), Refusal> {
+    if !caller.is_lecturer {
+        return Err(Refusal::NotAllowed("only the lecturer keeps private notes"));
+    }
+    Ok(())
+}
+
+/// The lecturer marks attendance once the consultation has started.
+fn check_mark_attendance(caller: Caller, facts: &Facts) -> Result<(), Refusal> {
+    if !caller.is_lecturer {
+        return Err(Refusal::NotAllowed("only the lecturer marks attendance"));
+    }
+    if facts.now < facts.starts_at {
+        return Err(wrong(
+            "not_started",
+            "attendance can be marked once the consultation has started",
+        ));
     }
     Ok(())
 }

@@ -1,73 +1,11 @@
-//! Free-slot generation and the timing rules of a booking.
-//!
-//! Slots are laid out in the lecturer's local time (so "Tuesday 14:00" stays 14:00 across a DST
-//! change) and then turned into UTC instants. A local time that does not exist (the hour skipped
-//! in spring) yields no slot; an ambiguous one (the hour repeated in autumn) takes its first
-//! occurrence.
+//! Laying out the slots an availability offers, in the lecturer's local time, and keeping the
+//! ones no booking (or its buffer) takes.
 
 use chrono::{DateTime, Days, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
+use super::interval::{Interval, Slot};
 use crate::availability::Availability;
-
-/// A span of time, `[start, end)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Interval {
-    /// Inclusive start.
-    pub start: DateTime<Utc>,
-    /// Exclusive end.
-    pub end: DateTime<Utc>,
-}
-
-impl Interval {
-    /// Builds an interval (`start` should be before `end`).
-    pub fn new(start: DateTime<Utc>, end: DateTime<Utc>) -> Self {
-        Self { start, end }
-    }
-
-    /// Whether the two share any instant (touching ends do not overlap).
-    pub fn overlaps(&self, other: &Interval) -> bool {
-        self.start < other.end && other.start < self.end
-    }
-}
-
-/// A bookable slot: when the consultation would run.
-pub type Slot = Interval;
-
-/// Why a requested start time cannot be booked.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TimingRefusal {
-    /// The start is not in the future.
-    #[error("that time has already passed")]
-    InPast,
-    /// The start is closer than the lecturer's minimum notice.
-    #[error("bookings need at least {minutes} minutes' notice")]
-    TooSoon {
-        /// The minimum notice, in minutes.
-        minutes: i64,
-    },
-    /// The start is further ahead than the lecturer's booking horizon.
-    #[error("bookings open at most {days} days ahead")]
-    BeyondHorizon {
-        /// The horizon, in days.
-        days: i64,
-    },
-    /// No slot of the lecturer's availability starts at that time.
-    #[error("the lecturer offers no slot starting at that time")]
-    OutsideAvailability,
-}
-
-impl TimingRefusal {
-    /// Stable machine-readable code for the API.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::InPast => "in_past",
-            Self::TooSoon { .. } => "too_soon",
-            Self::BeyondHorizon { .. } => "beyond_horizon",
-            Self::OutsideAvailability => "outside_availability",
-        }
-    }
-}
 
 /// The UTC instant of a local wall-clock time: `None` in a DST gap, the earlier instant when the
 /// time happens twice.
@@ -154,63 +92,14 @@ pub fn free_slots(
     slots
 }
 
-/// Checks that `start` is a slot the availability offers and respects its notice and horizon at
-/// `now`; returns the slot. Clashes with other bookings are the database's to refuse.
-pub fn check_start(
-    availability: &Availability,
-    start: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<Slot, TimingRefusal> {
-    if start <= now {
-        return Err(TimingRefusal::InPast);
-    }
-    if start < now + availability.min_notice {
-        return Err(TimingRefusal::TooSoon {
-            minutes: availability.min_notice.num_minutes(),
-        });
-    }
-    if start > now + availability.horizon {
-        return Err(TimingRefusal::BeyondHorizon {
-            days: availability.horizon.num_days(),
-        });
-    }
-    candidate_slots(availability, start, start + Duration::seconds(1))
-        .into_iter()
-        .find(|slot| slot.start == start)
-        .ok_or(TimingRefusal::OutsideAvailability)
-}
-
 #[cfg(test)]
 mod tests {
-    use chrono::{NaiveTime, Weekday};
+    use chrono::Weekday;
     use chrono_tz::{America, Europe};
 
     use super::*;
     use crate::availability::{DateException, WeeklyWindow};
-
-    fn t(h: u32, m: u32) -> NaiveTime {
-        NaiveTime::from_hms_opt(h, m, 0).unwrap()
-    }
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-    }
-
-    fn london_tuesdays() -> Availability {
-        Availability {
-            time_zone: Europe::London,
-            slot: Duration::minutes(30),
-            buffer: Duration::minutes(10),
-            min_notice: Duration::zero(),
-            horizon: Duration::days(365),
-            weekly: vec![WeeklyWindow {
-                weekday: Weekday::Tue,
-                start: t(14, 0),
-                end: t(16, 0),
-            }],
-            exceptions: vec![],
-        }
-    }
+    use crate::slots::fixtures::{london_tuesdays, t, utc};
 
     fn starts(slots: &[Slot]) -> Vec<String> {
         slots.iter().map(|s| s.start.to_rfc3339()).collect()
@@ -379,33 +268,5 @@ mod tests {
             now,
         );
         assert_eq!(starts(&slots), ["2026-12-02T09:00:00+00:00"]);
-    }
-
-    #[test]
-    fn check_start_names_each_refusal() {
-        let a = Availability {
-            min_notice: Duration::hours(2),
-            horizon: Duration::days(7),
-            ..london_tuesdays()
-        };
-        let now = utc("2026-12-01T13:00:00Z");
-        assert_eq!(
-            check_start(&a, utc("2026-12-01T12:00:00Z"), now),
-            Err(TimingRefusal::InPast)
-        );
-        assert_eq!(
-            check_start(&a, utc("2026-12-01T14:40:00Z"), now),
-            Err(TimingRefusal::TooSoon { minutes: 120 })
-        );
-        assert_eq!(
-            check_start(&a, utc("2026-12-15T14:00:00Z"), now),
-            Err(TimingRefusal::BeyondHorizon { days: 7 })
-        );
-        assert_eq!(
-            check_start(&a, utc("2026-12-01T15:30:00Z"), now),
-            Err(TimingRefusal::OutsideAvailability)
-        );
-        let slot = check_start(&a, utc("2026-12-01T15:20:00Z"), now).unwrap();
-        assert_eq!(slot.end, utc("2026-12-01T15:50:00Z"));
     }
 }

@@ -1,11 +1,18 @@
 //! What a consultation email says: subject, plain text in the recipient's time zone, and an
 //! iCalendar invitation whose UID is stable per consultation and whose SEQUENCE follows its
 //! revisions, so calendars update the one event instead of adding another.
+//!
+//! This module holds what an email is about and [`compose`]; `text` writes the subject and the
+//! plain text, `ics` the calendar invitation.
+
+mod ics;
+mod text;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use icalendar::{Calendar, Component, Event, EventLike, EventStatus, Property};
 use uuid::Uuid;
+
+pub use ics::invitation_uid;
 
 /// Why an email is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,23 +116,6 @@ pub struct Notice {
     pub method: &'static str,
 }
 
-/// The invitation UID of a consultation: the same in every email about it.
-pub fn invitation_uid(id: Uuid) -> String {
-    format!("consultation-{id}@chatterly")
-}
-
-fn when(details: &Details, tz: Tz) -> String {
-    let start = details.starts_at.with_timezone(&tz);
-    let end = details.ends_at.with_timezone(&tz);
-    format!(
-        "{} {}–{} ({})",
-        start.format("%A %-d %B %Y"),
-        start.format("%H:%M"),
-        end.format("%H:%M"),
-        tz.name()
-    )
-}
-
 /// Composes the email of `kind` about `details` for `recipient`, stamped `now`.
 pub fn compose(
     kind: NoticeKind,
@@ -134,51 +124,11 @@ pub fn compose(
     now: DateTime<Utc>,
 ) -> Notice {
     let cancelled = kind == NoticeKind::Cancelled || details.cancelled || recipient.place_cancelled;
-    let when = when(details, recipient.time_zone);
-    let lead = match (kind, cancelled) {
-        (NoticeKind::Cancelled, _) | (_, true) => "Cancelled",
-        (NoticeKind::Booked, _) if details.pending => "Requested",
-        (NoticeKind::Booked, _) => "Booked",
-        (NoticeKind::Confirmed, _) => "Confirmed",
-        (NoticeKind::Rescheduled, _) => "Moved",
-        (NoticeKind::Reminder, _) => "Reminder",
-    };
-    let subject = format!(
-        "{lead}: {} with {}, {when}",
-        details.topic, details.lecturer.name
-    );
-    let mut text = format!("Hello {},\n\n", recipient.person.name);
-    text.push_str(&match (kind, cancelled) {
-        (NoticeKind::Cancelled, _) | (_, true) => "This consultation is cancelled:\n".to_owned(),
-        (NoticeKind::Booked, _) if details.pending => {
-            "This consultation is booked and waits for the lecturer's approval:\n".to_owned()
-        }
-        (NoticeKind::Booked, _) => "This consultation is booked:\n".to_owned(),
-        (NoticeKind::Confirmed, _) => "The lecturer confirmed this consultation:\n".to_owned(),
-        (NoticeKind::Rescheduled, _) => "This consultation has moved to a new time:\n".to_owned(),
-        (NoticeKind::Reminder, _) => "A reminder of your consultation:\n".to_owned(),
-    });
-    text.push_str(&format!(
-        "\n  Topic:    {}\n  When:     {when}\n  Lecturer: {}\n",
-        details.topic, details.lecturer.name
-    ));
-    if !details.students.is_empty() {
-        let names: Vec<&str> = details.students.iter().map(|s| s.name.as_str()).collect();
-        text.push_str(&format!("  Students: {}\n", names.join(", ")));
-    }
-    if let Some(reason) = details.cancel_reason.as_deref().filter(|_| cancelled) {
-        text.push_str(&format!("  Reason:   {reason}\n"));
-    }
-    if !details.notes.is_empty() {
-        text.push_str(&format!("\nNotes:\n{}\n", details.notes));
-    }
-    if !cancelled {
-        text.push_str(&format!("\nJoin the room: {}\n", details.room_url));
-    }
-    text.push_str("\nThe attached invitation keeps your calendar up to date.\n— Chatterly\n");
-
+    let when = text::when(details, recipient.time_zone);
+    let subject = text::subject(kind, details, cancelled, &when);
+    let text = text::body(kind, details, recipient, cancelled, &when);
     let method = if cancelled { "CANCEL" } else { "REQUEST" };
-    let ics = invitation(details, recipient, method, now);
+    let ics = ics::invitation(details, recipient, method, now);
     Notice {
         subject,
         text,
@@ -187,59 +137,10 @@ pub fn compose(
     }
 }
 
-fn invitation(
-    details: &Details,
-    recipient: &Recipient,
-    method: &'static str,
-    now: DateTime<Utc>,
-) -> String {
-    let status = if method == "CANCEL" {
-        EventStatus::Cancelled
-    } else if details.pending {
-        EventStatus::Tentative
-    } else {
-        EventStatus::Confirmed
-    };
-    let mut event = Event::with_uid(&invitation_uid(details.id));
-    event
-        .timestamp(now)
-        .sequence(details.revision)
-        .summary(&format!("{} with {}", details.topic, details.lecturer.name))
-        .description(&details.notes)
-        .starts(details.starts_at)
-        .ends(details.ends_at)
-        .url(&details.room_url)
-        .location(&details.room_url)
-        .status(status)
-        .append_property(
-            Property::new("ORGANIZER", format!("mailto:{}", details.lecturer.email))
-                .add_parameter("CN", &details.lecturer.name)
-                .done(),
-        );
-    let attendees = if recipient.place_cancelled {
-        // A student who left a group session gets a cancellation of their own copy only.
-        vec![&recipient.person]
-    } else {
-        details.students.iter().collect()
-    };
-    for person in attendees {
-        event.append_multi_property(
-            Property::new("ATTENDEE", format!("mailto:{}", person.email))
-                .add_parameter("CN", &person.name)
-                .add_parameter("ROLE", "REQ-PARTICIPANT")
-                .done(),
-        );
-    }
-    let mut calendar = Calendar::new();
-    calendar.append_property(Property::new("METHOD", method));
-    calendar.push(event.done());
-    calendar.done().to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use icalendar::{CalendarComponent, DatePerhapsTime};
+    use icalendar::{CalendarComponent, Component, DatePerhapsTime, Event, EventStatus};
 
     fn details() -> Details {
         Details {

@@ -1,0 +1,138 @@
+//! Writing to the client what it should see: the catch-up after a `sync`, and the events of its
+//! queue, each message admitted through its conversation's cursor (no duplicates, no gaps).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::ws::{Message as WsMessage, Utf8Bytes};
+use futures::{Sink, SinkExt as _, Stream};
+use models::{conversation, message};
+use uuid::Uuid;
+
+use super::{Connection, Stop};
+use crate::cursor::Admission;
+use crate::hub::Event;
+use crate::protocol::{MessagePayload, ServerFrame};
+
+/// Queued events written before one flush.
+const EVENTS_PER_FLUSH: usize = 64;
+
+/// Messages fetched per query when catching up.
+const CATCH_UP_CHUNK: i64 = 200;
+
+impl<S, E> Connection<S>
+where
+    S: Stream<Item = Result<WsMessage, E>> + Sink<WsMessage> + Unpin + Send,
+    E: std::fmt::Display,
+{
+    /// Follows every conversation of the user from the client's cursors (or from now), sends
+    /// what the client missed, in order, and marks each conversation synced.
+    pub(super) async fn sync(&mut self, requested: HashMap<Uuid, i64>) -> Result<(), Stop> {
+        let positions = conversation::positions_of(&self.gateway.db, self.user).await?;
+        for unknown in requested
+            .keys()
+            .filter(|c| !positions.iter().any(|(id, _)| id == *c))
+        {
+            self.not_a_member(*unknown, None).await?;
+        }
+        for (conversation, last_seq) in positions {
+            let from = requested
+                .get(&conversation)
+                .copied()
+                .unwrap_or(last_seq)
+                .clamp(0, last_seq);
+            self.cursors.follow(conversation, from);
+            self.catch_up(conversation, last_seq).await?;
+            let at = self.cursors.position(conversation).unwrap_or(last_seq);
+            self.write(&ServerFrame::Synced {
+                conversation,
+                seq: at,
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Sends the messages after the cursor up to `up_to`, in chunks.
+    async fn catch_up(&mut self, conversation: Uuid, up_to: i64) -> Result<(), Stop> {
+        while let Some(after) = self.cursors.position(conversation).filter(|at| *at < up_to) {
+            let batch =
+                message::range(&self.gateway.db, conversation, after, up_to, CATCH_UP_CHUNK)
+                    .await?;
+            if batch.is_empty() {
+                // Seqs are gap-free, so this only happens if messages were deleted meanwhile.
+                self.cursors.delivered(conversation, up_to);
+                break;
+            }
+            for m in &batch {
+                // Fed, not flushed: every caller flushes after catching up.
+                self.feed(WsMessage::Text(Utf8Bytes::from(
+                    ServerFrame::Message(MessagePayload::from(m)).to_json(),
+                )))
+                .await?;
+                self.cursors.delivered(conversation, m.seq);
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes `first` and whatever else is already queued (up to a limit), then flushes once:
+    /// under load many frames leave in one write instead of one each.
+    pub(super) async fn on_events(
+        &mut self,
+        first: Arc<Event>,
+        events: &mut tokio::sync::mpsc::Receiver<Arc<Event>>,
+    ) -> Result<(), Stop> {
+        self.on_event(first).await?;
+        for _ in 0..EVENTS_PER_FLUSH {
+            match events.try_recv() {
+                Ok(event) => self.on_event(event).await?,
+                Err(_) => break,
+            }
+        }
+        self.socket.flush().await.map_err(|_| Stop::ClientGone)
+    }
+
+    /// Queues the frames for one event (flushed by [`Connection::on_events`]).
+    async fn on_event(&mut self, event: Arc<Event>) -> Result<(), Stop> {
+        // Cheap: the frames inside are reference-counted.
+        let event = Arc::unwrap_or_clone(event);
+        match event {
+            Event::Message {
+                conversation,
+                seq,
+                json,
+            } => match self.cursors.admit(conversation, seq) {
+                Admission::Deliver => {
+                    self.feed(WsMessage::Text(json)).await?;
+                    self.cursors.delivered(conversation, seq);
+                }
+                Admission::Gap { up_to, .. } => {
+                    self.catch_up(conversation, up_to).await?;
+                    self.feed(WsMessage::Text(json)).await?;
+                    self.cursors.delivered(conversation, seq);
+                }
+                Admission::Duplicate | Admission::NotFollowed => {}
+            },
+            Event::Frame(json) => self.feed(WsMessage::Text(json)).await?,
+            Event::Follow {
+                conversation,
+                from_seq,
+                frame,
+            } => {
+                self.feed(WsMessage::Text(frame)).await?;
+                if self.cursors.position(conversation).is_none() {
+                    self.cursors.follow(conversation, from_seq);
+                }
+            }
+            Event::Unfollow {
+                conversation,
+                frame,
+            } => {
+                self.cursors.unfollow(conversation);
+                self.feed(WsMessage::Text(frame)).await?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,166 @@
+//! Answering the client's frames: sends (validated, rate limited, handed to their writer and
+//! acknowledged in order), delivered/read positions and typing.
+
+use axum::extract::ws::Message as WsMessage;
+use futures::{Sink, Stream};
+use models::message::{self, Outgoing, SendError};
+use uuid::Uuid;
+
+use super::{Connection, SendOutcome, Stop};
+use crate::protocol::{self, ClientFrame, ServerFrame};
+
+impl<S, E> Connection<S>
+where
+    S: Stream<Item = Result<WsMessage, E>> + Sink<WsMessage> + Unpin + Send,
+    E: std::fmt::Display,
+{
+    /// Answers one text frame from the client.
+    pub(super) async fn on_frame(&mut self, text: &str) -> Result<(), Stop> {
+        let frame = match protocol::parse(text) {
+            Ok(frame) => frame,
+            Err(reason) => {
+                let message = format!("malformed frame: {reason}");
+                return self
+                    .write_error("malformed_frame", &message, None, None)
+                    .await;
+            }
+        };
+        match frame {
+            ClientFrame::Ping {} => self.write(&ServerFrame::Pong).await,
+            ClientFrame::Sync { cursors } => self.sync(cursors).await,
+            ClientFrame::Send {
+                conversation,
+                client_id,
+                body,
+            } => {
+                // Cheap checks first, so a bad frame is answered at once and takes no writer slot.
+                if let Err(e) = message::validate(&client_id, &body) {
+                    self.finish_send(SendOutcome {
+                        client_id,
+                        conversation,
+                        result: Err(e),
+                    })
+                    .await
+                } else if !self.gateway.is_member(conversation, self.user).await? {
+                    self.not_a_member(conversation, Some(&client_id)).await
+                } else {
+                    self.send_message(conversation, client_id, body).await
+                }
+            }
+            ClientFrame::Delivered { conversation, seq } => {
+                self.position(conversation, seq, false).await
+            }
+            ClientFrame::Read { conversation, seq } => self.position(conversation, seq, true).await,
+            ClientFrame::Typing {
+                conversation,
+                active,
+            } => {
+                if self.gateway.is_member(conversation, self.user).await? {
+                    self.gateway.typing(conversation, self.user, active).await?;
+                    Ok(())
+                } else {
+                    self.not_a_member(conversation, None).await
+                }
+            }
+        }
+    }
+
+    /// Checks the rate limit and hands the message to its writer; the ack (or error) is written
+    /// when the outcome arrives, in the order the client sent.
+    async fn send_message(
+        &mut self,
+        conversation: Uuid,
+        client_id: String,
+        body: String,
+    ) -> Result<(), Stop> {
+        if let Err(retry_after_ms) = self.gateway.check_rate(self.user) {
+            return self
+                .write(&ServerFrame::Error {
+                    code: "rate_limited",
+                    message: "you are sending messages too fast",
+                    client_id: Some(&client_id),
+                    conversation: Some(conversation),
+                    retry_after_ms: Some(retry_after_ms),
+                })
+                .await;
+        }
+        let outgoing = Outgoing {
+            conversation_id: conversation,
+            sender_id: self.user,
+            client_id: client_id.clone(),
+            body,
+        };
+        let outcome = self.gateway.submit(outgoing).await;
+        self.in_flight.push_back(Box::pin(async move {
+            let result = outcome
+                .await
+                .unwrap_or(Err(SendError::Database(sqlx::Error::PoolClosed)));
+            SendOutcome {
+                client_id,
+                conversation,
+                result,
+            }
+        }));
+        Ok(())
+    }
+
+    /// Writes the ack or the error frame of a finished send.
+    pub(super) async fn finish_send(&mut self, done: SendOutcome) -> Result<(), Stop> {
+        let SendOutcome {
+            client_id,
+            conversation,
+            result,
+        } = done;
+        let (code, message) = match result {
+            Ok(sent) => {
+                let m = &sent.message;
+                return self
+                    .write(&ServerFrame::Ack {
+                        client_id: &m.client_id,
+                        conversation: m.conversation_id,
+                        seq: m.seq,
+                        id: m.id,
+                        created_at: m.created_at,
+                    })
+                    .await;
+            }
+            Err(SendError::Database(e)) => {
+                tracing::error!(user.id = %self.user, error = %e, "storing a message failed");
+                (
+                    "internal",
+                    "the message could not be stored; retry with the same client_id".to_owned(),
+                )
+            }
+            Err(e @ SendError::BodyEmpty) => ("body_empty", e.to_string()),
+            Err(e @ SendError::BodyTooLong(_)) => ("body_too_long", e.to_string()),
+            Err(e @ SendError::InvalidClientId) => ("invalid_client_id", e.to_string()),
+            Err(e @ SendError::ClientIdReused) => ("invalid_client_id", e.to_string()),
+            Err(SendError::NotMember) => {
+                return self.not_a_member(conversation, Some(&client_id)).await;
+            }
+        };
+        self.write_error(code, &message, Some(&client_id), Some(conversation))
+            .await
+    }
+
+    /// Records a delivered (or, when `read`, read) position the client reported.
+    async fn position(&mut self, conversation: Uuid, seq: i64, read: bool) -> Result<(), Stop> {
+        if seq < 0 {
+            return self
+                .write_error(
+                    "malformed_frame",
+                    "seq must not be negative",
+                    None,
+                    Some(conversation),
+                )
+                .await;
+        }
+        if !self.gateway.is_member(conversation, self.user).await? {
+            return self.not_a_member(conversation, None).await;
+        }
+        let (delivered, read_seq) = if read { (seq, seq) } else { (seq, 0) };
+        self.gateway
+            .record_position(conversation, self.user, delivered, read_seq);
+        Ok(())
+    }
+}
