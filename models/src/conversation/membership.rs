@@ -1,0 +1,146 @@
+//! Changing who belongs to a group: the owner adds members up to the limit, members leave or are
+//! removed, and ownership passes on when the owner leaves. Each change locks the group first.
+
+use uuid::Uuid;
+
+use super::types::{Kind, MAX_GROUP_MEMBERS};
+use crate::error::on_constraint;
+use crate::{Db, ModelError};
+
+/// Locks a group's row for a membership change and returns its owner; a direct conversation
+/// is refused with `not_a_group`.
+async fn lock_group(
+    tx: &mut sqlx::PgConnection,
+    conversation_id: Uuid,
+    not_a_group: &'static str,
+) -> Result<Option<Uuid>, ModelError> {
+    let group = sqlx::query!(
+        r#"SELECT kind AS "kind: Kind", owner_id FROM conversations WHERE id = $1 FOR UPDATE"#,
+        conversation_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(ModelError::NotFound)?;
+    if group.kind != Kind::Group {
+        return Err(ModelError::invalid("conversation", not_a_group));
+    }
+    Ok(group.owner_id)
+}
+
+/// Adds `user_id` to a group; only its owner may, and only up to the size limit.
+pub async fn add_member(
+    db: &Db,
+    conversation_id: Uuid,
+    actor: Uuid,
+    user_id: Uuid,
+) -> Result<(), ModelError> {
+    let mut tx = db.begin().await?;
+    let owner_id = lock_group(
+        &mut tx,
+        conversation_id,
+        "members can only be added to groups",
+    )
+    .await?;
+    if owner_id != Some(actor) {
+        return Err(ModelError::Forbidden(
+            "only the group's owner can add members",
+        ));
+    }
+    let count = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM conversation_members WHERE conversation_id = $1"#,
+        conversation_id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if count >= MAX_GROUP_MEMBERS as i64 {
+        return Err(ModelError::Conflict {
+            code: "group_full",
+            message: "a group holds at most 100 members".into(),
+        });
+    }
+    sqlx::query!(
+        "INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2)",
+        conversation_id,
+        user_id
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+            ModelError::invalid("user_id", "no such user")
+        }
+        _ => on_constraint(
+            e,
+            "conversation_members_pkey",
+            "already_member",
+            "that person is already a member",
+        ),
+    })?;
+    sqlx::query!(
+        "UPDATE conversations SET updated_at = now() WHERE id = $1",
+        conversation_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Removes `user_id` from a group: the owner may remove anyone, anyone may remove themselves
+/// (leave). When the owner leaves, the longest-standing member becomes owner.
+pub async fn remove_member(
+    db: &Db,
+    conversation_id: Uuid,
+    actor: Uuid,
+    user_id: Uuid,
+) -> Result<(), ModelError> {
+    let mut tx = db.begin().await?;
+    let owner_id = lock_group(
+        &mut tx,
+        conversation_id,
+        "nobody can leave a direct conversation",
+    )
+    .await?;
+    if actor != user_id && owner_id != Some(actor) {
+        return Err(ModelError::Forbidden(
+            "only the group's owner can remove other members",
+        ));
+    }
+    let removed = sqlx::query!(
+        "DELETE FROM conversation_members WHERE conversation_id = $1 AND user_id = $2",
+        conversation_id,
+        user_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    if removed.rows_affected() == 0 {
+        return Err(ModelError::NotFound);
+    }
+    if owner_id == Some(user_id) {
+        sqlx::query!(
+            "WITH heir AS (SELECT user_id FROM conversation_members WHERE conversation_id = $1
+                           ORDER BY joined_at, user_id LIMIT 1)
+             UPDATE conversation_members SET role = 'owner' WHERE conversation_id = $1
+               AND user_id = (SELECT user_id FROM heir)",
+            conversation_id
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query!(
+            "UPDATE conversations SET owner_id = (SELECT user_id FROM conversation_members
+                                                  WHERE conversation_id = $1 AND role = 'owner')
+             WHERE id = $1",
+            conversation_id
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query!(
+        "UPDATE conversations SET updated_at = now() WHERE id = $1",
+        conversation_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

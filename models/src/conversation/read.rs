@@ -1,0 +1,171 @@
+//! Reading conversations as a member sees them: the list with unread counts and last messages,
+//! the members with their positions, and the ids the gateway fans out to or catches up on.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::types::Kind;
+use crate::user::Role;
+use crate::{Db, ModelError};
+
+/// A conversation as seen by one of its members.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Conversation id.
+    pub id: Uuid,
+    /// Direct or group.
+    pub kind: Kind,
+    /// Group name (`None` for direct conversations).
+    pub name: Option<String>,
+    /// Group owner.
+    pub owner_id: Option<Uuid>,
+    /// Latest sequence number (0 when empty).
+    pub last_seq: i64,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// The viewer's read position.
+    pub read_seq: i64,
+    /// Messages from others after the viewer's read position.
+    pub unread_count: i64,
+    /// The latest message, if any.
+    pub last_message: Option<crate::message::Message>,
+}
+
+/// A member with the profile fields a conversation view shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// User id.
+    pub user_id: Uuid,
+    /// Display name.
+    pub display_name: String,
+    /// Avatar colour.
+    pub avatar_color: String,
+    /// Role in the university.
+    pub role: Role,
+    /// Last time they were seen online (`None` if never).
+    pub last_seen_at: Option<DateTime<Utc>>,
+    /// Whether they own the group.
+    pub is_owner: bool,
+    /// Highest seq delivered to any of their devices.
+    pub delivered_seq: i64,
+    /// Highest seq they have read.
+    pub read_seq: i64,
+}
+
+/// The conversations `user_id` belongs to, latest activity first, with unread counts and the
+/// last message. `only` restricts the list to one conversation.
+pub async fn list_for(
+    db: &Db,
+    user_id: Uuid,
+    only: Option<Uuid>,
+) -> Result<Vec<Summary>, ModelError> {
+    let rows = sqlx::query!(
+        r#"SELECT c.id, c.kind AS "kind: Kind", c.name, c.owner_id, c.last_seq, c.created_at, cm.read_seq,
+                  (SELECT count(*) FROM messages m
+                   WHERE m.conversation_id = c.id AND m.seq > cm.read_seq AND m.sender_id <> $1) AS "unread!",
+                  lm.id AS "lm_id?", lm.seq AS "lm_seq?", lm.sender_id AS "lm_sender?",
+                  lm.client_id AS "lm_client_id?", lm.body AS "lm_body?", lm.created_at AS "lm_created_at?"
+           FROM conversation_members cm
+           JOIN conversations c ON c.id = cm.conversation_id
+           LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq
+           WHERE cm.user_id = $1 AND ($2::uuid IS NULL OR c.id = $2)
+           ORDER BY c.updated_at DESC, c.id"#,
+        user_id,
+        only,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let last_message = match (
+                r.lm_id,
+                r.lm_seq,
+                r.lm_sender,
+                r.lm_client_id,
+                r.lm_body,
+                r.lm_created_at,
+            ) {
+                (
+                    Some(id),
+                    Some(seq),
+                    Some(sender_id),
+                    Some(client_id),
+                    Some(body),
+                    Some(created_at),
+                ) => Some(crate::message::Message {
+                    id,
+                    conversation_id: r.id,
+                    seq,
+                    sender_id,
+                    client_id,
+                    body,
+                    created_at,
+                }),
+                _ => None,
+            };
+            Summary {
+                id: r.id,
+                kind: r.kind,
+                name: r.name,
+                owner_id: r.owner_id,
+                last_seq: r.last_seq,
+                created_at: r.created_at,
+                read_seq: r.read_seq,
+                unread_count: r.unread,
+                last_message,
+            }
+        })
+        .collect())
+}
+
+/// The members of a conversation with their profiles and positions.
+pub async fn members(db: &Db, conversation_id: Uuid) -> Result<Vec<Member>, ModelError> {
+    let rows = sqlx::query_as!(
+        Member,
+        r#"SELECT u.id AS user_id, u.display_name, u.avatar_color, u.role AS "role: Role", u.last_seen_at,
+                  (cm.role = 'owner') AS "is_owner!", cm.delivered_seq, cm.read_seq
+           FROM conversation_members cm JOIN users u ON u.id = cm.user_id
+           WHERE cm.conversation_id = $1
+           ORDER BY cm.joined_at, u.id"#,
+        conversation_id,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows)
+}
+
+/// The ids of a conversation's members (the gateway's fan-out list).
+pub async fn member_ids(db: &Db, conversation_id: Uuid) -> Result<Vec<Uuid>, ModelError> {
+    let ids = sqlx::query_scalar!(
+        "SELECT user_id FROM conversation_members WHERE conversation_id = $1",
+        conversation_id
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(ids)
+}
+
+/// Whether `user_id` is a member of `conversation_id`.
+pub async fn is_member(db: &Db, conversation_id: Uuid, user_id: Uuid) -> Result<bool, ModelError> {
+    let found = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $2) AS "found!""#,
+        conversation_id,
+        user_id,
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(found)
+}
+
+/// Each conversation of `user_id` with its latest seq, for catching up after a reconnect.
+pub async fn positions_of(db: &Db, user_id: Uuid) -> Result<Vec<(Uuid, i64)>, ModelError> {
+    let rows = sqlx::query!(
+        "SELECT c.id, c.last_seq FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id
+         WHERE cm.user_id = $1",
+        user_id,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.last_seq)).collect())
+}
