@@ -1,4 +1,4 @@
-//! Helpers for the live chat tests (`tests/tests/chat_*.rs`): a server without rate limits in
+//! Helpers for the live chat tests (`tests/tests/suite/chat_*.rs`): a server without rate limits in
 //! the way, WebSocket devices that follow conversations, and readers for frame fields.
 
 use serde_json::Value;

@@ -1,4 +1,4 @@
-//! Helpers for the consultation tests (`tests/tests/consultations_*.rs`): a server that lets a
+//! Helpers for the consultation tests (`tests/tests/suite/consultations_*.rs`): a server that lets a
 //! classroom sign up, a lecturer with published hours and students, free slots, booking
 //! requests, and counting the winners of a race.
 

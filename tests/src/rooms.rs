@@ -1,4 +1,4 @@
-//! Helpers for the consultation room tests (`tests/tests/rooms_*.rs`): the people of a
+//! Helpers for the consultation room tests (`tests/tests/suite/rooms_*.rs`): the people of a
 //! consultation, an appointment two hours ahead, authenticated requests, and joining the room
 //! as a real WebRTC peer.
 

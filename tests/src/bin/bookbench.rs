@@ -15,7 +15,8 @@ use futures::future::join_all;
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
 use sqlx::postgres::PgPoolOptions;
-use sqlx::{Connection as _, Executor as _, PgConnection};
+use sqlx::{Connection as _, Executor as _, PgConnection, PgPool};
+use uuid::Uuid;
 
 /// Races bookings for a lecturer's slots.
 #[derive(Parser, Debug)]
@@ -34,14 +35,48 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let mut admin = PgConnection::connect(&args.postgres)
+    let db = fresh_database(&args.postgres).await?;
+    let app = tests::TestApp::spawn_with(db.clone(), |config| {
+        config.login_rate_per_ip = 1_000_000;
+    })
+    .await;
+
+    // One lecturer open every day 08:00-20:00 (24 half-hour slots a day), and the students.
+    let hash = models::password::hash_password("bench password")?;
+    let lecturer = open_lecturer(&db, &hash).await?;
+    let mut tokens = Vec::with_capacity(args.students);
+    for i in 0..args.students {
+        let user = models::user::create(
+            &db,
+            &new_user(&hash, format!("s{i}@bench.test"), format!("Student {i}")),
+            None,
+        )
+        .await?;
+        let (token, _) = models::session::create(&db, user.id, "bookbench", None).await?;
+        tokens.push(token.expose().to_owned());
+    }
+
+    let client = reqwest::Client::new();
+    let slots = offered_slots(&client, &app, lecturer, &tokens[0], args.slots).await?;
+    let started = Instant::now();
+    let results = race(&client, &app, lecturer, &tokens, &slots).await;
+    let elapsed = started.elapsed();
+    report(&args, &db, results, elapsed).await?;
+    app.stop().await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    Ok(())
+}
+
+/// Recreates `chatterly_bookbench` on the server of `postgres` and migrates it.
+async fn fresh_database(postgres: &str) -> anyhow::Result<PgPool> {
+    let mut admin = PgConnection::connect(postgres)
         .await
         .context("connect to PostgreSQL")?;
     admin
         .execute("DROP DATABASE IF EXISTS chatterly_bookbench WITH (FORCE)")
         .await?;
     admin.execute("CREATE DATABASE chatterly_bookbench").await?;
-    let url = match args.postgres.rsplit_once('/') {
+    let url = match postgres.rsplit_once('/') {
         Some((prefix, _)) => format!("{prefix}/chatterly_bookbench"),
         None => anyhow::bail!("--postgres must end in /database"),
     };
@@ -50,30 +85,32 @@ async fn main() -> anyhow::Result<()> {
         .connect(&url)
         .await?;
     models::MIGRATOR.run(&db).await?;
-    let app = tests::TestApp::spawn_with(db.clone(), |config| {
-        config.login_rate_per_ip = 1_000_000;
-    })
-    .await;
+    Ok(db)
+}
 
-    // One lecturer open every day 08:00-20:00 (24 half-hour slots a day), and the students.
-    let hash = models::password::hash_password("bench password")?;
-    let new_user = |email: String, name: String| models::user::NewUser {
+/// A bench account with the password `hash`.
+fn new_user(hash: &str, email: String, name: String) -> models::user::NewUser {
+    models::user::NewUser {
         email,
-        password_hash: hash.clone(),
+        password_hash: hash.to_owned(),
         display_name: name,
         time_zone: "Europe/London".into(),
         avatar_color: "#3b82f6".into(),
-    };
+    }
+}
+
+/// Creates the lecturer, open every day 08:00-20:00 in half-hour slots; returns their id.
+async fn open_lecturer(db: &PgPool, hash: &str) -> anyhow::Result<Uuid> {
     let lecturer = models::user::create(
-        &db,
-        &new_user("lecturer@bench.test".into(), "Lecturer".into()),
+        db,
+        &new_user(hash, "lecturer@bench.test".into(), "Lecturer".into()),
         None,
     )
     .await?;
-    models::user::set_role(&db, lecturer.id, models::user::Role::Lecturer).await?;
+    models::user::set_role(db, lecturer.id, models::user::Role::Lecturer).await?;
     let hours = |h| NaiveTime::from_hms_opt(h, 0, 0).context("time");
     models::availability::save(
-        &db,
+        db,
         lecturer.id,
         &models::availability::Document {
             settings: models::availability::Settings {
@@ -98,25 +135,23 @@ async fn main() -> anyhow::Result<()> {
         },
     )
     .await?;
-    let mut tokens = Vec::with_capacity(args.students);
-    for i in 0..args.students {
-        let user = models::user::create(
-            &db,
-            &new_user(format!("s{i}@bench.test"), format!("Student {i}")),
-            None,
-        )
-        .await?;
-        let (token, _) = models::session::create(&db, user.id, "bookbench", None).await?;
-        tokens.push(token.expose().to_owned());
-    }
+    Ok(lecturer.id)
+}
 
-    let client = reqwest::Client::new();
+/// The first `count` slots the lecturer offers from an hour from now (failing if fewer).
+async fn offered_slots(
+    client: &reqwest::Client,
+    app: &tests::TestApp,
+    lecturer: Uuid,
+    token: &str,
+    count: usize,
+) -> anyhow::Result<Vec<DateTime<Utc>>> {
     let from = Utc::now() + chrono::Duration::hours(1);
     let to = from + chrono::Duration::days(14);
     let listed: Value = client
-        .get(app.url(&format!("/api/v1/lecturers/{}/slots", lecturer.id)))
+        .get(app.url(&format!("/api/v1/lecturers/{lecturer}/slots")))
         .query(&[("from", from.to_rfc3339()), ("to", to.to_rfc3339())])
-        .bearer_auth(&tokens[0])
+        .bearer_auth(token)
         .send()
         .await?
         .json()
@@ -126,18 +161,24 @@ async fn main() -> anyhow::Result<()> {
         .context("slots")?
         .iter()
         .filter_map(|s| s["starts_at"].as_str()?.parse().ok())
-        .take(args.slots)
+        .take(count)
         .collect();
-    ensure!(
-        slots.len() == args.slots,
-        "only {} slots offered",
-        slots.len()
-    );
+    ensure!(slots.len() == count, "only {} slots offered", slots.len());
+    Ok(slots)
+}
 
-    let started = Instant::now();
+/// Every student tries to book at once (student `i` aims at slot `i % slots`); returns each
+/// attempt's HTTP status and latency.
+async fn race(
+    client: &reqwest::Client,
+    app: &tests::TestApp,
+    lecturer: Uuid,
+    tokens: &[String],
+    slots: &[DateTime<Utc>],
+) -> Vec<(reqwest::Result<u16>, Duration)> {
     let attempts = tokens.iter().enumerate().map(|(i, token)| {
         let client = client.clone();
-        let body = json!({ "lecturer_id": lecturer.id, "starts_at": slots[i % slots.len()], "topic": "Race" });
+        let body = json!({ "lecturer_id": lecturer, "starts_at": slots[i % slots.len()], "topic": "Race" });
         let url = app.url("/api/v1/bookings");
         async move {
             let sent = Instant::now();
@@ -145,9 +186,16 @@ async fn main() -> anyhow::Result<()> {
             (status, sent.elapsed())
         }
     });
-    let results = join_all(attempts).await;
-    let elapsed = started.elapsed();
+    join_all(attempts).await
+}
 
+/// Prints the outcome and fails unless exactly one booking per slot was made and stored.
+async fn report(
+    args: &Args,
+    db: &PgPool,
+    results: Vec<(reqwest::Result<u16>, Duration)>,
+    elapsed: Duration,
+) -> anyhow::Result<()> {
     let mut latency = Histogram::<u64>::new(3)?;
     let (mut created, mut taken, mut other) = (0, 0, 0);
     for (status, took) in results {
@@ -160,7 +208,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let stored: i64 =
         sqlx::query_scalar("SELECT count(*) FROM consultations WHERE status <> 'cancelled'")
-            .fetch_one(&db)
+            .fetch_one(db)
             .await?;
     println!(
         "{} attempts for {} slots: {created} booked, {taken} refused (slot_taken), {other} other; {stored} stored",
@@ -178,7 +226,5 @@ async fn main() -> anyhow::Result<()> {
         created == args.slots && stored == i64::try_from(args.slots)? && other == 0,
         "expected exactly one booking per slot"
     );
-    app.stop().await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
     Ok(())
 }

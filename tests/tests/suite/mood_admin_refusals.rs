@@ -49,6 +49,38 @@ async fn bad_uploads_and_training_requests_change_nothing(db: PgPool) {
     })
     .await;
     let (_, admin) = app.user_with_token("admin@uni.ac.uk", "Admin").await;
+    bad_uploads_are_refused_and_store_nothing(&app, &db, &admin).await;
+    let tiny = quoted_csv_and_tsv_both_work(&app, &db, &admin).await;
+    bad_training_requests_are_refused(&app, &admin, &tiny).await;
+    too_little_data_fails_and_cannot_be_activated(&app, &admin, &tiny).await;
+    assert_refused(
+        post(&app, &admin, "/api/v1/admin/mood/rollback", json!({})),
+        409,
+        "nothing_to_roll_back",
+    )
+    .await;
+    assert_refused(
+        post(
+            &app,
+            &admin,
+            "/api/v1/admin/mood/classify",
+            json!({ "text": "" }),
+        ),
+        422,
+        "validation_failed",
+    )
+    .await;
+    let active: i64 = sqlx::query_scalar("SELECT count(*) FROM mood_models WHERE active")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(active, 1, "the built-in model stays active");
+    app.stop().await;
+}
+
+/// Each malformed dataset (the server takes at most 20 rows and 4096 bytes) is refused with an
+/// error naming what is wrong, and none of them is stored.
+async fn bad_uploads_are_refused_and_store_nothing(app: &TestApp, db: &PgPool, admin: &str) {
     let many_rows: String = std::iter::once("text,emotion,intensity\n".to_owned())
         .chain((0..21).map(|i| format!("row {i},sad,\n")))
         .collect();
@@ -84,12 +116,15 @@ async fn bad_uploads_and_training_requests_change_nothing(db: PgPool) {
     ];
     for (what, body, named) in cases {
         let refused = assert_error(
-            upload(&app, &admin, "bad", body).send().await.unwrap(),
+            upload(app, admin, "bad", body)
+                .send()
+                .await
+                .expect("send the request"),
             422,
             "invalid_dataset",
         )
         .await;
-        let message = refused["error"]["message"].as_str().unwrap();
+        let message = refused["error"]["message"].as_str().expect("a string");
         assert!(
             message.contains(named),
             "{what}: {message:?} should name {named:?}"
@@ -99,64 +134,69 @@ async fn bad_uploads_and_training_requests_change_nothing(db: PgPool) {
         "text,emotion,intensity\n{}",
         "a very long sad line,sad,\n".repeat(400)
     );
-    assert_refused(upload(&app, &admin, "huge", huge), 413, "payload_too_large").await;
+    assert_refused(upload(app, admin, "huge", huge), 413, "payload_too_large").await;
     assert_refused(
         reqwest::Client::new()
             .post(app.url("/api/v1/admin/mood/datasets"))
-            .bearer_auth(&admin)
+            .bearer_auth(admin)
             .body("text,emotion,intensity\nhi,sad,\n"),
         400,
         "invalid_query",
     )
     .await;
     let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM mood_examples")
-        .fetch_one(&db)
+        .fetch_one(db)
         .await
-        .unwrap();
+        .expect("query the database");
     assert_eq!(stored, 0, "no refused upload stored anything");
     assert!(
-        app.get_json(&admin, "/api/v1/admin/mood/datasets")
+        app.get_json(admin, "/api/v1/admin/mood/datasets")
             .await
             .1
             .as_array()
-            .unwrap()
+            .expect("an array")
             .is_empty()
     );
+}
 
-    // Quoted CSV and TSV both work.
+/// Quoted CSV and TSV both work; returns the one-row quoted dataset.
+async fn quoted_csv_and_tsv_both_work(app: &TestApp, db: &PgPool, admin: &str) -> Value {
     let csv = upload(
-        &app,
-        &admin,
+        app,
+        admin,
         "quoted",
         "Text,Intensity,Emotion\n\"Hello, \"\"world\"\"\nagain\",excited,Happy\n",
     )
     .send()
     .await
-    .unwrap();
+    .expect("send the request");
     assert_eq!(csv.status(), 201);
-    let tiny: Value = csv.json().await.unwrap();
+    let tiny: Value = csv.json().await.expect("a JSON body");
     assert_eq!(
         (tiny["rows"].as_i64(), tiny["intensity_labels"].as_i64()),
         (Some(1), Some(1))
     );
     let tsv = upload(
-        &app,
-        &admin,
+        app,
+        admin,
         "tabs",
         "text\temotion\tintensity\nall good\tneutral\t\n",
     )
     .send()
     .await
-    .unwrap();
+    .expect("send the request");
     assert_eq!(tsv.status(), 201);
     let text: String = sqlx::query_scalar("SELECT text FROM mood_examples ORDER BY id LIMIT 1")
-        .fetch_one(&db)
+        .fetch_one(db)
         .await
-        .unwrap();
+        .expect("query the database");
     assert_eq!(text, "Hello, \"world\"\nagain");
+    tiny
+}
 
-    // Training requests.
-    let train = |body: Value| post(&app, &admin, "/api/v1/admin/mood/models", body);
+/// Training requests without data, with unknown datasets or with a bad body are refused.
+async fn bad_training_requests_are_refused(app: &TestApp, admin: &str, tiny: &Value) {
+    let train = |body: Value| post(app, admin, "/api/v1/admin/mood/models", body);
     assert_refused(
         train(json!({ "name": "none", "include_builtin": false })),
         422,
@@ -181,12 +221,17 @@ async fn bad_uploads_and_training_requests_change_nothing(db: PgPool) {
         "invalid_body",
     )
     .await;
+}
+
+/// Training on the `tiny` dataset alone.
+async fn too_little_data_fails_and_cannot_be_activated(app: &TestApp, admin: &str, tiny: &Value) {
+    let train = |body: Value| post(app, admin, "/api/v1/admin/mood/models", body);
     // Too little data fails in the background with the reason, and cannot be activated.
     let started: Value = json_of(train(
         json!({ "name": "tiny", "datasets": [tiny["id"]], "include_builtin": false }),
     ))
     .await;
-    let failed = trained(&app, &admin, started["id"].as_i64().unwrap()).await;
+    let failed = trained(app, admin, started["id"].as_i64().expect("a number")).await;
     assert_eq!(failed["status"], "failed");
     assert!(
         !failed["error"].as_str().unwrap_or_default().is_empty(),
@@ -200,35 +245,12 @@ async fn bad_uploads_and_training_requests_change_nothing(db: PgPool) {
     .await;
     let activate = |id: &Value| {
         post(
-            &app,
-            &admin,
+            app,
+            admin,
             &format!("/api/v1/admin/mood/models/{id}/activate"),
             json!({}),
         )
     };
     assert_refused(activate(&started["id"]), 409, "model_not_ready").await;
     assert_refused(activate(&json!(424242)), 404, "not_found").await;
-    assert_refused(
-        post(&app, &admin, "/api/v1/admin/mood/rollback", json!({})),
-        409,
-        "nothing_to_roll_back",
-    )
-    .await;
-    assert_refused(
-        post(
-            &app,
-            &admin,
-            "/api/v1/admin/mood/classify",
-            json!({ "text": "" }),
-        ),
-        422,
-        "validation_failed",
-    )
-    .await;
-    let active: i64 = sqlx::query_scalar("SELECT count(*) FROM mood_models WHERE active")
-        .fetch_one(&db)
-        .await
-        .unwrap();
-    assert_eq!(active, 1, "the built-in model stays active");
-    app.stop().await;
 }

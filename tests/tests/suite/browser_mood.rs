@@ -5,10 +5,12 @@
 
 use std::time::Duration;
 
+use fantoccini::Client;
 use sqlx::PgPool;
 use tests::TestApp;
 use tests::browser::{Browser, click, log_in, open_page, sign_up, wait_for, wait_for_text};
 use tests::ws::WsClient;
+use uuid::Uuid;
 
 #[sqlx::test(migrator = "models::MIGRATOR")]
 async fn a_lecturer_sees_a_students_mood_live_until_sharing_is_turned_off(db: PgPool) {
@@ -21,14 +23,7 @@ async fn a_lecturer_sees_a_students_mood_live_until_sharing_is_turned_off(db: Pg
     let lecturer_browser = Browser::start(&[]).await.expect("start Chromium");
     let (admin, lecturer) = (&admin_browser.client, &lecturer_browser.client);
 
-    // The first account is the admin: the mood admin page lists the built-in model.
-    sign_up(admin, &app, "Ada Admin", "admin@uni.ac.uk").await;
-    let admin_token = app.token("admin@uni.ac.uk").await;
-    open_page(admin, "/admin/mood", "#mood-admin-page").await;
-    wait_for_text(admin, "#version-table", "builtin").await;
-    wait_for_text(admin, "#version-table", "active").await;
-    wait_for(admin, ".compare table.heatmap td.diagonal").await;
-
+    let admin_token = the_admin_page_lists_the_builtin_model(admin, &app).await;
     let (teacher_id, teacher_token) = app.user_with_token("grace@uni.ac.uk", "Dr Grace").await;
     app.promote_to_lecturer(&admin_token, teacher_id).await;
     let (alice, alice_token) = app
@@ -41,7 +36,30 @@ async fn a_lecturer_sees_a_students_mood_live_until_sharing_is_turned_off(db: Pg
     wait_for_text(lecturer, "#contact-list", "Alice Student").await;
     wait_for_text(lecturer, "#contact-list", "No mood shared").await;
 
-    let mut ws = WsClient::connect(app.addr, &alice_token).await.unwrap();
+    alice_writes_sadly(&app, &alice_token, direct).await;
+    the_lecturer_sees_the_mood_live(lecturer).await;
+    // Alice turns sharing off in her account settings (same admin browser, now as Alice).
+    alice_turns_sharing_off(admin, &app).await;
+    the_lecturer_no_longer_sees_the_mood(lecturer).await;
+}
+
+/// The first account is the admin: the mood admin page lists the built-in model. Returns the
+/// admin's token.
+async fn the_admin_page_lists_the_builtin_model(admin: &Client, app: &TestApp) -> String {
+    sign_up(admin, app, "Ada Admin", "admin@uni.ac.uk").await;
+    let admin_token = app.token("admin@uni.ac.uk").await;
+    open_page(admin, "/admin/mood", "#mood-admin-page").await;
+    wait_for_text(admin, "#version-table", "builtin").await;
+    wait_for_text(admin, "#version-table", "active").await;
+    wait_for(admin, ".compare table.heatmap td.diagonal").await;
+    admin_token
+}
+
+/// Alice sends two sad messages to the `direct` conversation with her lecturer.
+async fn alice_writes_sadly(app: &TestApp, alice_token: &str, direct: Uuid) {
+    let mut ws = WsClient::connect(app.addr, alice_token)
+        .await
+        .expect("connect");
     for (i, body) in [
         "I failed the exam and I feel awful",
         "honestly I am so sad and hopeless",
@@ -51,16 +69,20 @@ async fn a_lecturer_sees_a_students_mood_live_until_sharing_is_turned_off(db: Pg
     {
         ws.send_message(direct, &format!("b-{i}"), body)
             .await
-            .unwrap();
-        ws.next_of("ack").await.unwrap();
+            .expect("send the message");
+        ws.next_of("ack").await.expect("the ack");
     }
+}
+
+/// The contacts page, the chat list and the history chart show the measured mood.
+async fn the_lecturer_sees_the_mood_live(lecturer: &Client) {
     // Measured within a window and pushed: the badge appears without a reload.
     let badge = wait_for(
         lecturer,
         "#contact-list .mood-badge[data-emotion=sad], #contact-list .mood-badge[data-emotion=very_sad]",
     )
     .await;
-    assert!(badge.text().await.unwrap().contains("Sad"));
+    assert!(badge.text().await.expect("read the text").contains("Sad"));
     // The chat list shows it beside the direct conversation too.
     open_page(lecturer, "/chat", "#conversation-list").await;
     wait_for_text(lecturer, "#conversation-list .mood-badge", "Sad").await;
@@ -76,15 +98,24 @@ async fn a_lecturer_sees_a_students_mood_live_until_sharing_is_turned_off(db: Pg
         "#contact-list svg.mood-chart polyline.mood-line-emotion",
     )
     .await;
+}
 
-    // Alice turns sharing off in her account settings (same admin browser, now as Alice).
-    admin.delete_all_cookies().await.expect("log the admin out");
-    admin.goto("about:blank").await.expect("leave the app");
-    log_in(admin, &app, "alice@uni.ac.uk").await;
-    open_page(admin, "/account", "#mood-panel #mood-sharing").await;
-    wait_for_text(admin, "#mood-panel", "Your contacts see").await;
-    click(admin, "#mood-sharing").await;
-    wait_for_text(admin, "#mood-panel", "Sharing is off").await;
+/// Logs the admin's browser out, logs Alice in there and turns her sharing off.
+async fn alice_turns_sharing_off(browser: &Client, app: &TestApp) {
+    browser
+        .delete_all_cookies()
+        .await
+        .expect("log the admin out");
+    browser.goto("about:blank").await.expect("leave the app");
+    log_in(browser, app, "alice@uni.ac.uk").await;
+    open_page(browser, "/account", "#mood-panel #mood-sharing").await;
+    wait_for_text(browser, "#mood-panel", "Your contacts see").await;
+    click(browser, "#mood-sharing").await;
+    wait_for_text(browser, "#mood-panel", "Sharing is off").await;
+}
+
+/// The lecturer's contacts page clears the mood at once, and so does the chat list.
+async fn the_lecturer_no_longer_sees_the_mood(lecturer: &Client) {
     wait_for_text(lecturer, "#contact-list", "No mood shared").await;
     assert!(
         lecturer

@@ -3,9 +3,9 @@
 
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use tests::mood::{SAD, cast, mood_frame_about, send_all, spawn};
+use tests::mood::{Cast, SAD, cast, mood_frame_about, send_all, spawn};
 use tests::ws::WsClient;
-use tests::{assert_refused, json_of};
+use tests::{TestApp, assert_refused, json_of};
 
 #[sqlx::test(migrator = "models::MIGRATOR")]
 async fn corrections_are_reviewed_by_admins(db: PgPool) {
@@ -16,17 +16,31 @@ async fn corrections_are_reviewed_by_admins(db: PgPool) {
     mood_frame_about(&mut lecturer_ws, c.alice.0).await;
     let mine = app.get_json(&c.alice.1, "/api/v1/me/mood").await.1;
     let reading = mine["readings"][0]["id"].as_i64().unwrap();
-    let correct = |token: &str, body: Value| {
-        reqwest::Client::new()
-            .post(app.url("/api/v1/mood/corrections"))
-            .bearer_auth(token)
-            .json(&body)
-    };
 
+    let by_lecturer = only_the_writer_and_their_lecturer_correct(&app, &c, reading).await;
+    only_admins_review_corrections(&app, &c, reading, &by_lecturer).await;
+    training_with_corrections_uses_the_approved_one(&app, &db, &c).await;
+    app.stop().await;
+}
+
+/// A correction of a mood reading by the holder of `token`, not yet sent.
+fn correct(app: &TestApp, token: &str, body: Value) -> reqwest::RequestBuilder {
+    reqwest::Client::new()
+        .post(app.url("/api/v1/mood/corrections"))
+        .bearer_auth(token)
+        .json(&body)
+}
+
+/// Corrections of alice's `reading`; returns the lecturer's.
+async fn only_the_writer_and_their_lecturer_correct(
+    app: &TestApp,
+    c: &Cast,
+    reading: i64,
+) -> Value {
     // Strangers and fellow students cannot correct alice's mood; unknown labels are named.
     for token in [&c.carl.1, &c.bea.1] {
         assert_refused(
-            correct(token, json!({ "reading": reading, "emotion": "sad" })),
+            correct(app, token, json!({ "reading": reading, "emotion": "sad" })),
             404,
             "not_found",
         )
@@ -34,6 +48,7 @@ async fn corrections_are_reviewed_by_admins(db: PgPool) {
     }
     let refused = assert_refused(
         correct(
+            app,
             &c.alice.1,
             json!({ "reading": reading, "emotion": "gloomy" }),
         ),
@@ -44,11 +59,11 @@ async fn corrections_are_reviewed_by_admins(db: PgPool) {
     assert!(
         refused["error"]["message"]
             .as_str()
-            .unwrap()
+            .expect("a string")
             .contains("gloomy")
     );
     assert_refused(
-        correct(&c.alice.1, json!({ "reading": reading })),
+        correct(app, &c.alice.1, json!({ "reading": reading })),
         422,
         "validation_failed",
     )
@@ -56,19 +71,29 @@ async fn corrections_are_reviewed_by_admins(db: PgPool) {
 
     // Alice and her lecturer may.
     let created = correct(
+        app,
         &c.alice.1,
         json!({ "reading": reading, "emotion": "very_sad", "intensity": "muted" }),
     )
     .send()
     .await
-    .unwrap();
+    .expect("send the request");
     assert_eq!(created.status(), 201);
-    let by_lecturer: Value = json_of(correct(
+    json_of(correct(
+        app,
         &c.lecturer.1,
         json!({ "reading": reading, "intensity": "very_muted" }),
     ))
-    .await;
+    .await
+}
 
+/// The admin approves alice's correction of `reading` and rejects `by_lecturer`.
+async fn only_admins_review_corrections(
+    app: &TestApp,
+    c: &Cast,
+    reading: i64,
+    by_lecturer: &Value,
+) {
     // Admins review; only admins.
     assert_refused(
         reqwest::Client::new()
@@ -82,12 +107,12 @@ async fn corrections_are_reviewed_by_admins(db: PgPool) {
         .get_json(&c.admin, "/api/v1/admin/mood/corrections")
         .await
         .1;
-    let pending = pending.as_array().unwrap();
+    let pending = pending.as_array().expect("an array");
     assert_eq!(pending.len(), 2);
     assert!(
         pending[0]["text"]
             .as_str()
-            .unwrap()
+            .expect("a string")
             .contains("I failed the exam")
     );
     let review = |id: i64, approve: bool| {
@@ -96,13 +121,20 @@ async fn corrections_are_reviewed_by_admins(db: PgPool) {
             .bearer_auth(&c.admin)
             .json(&json!({ "approve": approve }))
     };
-    let first = pending[0]["id"].as_i64().unwrap();
-    assert_eq!(review(first, true).send().await.unwrap().status(), 204);
+    let first = pending[0]["id"].as_i64().expect("a number");
     assert_eq!(
-        review(by_lecturer["id"].as_i64().unwrap(), false)
+        review(first, true)
             .send()
             .await
-            .unwrap()
+            .expect("send the request")
+            .status(),
+        204
+    );
+    assert_eq!(
+        review(by_lecturer["id"].as_i64().expect("a number"), false)
+            .send()
+            .await
+            .expect("send the request")
             .status(),
         204
     );
@@ -111,11 +143,12 @@ async fn corrections_are_reviewed_by_admins(db: PgPool) {
         .get_json(&c.admin, "/api/v1/admin/mood/corrections?status=approved")
         .await
         .1;
-    assert_eq!(approved.as_array().unwrap().len(), 1);
+    assert_eq!(approved.as_array().expect("an array").len(), 1);
     assert_eq!(approved[0]["emotion"], "very_sad");
     // A reviewed correction cannot be changed by its author.
     assert_refused(
         correct(
+            app,
             &c.alice.1,
             json!({ "reading": reading, "emotion": "happy" }),
         ),
@@ -123,7 +156,10 @@ async fn corrections_are_reviewed_by_admins(db: PgPool) {
         "already_reviewed",
     )
     .await;
+}
 
+/// Training "with corrections" after one approval.
+async fn training_with_corrections_uses_the_approved_one(app: &TestApp, db: &PgPool, c: &Cast) {
     // Training "with corrections" snapshots the approved one (only) as a labelled dataset of the
     // version; one example is too little to train on, so that version fails with the reason.
     let started: Value = json_of(
@@ -137,7 +173,7 @@ async fn corrections_are_reviewed_by_admins(db: PgPool) {
         .get_json(&c.admin, "/api/v1/admin/mood/datasets")
         .await
         .1;
-    assert_eq!(datasets.as_array().unwrap().len(), 1);
+    assert_eq!(datasets.as_array().expect("an array").len(), 1);
     assert_eq!(datasets[0]["source"], "corrections");
     assert_eq!(
         (
@@ -149,13 +185,12 @@ async fn corrections_are_reviewed_by_admins(db: PgPool) {
     assert_eq!(started["datasets"], json!([datasets[0]["id"]]));
     let (text, emotion): (String, Option<i16>) =
         sqlx::query_as("SELECT text, emotion FROM mood_examples")
-            .fetch_one(&db)
+            .fetch_one(db)
             .await
-            .unwrap();
+            .expect("query the database");
     assert!(
         text.contains("I failed the exam") && text.contains("everything is terrible"),
         "{text}"
     );
     assert_eq!(emotion, Some(0), "very_sad");
-    app.stop().await;
 }

@@ -3,12 +3,12 @@
 //! availability documents) outside the rules get precise errors, and the people involved get a
 //! live notification.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use futures::future::join_all;
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use tests::consultations::{book, cast, free_slots, spawn, winners};
-use tests::{assert_refused, json_of, post};
+use tests::consultations::{Cast, book, cast, free_slots, spawn, winners};
+use tests::{TestApp, assert_refused, json_of, post};
 use uuid::Uuid;
 
 async fn active_count(db: &PgPool, lecturer: Uuid) -> i64 {
@@ -116,9 +116,18 @@ async fn bookings_outside_the_rules_get_precise_errors(db: PgPool) {
         json!({ "min_notice_minutes": 120, "horizon_days": 7 }),
     )
     .await;
+    let lecturer = c.lecturer.0;
+    let good = free_slots(&app, &c.students[0].1, lecturer).await[0];
+    each_rule_refuses_its_own_booking(&app, &c, good).await;
+    bad_availability_documents_change_nothing(&app, &c).await;
+    assert_eq!(active_count(&db, lecturer).await, 0);
+}
+
+/// Bookings near `good` (a free slot) that break one rule each, by timing, topic, lecturer,
+/// role or body.
+async fn each_rule_refuses_its_own_booking(app: &TestApp, c: &Cast, good: DateTime<Utc>) {
     let token = &c.students[0].1;
     let lecturer = c.lecturer.0;
-    let good = free_slots(&app, token, lecturer).await[0];
     let now = Utc::now();
     // The timing checks run in this order, so each case hits exactly its own rule.
     let cases = [
@@ -128,36 +137,44 @@ async fn bookings_outside_the_rules_get_precise_errors(db: PgPool) {
         (good + Duration::minutes(10), "outside_availability"),
     ];
     for (start, code) in cases {
-        let body = assert_refused(book(&app, token, lecturer, start, "Essay"), 422, code).await;
-        assert!(!body["error"]["message"].as_str().unwrap().is_empty());
+        let body = assert_refused(book(app, token, lecturer, start, "Essay"), 422, code).await;
+        assert!(
+            !body["error"]["message"]
+                .as_str()
+                .expect("a message")
+                .is_empty()
+        );
     }
     assert_refused(
-        book(&app, token, lecturer, good, "   "),
+        book(app, token, lecturer, good, "   "),
         422,
         "validation_failed",
     )
     .await;
     assert_refused(
-        book(&app, token, Uuid::now_v7(), good, "Essay"),
+        book(app, token, Uuid::now_v7(), good, "Essay"),
         404,
         "not_found",
     )
     .await;
     assert_refused(
-        book(&app, &c.lecturer.1, lecturer, good, "Essay"),
+        book(app, &c.lecturer.1, lecturer, good, "Essay"),
         403,
         "forbidden",
     )
     .await;
     let unknown_field = post(
-        &app,
+        app,
         token,
         "/api/v1/bookings",
         json!({ "lecturer_id": lecturer, "starts_at": good, "topic": "x", "price": 0 }),
     );
     assert_refused(unknown_field, 422, "invalid_body").await;
+}
 
-    // Availability: students may not publish; bad documents name the field and change nothing.
+/// Availability: students may not publish; bad documents name the field and change nothing.
+async fn bad_availability_documents_change_nothing(app: &TestApp, c: &Cast) {
+    let (token, lecturer) = (&c.students[0].1, c.lecturer.0);
     let put = |token: &str, body: Value| {
         reqwest::Client::new()
             .put(app.url("/api/v1/me/availability"))
@@ -182,7 +199,7 @@ async fn bookings_outside_the_rules_get_precise_errors(db: PgPool) {
     assert!(
         body["error"]["message"]
             .as_str()
-            .unwrap()
+            .expect("a message")
             .contains("overlaps")
     );
     let bad_zone = json!({ "time_zone": "Mars/Olympus", "slot_minutes": 30, "buffer_minutes": 0, "min_notice_minutes": 0, "horizon_days": 7, "weekly": [] });
@@ -194,11 +211,10 @@ async fn bookings_outside_the_rules_get_precise_errors(db: PgPool) {
     )
     .await;
     assert_eq!(
-        kept["weekly"].as_array().unwrap().len(),
+        kept["weekly"].as_array().expect("the weekly hours").len(),
         7,
         "a refused update changes nothing"
     );
-    assert_eq!(active_count(&db, lecturer).await, 0);
 }
 
 #[sqlx::test(migrator = "models::MIGRATOR")]

@@ -21,7 +21,26 @@ async fn bad_frames_get_a_precise_error_and_the_connection_stays_open(db: PgPool
     let not_mine = app.open_direct(&bob_token, carol).await;
     let mut a = online(&app, &alice_token).await;
 
-    let cases: Vec<(Value, &str)> = vec![
+    for (frame, code) in bad_frames(direct, not_mine) {
+        a.send(frame.clone()).await.unwrap();
+        let error = a.next_of("error").await.unwrap();
+        assert_eq!(error["code"], code, "for {frame:.80}");
+        assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    a.send_raw("{not json").await.unwrap();
+    assert_eq!(a.next_of("error").await.unwrap()["code"], "malformed_frame");
+    a.send(json!({ "type": "sync", "cursors": { not_mine.to_string(): 0 } }))
+        .await
+        .unwrap();
+    assert_eq!(a.next_of("error").await.unwrap()["code"], "not_a_member");
+
+    still_open_and_nothing_refused_was_stored(&app, &mut a, direct, not_mine, &bob_token).await;
+}
+
+/// Frames Alice (a member of `direct`, not of `not_mine`) may not send, each with the error
+/// code it gets.
+fn bad_frames(direct: Uuid, not_mine: Uuid) -> Vec<(Value, &'static str)> {
+    vec![
         (
             json!({ "type": "send", "conversation": not_mine, "client_id": "x1", "body": "sneaky" }),
             "not_a_member",
@@ -63,33 +82,34 @@ async fn bad_frames_get_a_precise_error_and_the_connection_stays_open(db: PgPool
             json!({ "type": "read", "conversation": direct, "seq": -1 }),
             "malformed_frame",
         ),
-    ];
-    for (frame, code) in cases {
-        a.send(frame.clone()).await.unwrap();
-        let error = a.next_of("error").await.unwrap();
-        assert_eq!(error["code"], code, "for {frame:.80}");
-        assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()));
-    }
-    a.send_raw("{not json").await.unwrap();
-    assert_eq!(a.next_of("error").await.unwrap()["code"], "malformed_frame");
-    a.send(json!({ "type": "sync", "cursors": { not_mine.to_string(): 0 } }))
-        .await
-        .unwrap();
-    assert_eq!(a.next_of("error").await.unwrap()["code"], "not_a_member");
+    ]
+}
 
+/// After the refusals Alice's connection `a` still works, and nothing refused was stored.
+async fn still_open_and_nothing_refused_was_stored(
+    app: &TestApp,
+    a: &mut WsClient,
+    direct: Uuid,
+    not_mine: Uuid,
+    bob_token: &str,
+) {
     // Still open and working: the largest allowed message (in characters, not bytes) is stored.
-    a.send(json!({ "type": "ping" })).await.unwrap();
-    a.next_of("pong").await.unwrap();
+    a.send(json!({ "type": "ping" }))
+        .await
+        .expect("send a ping");
+    a.next_of("pong").await.expect("a pong");
     let longest = "€".repeat(100_000);
-    a.send_message(direct, "longest", &longest).await.unwrap();
-    assert_eq!(seq_of(&a.next_of("ack").await.unwrap()), 1);
+    a.send_message(direct, "longest", &longest)
+        .await
+        .expect("send the message");
+    assert_eq!(seq_of(&a.next_of("ack").await.expect("the ack")), 1);
     let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM messages")
         .fetch_one(&app.db)
         .await
-        .unwrap();
+        .expect("count the messages");
     assert_eq!(stored, 1, "nothing refused was stored");
     let (_, list) = app
-        .get_json(&bob_token, &format!("/api/v1/conversations/{not_mine}"))
+        .get_json(bob_token, &format!("/api/v1/conversations/{not_mine}"))
         .await;
     assert!(
         list["last_message"].is_null(),

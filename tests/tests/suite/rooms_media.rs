@@ -7,8 +7,10 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use tests::rooms::{appointment, cast, get, join, post, track_of};
+use tests::rooms::{Cast, appointment, cast, get, join, post, track_of};
+use tests::rtc::{Publication, RoomPeer};
 use tests::{TestApp, json_of};
+use uuid::Uuid;
 
 #[sqlx::test(migrator = "models::MIGRATOR")]
 async fn the_publishers_rtp_reaches_every_subscriber_and_stops_when_it_leaves(db: PgPool) {
@@ -25,11 +27,36 @@ async fn the_publishers_rtp_reaches_every_subscriber_and_stops_when_it_leaves(db
         .expect("publish");
     lecturer.next_of("publish_answer").await.expect("answer");
 
+    let (mut first, mut second, track) =
+        both_students_receive_the_camera(&app, &c, id, &mut lecturer).await;
+
+    // Who is present, for the room page.
+    let view: Value = json_of(get(&app, &c.students[0].1, &room)).await;
+    assert_eq!(view["present"].as_array().map(Vec::len), Some(3));
+
+    a_student_publishes_to_everyone_else(&mut first, &mut lecturer, &mut second).await;
+    a_screen_share_comes_and_goes(&lecturer, &mut second, &track).await;
+    the_lecturer_leaves_and_their_track_stops(lecturer, camera, &mut first, &mut second, &track)
+        .await;
+    let view: Value = json_of(get(&app, &c.students[0].1, &room)).await;
+    assert_eq!(view["present"].as_array().map(Vec::len), Some(2));
+
+    students_who_drop_or_cancel_are_removed(&app, &c, id, first, second).await;
+}
+
+/// Two students join, before and after the lecturer's media reached the server, and both get
+/// the camera's packets in order; returns them and the camera's track id.
+async fn both_students_receive_the_camera(
+    app: &TestApp,
+    c: &Cast,
+    id: Uuid,
+    lecturer: &mut RoomPeer,
+) -> (RoomPeer, RoomPeer, String) {
     // The first student joins before the lecturer's media reached the server, so learns of the
     // track when it does; the second joins after, and finds it in `ready`.
-    let mut first = join(&app, id, &c.students[0].1).await;
+    let mut first = join(app, id, &c.students[0].1).await;
     let track = track_of(&mut first, lecturer.participant_id).await;
-    let mut second = join(&app, id, &c.students[1].1).await;
+    let mut second = join(app, id, &c.students[1].1).await;
     assert_eq!(second.ready["tracks"][0]["track_id"], track.as_str());
     assert_eq!(
         second.ready["tracks"][0]["participant_id"],
@@ -57,12 +84,15 @@ async fn the_publishers_rtp_reaches_every_subscriber_and_stops_when_it_leaves(db
             "frames arrive in order"
         );
     }
+    (first, second, track)
+}
 
-    // Who is present, for the room page.
-    let view: Value = json_of(get(&app, &c.students[0].1, &room)).await;
-    assert_eq!(view["present"].as_array().map(Vec::len), Some(3));
-
-    // A student unmutes and publishes: the lecturer and the other student receive it.
+/// A student unmutes and publishes: the lecturer and the other student receive it.
+async fn a_student_publishes_to_everyone_else(
+    first: &mut RoomPeer,
+    lecturer: &mut RoomPeer,
+    second: &mut RoomPeer,
+) {
     first.send(json!({ "type": "mute", "source": "microphone", "muted": false }));
     let _voice = first
         .publish_video("camera", Duration::from_millis(20))
@@ -70,17 +100,20 @@ async fn the_publishers_rtp_reaches_every_subscriber_and_stops_when_it_leaves(db
         .expect("student publishes");
     let mute = lecturer.next_of("mute").await.expect("mute frame");
     assert_eq!(mute["participant_id"], first.participant_id.to_string());
-    let from_student = track_of(&mut lecturer, first.participant_id).await;
+    let from_student = track_of(lecturer, first.participant_id).await;
     lecturer
         .receive(&from_student, 20)
         .await
         .expect("the lecturer receives the student");
-    let at_second = track_of(&mut second, first.participant_id).await;
+    let at_second = track_of(second, first.participant_id).await;
     second
         .receive(&at_second, 20)
         .await
         .expect("the other student receives the student");
+}
 
+/// `camera` is the lecturer's camera track, which keeps arriving at `second` after the share.
+async fn a_screen_share_comes_and_goes(lecturer: &RoomPeer, second: &mut RoomPeer, camera: &str) {
     // The lecturer shares a screen (a renegotiation adding a track), then stops (one removing
     // it): the students get it as a screen, then lose only that track.
     let screen = lecturer
@@ -113,15 +146,25 @@ async fn the_publishers_rtp_reaches_every_subscriber_and_stops_when_it_leaves(db
     assert_eq!(removed["track_id"], screen_track.as_str());
     second.drain_packets();
     second
-        .receive(&track, 20)
+        .receive(camera, 20)
         .await
         .expect("the camera still arrives after the screen share stopped");
+}
 
+/// The lecturer stops `camera` and leaves; both students are told, and `track` (the camera's)
+/// stops arriving.
+async fn the_lecturer_leaves_and_their_track_stops(
+    lecturer: RoomPeer,
+    camera: Publication,
+    first: &mut RoomPeer,
+    second: &mut RoomPeer,
+    track: &str,
+) {
     // The lecturer leaves: their track is removed for both students and nothing more arrives.
     let lecturer_id = lecturer.participant_id;
     drop(camera);
     lecturer.leave().await;
-    for student in [&mut first, &mut second] {
+    for student in [&mut *first, &mut *second] {
         let removed = student
             .next_of("track_removed")
             .await
@@ -135,14 +178,22 @@ async fn the_publishers_rtp_reaches_every_subscriber_and_stops_when_it_leaves(db
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     first.drain_packets();
-    let late = tokio::time::timeout(Duration::from_secs(1), first.receive(&track, 1)).await;
+    let late = tokio::time::timeout(Duration::from_secs(1), first.receive(track, 1)).await;
     assert!(
         !matches!(late, Ok(Ok(_))),
         "packets of a removed track still arrive"
     );
-    let view: Value = json_of(get(&app, &c.students[0].1, &room)).await;
-    assert_eq!(view["present"].as_array().map(Vec::len), Some(2));
+}
 
+/// The last two students in the room of consultation `id`: `second` drops, `first` cancels.
+async fn students_who_drop_or_cancel_are_removed(
+    app: &TestApp,
+    c: &Cast,
+    id: Uuid,
+    mut first: RoomPeer,
+    second: RoomPeer,
+) {
+    let room = format!("/api/v1/consultations/{id}/room");
     // A student whose connection drops (no `leave`) is removed too.
     let dropped = second.participant_id;
     drop(second);
@@ -151,17 +202,17 @@ async fn the_publishers_rtp_reaches_every_subscriber_and_stops_when_it_leaves(db
         .await
         .expect("dropped participant");
     assert_eq!(left["participant_id"], dropped.to_string());
-    let view: Value = json_of(get(&app, &c.students[0].1, &room)).await;
+    let view: Value = json_of(get(app, &c.students[0].1, &room)).await;
     assert_eq!(view["present"].as_array().map(Vec::len), Some(1));
 
     // In a group session a student who cancels their place is sent out of the room.
     let cancel = post(
-        &app,
+        app,
         &c.students[0].1,
         &format!("/api/v1/consultations/{id}/cancel"),
     )
     .json(&json!({ "reason": "clash with a lab" }));
-    assert_eq!(cancel.send().await.unwrap().status(), 200);
+    assert_eq!(cancel.send().await.expect("send the request").status(), 200);
     let ended = first.next_of("ended").await.expect("removed from the room");
     assert_eq!(ended["reason"], "removed");
 }

@@ -34,71 +34,79 @@ async fn fill(client: &Client, form: &str, name: &str, value: &str) {
     input.send_keys(value).await.expect("type");
 }
 
+/// Clicks the element at `css`.
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .expect("find the element")
+        .click()
+        .await
+        .expect("click");
+}
+
+/// How many sessions the account page lists.
+async fn sessions_listed(client: &Client) -> usize {
+    client
+        .find_all(Locator::Css("#sessions li[data-session-id]"))
+        .await
+        .expect("find the sessions")
+        .len()
+}
+
 #[sqlx::test(migrator = "models::MIGRATOR")]
 async fn sign_up_log_in_and_see_the_home_page(db: PgPool) {
     let app = TestApp::spawn(db).await;
     let browser = Browser::start(&[]).await.expect("start Chromium");
     let c = &browser.client;
 
-    c.goto(&app.url("/#/signup")).await.unwrap();
+    sign_up_after_fixing_the_password(c, &app).await;
+    log_out_and_in_again(c).await;
+    log_out_a_second_device_from_the_account_page(c, &app).await;
+
+    browser.client.clone().close().await.unwrap();
+}
+
+/// A too-short password is explained; with a good one Ada lands on the home page.
+async fn sign_up_after_fixing_the_password(c: &Client, app: &TestApp) {
+    c.goto(&app.url("/#/signup")).await.expect("open the page");
     c.wait()
         .for_element(Locator::Css("#signup-form"))
         .await
-        .unwrap();
+        .expect("the signup form");
     fill(c, "#signup-form", "display_name", "Ada Lovelace").await;
     fill(c, "#signup-form", "email", "ada@uni.ac.uk").await;
     fill(c, "#signup-form", "password", "short").await;
-    c.find(Locator::Css("#signup-form [type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "#signup-form [type=submit]").await;
     let error = wait_for_text(c, "#signup-form .form-error", "password").await;
     assert!(error.contains("10"), "the error explains the rule: {error}");
 
     fill(c, "#signup-form", "password", "correct horse battery").await;
-    c.find(Locator::Css("#signup-form [type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "#signup-form [type=submit]").await;
     wait_for_text(c, "#home-page", "Welcome, Ada Lovelace").await;
     wait_for_text(c, "#current-user", "Ada Lovelace").await;
+}
 
-    c.find(Locator::Css("#logout-button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+/// Logging out shows the login form, and logging in brings the home page back.
+async fn log_out_and_in_again(c: &Client) {
+    click(c, "#logout-button").await;
     c.wait()
         .for_element(Locator::Css("#login-form"))
         .await
-        .unwrap();
+        .expect("the login form");
     fill(c, "#login-form", "email", "ada@uni.ac.uk").await;
     fill(c, "#login-form", "password", "correct horse battery").await;
-    c.find(Locator::Css("#login-form [type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "#login-form [type=submit]").await;
     wait_for_text(c, "#home-page", "Welcome, Ada Lovelace").await;
+}
 
-    // A second device (an API client) appears on the account page and can be logged out there.
+/// A second device (an API client) appears on the account page and can be logged out there.
+async fn log_out_a_second_device_from_the_account_page(c: &Client, app: &TestApp) {
     let phone = app.device();
     app.login(&phone, "ada@uni.ac.uk").await;
-    c.goto(&app.url("/#/account")).await.unwrap();
+    c.goto(&app.url("/#/account")).await.expect("open the page");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while c
-        .find_all(Locator::Css("#sessions li[data-session-id]"))
-        .await
-        .unwrap()
-        .len()
-        < 2
-    {
+    while sessions_listed(c).await < 2 {
         assert!(
             tokio::time::Instant::now() < deadline,
             "two sessions never listed"
@@ -109,15 +117,9 @@ async fn sign_up_log_in_and_see_the_home_page(db: PgPool) {
         .find(Locator::XPath("//ul[@id='sessions']/li[not(.//*[contains(@class,'tag-current')])]//button[contains(@class,'revoke')]"))
         .await
         .expect("revoke button of the other device");
-    other.click().await.unwrap();
+    other.click().await.expect("click");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while c
-        .find_all(Locator::Css("#sessions li[data-session-id]"))
-        .await
-        .unwrap()
-        .len()
-        != 1
-    {
+    while sessions_listed(c).await != 1 {
         assert!(
             tokio::time::Instant::now() < deadline,
             "the revoked device is still listed"
@@ -129,10 +131,8 @@ async fn sign_up_log_in_and_see_the_home_page(db: PgPool) {
             .get(app.url("/api/v1/me"))
             .send()
             .await
-            .unwrap()
+            .expect("send the request")
             .status(),
         401
     );
-
-    browser.client.clone().close().await.unwrap();
 }

@@ -170,68 +170,8 @@ async fn directory_finds_people_without_leaking_emails(db: PgPool) {
         .await
         .unwrap();
 
-    let found: Value = tests::json_of(student.get(app.url("/api/v1/users?q=TUR"))).await;
-    let users = found["users"].as_array().unwrap();
-    assert_eq!(users.len(), 1);
-    assert_eq!(users[0]["display_name"], "Alan Turing");
-    assert_eq!(users[0]["role"], "lecturer");
-    assert!(
-        users[0].get("email").is_none(),
-        "the directory never shows emails"
-    );
-
-    let lecturers: Value =
-        tests::json_of(student.get(app.url("/api/v1/users?role=lecturer"))).await;
-    assert_eq!(lecturers["users"].as_array().unwrap().len(), 1);
-
-    let by_email: Value = tests::json_of(student.get(app.url("/api/v1/users?q=hopper@"))).await;
-    assert!(
-        by_email["users"].as_array().unwrap().is_empty(),
-        "students cannot search by email"
-    );
-
-    let wildcard: Value = tests::json_of(student.get(app.url("/api/v1/users?q=%25_"))).await;
-    assert_eq!(
-        wildcard["users"].as_array().unwrap().len(),
-        1,
-        "% and _ match literally"
-    );
-
-    let page: Value = tests::json_of(student.get(app.url("/api/v1/users?limit=2&offset=0"))).await;
-    assert_eq!(page["users"].as_array().unwrap().len(), 2);
-    let rest: Value = tests::json_of(student.get(app.url("/api/v1/users?limit=2&offset=2"))).await;
-    assert_eq!(rest["users"].as_array().unwrap().len(), 2);
-
-    assert_error(
-        student
-            .get(app.url("/api/v1/users?limit=1000"))
-            .send()
-            .await
-            .unwrap(),
-        422,
-        "validation_failed",
-    )
-    .await;
-    assert_error(
-        student
-            .get(app.url("/api/v1/users?limit=abc"))
-            .send()
-            .await
-            .unwrap(),
-        400,
-        "invalid_query",
-    )
-    .await;
-    assert_error(
-        reqwest::Client::new()
-            .get(app.url("/api/v1/users"))
-            .send()
-            .await
-            .unwrap(),
-        401,
-        "unauthenticated",
-    )
-    .await;
+    the_directory_searches_names_and_roles_not_emails(&app, &student).await;
+    bad_directory_queries_are_refused(&app, &student).await;
 
     let profile: Value =
         tests::json_of(student.get(app.url(&format!("/api/v1/users/{turing}")))).await;
@@ -244,6 +184,76 @@ async fn directory_finds_people_without_leaking_emails(db: PgPool) {
             .unwrap(),
         400,
         "invalid_path",
+    )
+    .await;
+}
+
+/// How many users a directory page of `student`'s for `query` lists.
+async fn listed(app: &TestApp, student: &reqwest::Client, query: &str) -> usize {
+    let page: Value = tests::json_of(student.get(app.url(&format!("/api/v1/users{query}")))).await;
+    page["users"].as_array().expect("users").len()
+}
+
+/// What a student finds among the four people, one of them the lecturer Alan Turing.
+async fn the_directory_searches_names_and_roles_not_emails(
+    app: &TestApp,
+    student: &reqwest::Client,
+) {
+    let found: Value = tests::json_of(student.get(app.url("/api/v1/users?q=TUR"))).await;
+    let users = found["users"].as_array().expect("users");
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0]["display_name"], "Alan Turing");
+    assert_eq!(users[0]["role"], "lecturer");
+    assert!(
+        users[0].get("email").is_none(),
+        "the directory never shows emails"
+    );
+
+    assert_eq!(listed(app, student, "?role=lecturer").await, 1);
+    assert_eq!(
+        listed(app, student, "?q=hopper@").await,
+        0,
+        "students cannot search by email"
+    );
+    assert_eq!(
+        listed(app, student, "?q=%25_").await,
+        1,
+        "% and _ match literally"
+    );
+    assert_eq!(listed(app, student, "?limit=2&offset=0").await, 2);
+    assert_eq!(listed(app, student, "?limit=2&offset=2").await, 2);
+}
+
+/// Limits out of range or not numbers, and requests without a session.
+async fn bad_directory_queries_are_refused(app: &TestApp, student: &reqwest::Client) {
+    assert_error(
+        student
+            .get(app.url("/api/v1/users?limit=1000"))
+            .send()
+            .await
+            .expect("send the request"),
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_error(
+        student
+            .get(app.url("/api/v1/users?limit=abc"))
+            .send()
+            .await
+            .expect("send the request"),
+        400,
+        "invalid_query",
+    )
+    .await;
+    assert_error(
+        reqwest::Client::new()
+            .get(app.url("/api/v1/users"))
+            .send()
+            .await
+            .expect("send the request"),
+        401,
+        "unauthenticated",
     )
     .await;
 }

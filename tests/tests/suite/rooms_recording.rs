@@ -5,8 +5,10 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use tests::rooms::{appointment, cast, get, join, post, track_of};
+use tests::rooms::{Cast, appointment, cast, get, join, post, track_of};
+use tests::rtc::RoomPeer;
 use tests::{TestApp, assert_refused, json_of};
+use uuid::Uuid;
 
 #[sqlx::test(migrator = "models::MIGRATOR")]
 async fn the_lecturer_records_and_the_participants_replay_the_recording(db: PgPool) {
@@ -14,18 +16,13 @@ async fn the_lecturer_records_and_the_participants_replay_the_recording(db: PgPo
     let c = cast(&app, 1).await;
     let id = appointment(&app, &c).await;
     let student = &c.students[0].1;
-    let recording = format!("/api/v1/consultations/{id}/room/recording");
-    let recordings = format!("/api/v1/consultations/{id}/recordings");
     json_of::<Value>(post(
         &app,
         &c.lecturer.1,
         &format!("/api/v1/consultations/{id}/room/open"),
     ))
     .await;
-    let switch = |token: &str, active: bool| {
-        post(&app, token, &recording).json(&json!({ "active": active }))
-    };
-    assert_refused(switch(&c.lecturer.1, true), 409, "room_empty").await;
+    assert_refused(switch(&app, id, &c.lecturer.1, true), 409, "room_empty").await;
 
     let lecturer = join(&app, id, &c.lecturer.1).await;
     let _camera = lecturer
@@ -36,27 +33,57 @@ async fn the_lecturer_records_and_the_participants_replay_the_recording(db: PgPo
     let track = track_of(&mut peer, lecturer.participant_id).await;
     peer.receive(&track, 5).await.expect("media flows");
 
-    assert_refused(switch(student, true), 403, "not_the_lecturer").await;
-    let started: Value = json_of(switch(&c.lecturer.1, true)).await;
+    only_the_lecturer_starts_and_stops_it(&app, &c, id, &mut peer, &track).await;
+    participants_replay_the_webm_files(&app, &c, id).await;
+}
+
+/// A request by the holder of `token` to start (`active`) or stop recording the room of `id`.
+fn switch(app: &TestApp, id: Uuid, token: &str, active: bool) -> reqwest::RequestBuilder {
+    let recording = format!("/api/v1/consultations/{id}/room/recording");
+    post(app, token, &recording).json(&json!({ "active": active }))
+}
+
+/// The student (`peer`, receiving the lecturer's camera `track`) cannot switch recording; the
+/// lecturer starts and stops it once, and the room is told each time.
+async fn only_the_lecturer_starts_and_stops_it(
+    app: &TestApp,
+    c: &Cast,
+    id: Uuid,
+    peer: &mut RoomPeer,
+    track: &str,
+) {
+    let lecturer = &c.lecturer.1;
+    assert_refused(
+        switch(app, id, &c.students[0].1, true),
+        403,
+        "not_the_lecturer",
+    )
+    .await;
+    let started: Value = json_of(switch(app, id, lecturer, true)).await;
     assert_eq!(started["recording"], true);
-    assert_refused(switch(&c.lecturer.1, true), 409, "already_recording").await;
+    assert_refused(switch(app, id, lecturer, true), 409, "already_recording").await;
     // Everyone in the room is told they are being recorded.
     let told = peer.next_of("recording").await.expect("recording frame");
     assert_eq!(told["active"], true);
-    peer.receive(&track, 75)
+    peer.receive(track, 75)
         .await
         .expect("media while recording");
-    let stopped: Value = json_of(switch(&c.lecturer.1, false)).await;
+    let stopped: Value = json_of(switch(app, id, lecturer, false)).await;
     assert_eq!(stopped["recording"], false);
     assert_eq!(
         peer.next_of("recording").await.expect("stopped")["active"],
         false
     );
-    assert_refused(switch(&c.lecturer.1, false), 409, "not_recording").await;
+    assert_refused(switch(app, id, lecturer, false), 409, "not_recording").await;
+}
 
+/// The finished recording of consultation `id`, listed and downloaded.
+async fn participants_replay_the_webm_files(app: &TestApp, c: &Cast, id: Uuid) {
+    let student = &c.students[0].1;
+    let recordings = format!("/api/v1/consultations/{id}/recordings");
     // The student lists it: one finished recording with the lecturer's camera.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let list: Value = json_of(get(&app, student, &recordings)).await;
+    let list: Value = json_of(get(app, student, &recordings)).await;
     let recorded = &list["recordings"][0];
     assert!(recorded["stopped_at"].is_string(), "{list}");
     let file = &recorded["files"][0];
@@ -66,7 +93,7 @@ async fn the_lecturer_records_and_the_participants_replay_the_recording(db: PgPo
     let url = file["url"].as_str().expect("url");
 
     // It is a WebM file, served with ranges, to participants only.
-    let whole = get(&app, student, url).send().await.expect("download");
+    let whole = get(app, student, url).send().await.expect("download");
     assert_eq!(whole.status(), 200);
     assert_eq!(
         whole
@@ -77,24 +104,24 @@ async fn the_lecturer_records_and_the_participants_replay_the_recording(db: PgPo
     );
     let bytes = whole.bytes().await.expect("body");
     assert_eq!(&bytes[..4], &[0x1a, 0x45, 0xdf, 0xa3], "EBML header");
-    let part = get(&app, student, url)
+    let part = get(app, student, url)
         .header("range", "bytes=0-99")
         .send()
         .await
         .expect("range");
     assert_eq!(part.status(), 206);
     assert_eq!(part.bytes().await.expect("part").len(), 100);
-    assert_refused(get(&app, &c.outsider.1, url), 403, "not_a_participant").await;
+    assert_refused(get(app, &c.outsider.1, url), 403, "not_a_participant").await;
     assert_refused(
-        get(&app, &c.outsider.1, &recordings),
+        get(app, &c.outsider.1, &recordings),
         403,
         "not_a_participant",
     )
     .await;
     let other = format!(
         "{recordings}/{}/01-dr-ada-camera.webm",
-        recorded["id"].as_str().unwrap()
+        recorded["id"].as_str().expect("a recording id")
     );
     let bogus = other.replace("01-dr-ada-camera", "..%2F..%2Fsecret");
-    assert_refused(get(&app, student, &bogus), 404, "not_found").await;
+    assert_refused(get(app, student, &bogus), 404, "not_found").await;
 }

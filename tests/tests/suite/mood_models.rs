@@ -7,6 +7,7 @@ use sqlx::PgPool;
 use tests::mood::{trained, upload};
 use tests::ws::WsClient;
 use tests::{TestApp, json_of, post};
+use uuid::Uuid;
 
 const EMOTION_WORDS: [&str; 5] = ["glumbo", "drabbit", "plinthy", "sunnek", "zorblax"];
 
@@ -67,112 +68,154 @@ async fn upload_train_activate_and_roll_back_switch_predictions(db: PgPool) {
     let (alice_id, alice) = app.user_with_token("alice@uni.ac.uk", "Alice").await;
     let direct = app.open_direct(&lecturer, alice_id).await;
 
-    // The built-in model is installed and active from the start.
-    let versions = app.get_json(&admin, "/api/v1/admin/mood/models").await.1;
-    assert_eq!(versions.as_array().unwrap().len(), 1);
-    let builtin = versions[0].clone();
-    assert_eq!(builtin["active"], true);
-    assert_eq!(builtin["status"], "ready");
-    let probe = "zorblax blazzo";
-    let before = classify(&app, &admin, probe).await;
-    assert_eq!(before["model"], builtin["id"]);
-    assert!(
-        !(before["emotion"] == "very_happy" && before["intensity"] == "very_excited"),
-        "the built-in model knows nothing of the invented words: {before}"
-    );
-
-    // Upload, then train on the upload alone.
-    let response = upload(&app, &admin, "invented", invented_language_csv())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    let dataset: Value = response.json().await.unwrap();
-    assert_eq!(dataset["rows"], 300);
-    assert_eq!(dataset["emotion_labels"], 300);
-    let started = post(
-        &app,
-        &admin,
-        "/api/v1/admin/mood/models",
-        json!({ "name": "invented-1", "datasets": [dataset["id"]], "include_builtin": false }),
-    )
-    .send()
-    .await
-    .unwrap();
-    assert_eq!(started.status(), 202);
-    let started: Value = started.json().await.unwrap();
-    assert_eq!(started["status"], "training");
-    let version = trained(&app, &admin, started["id"].as_i64().unwrap()).await;
-    assert_eq!(version["status"], "ready", "{version}");
-    assert_eq!(version["datasets"], json!([dataset["id"]]));
-    assert_eq!(version["active"], false, "training does not activate");
-    let emotion = &version["report"]["emotion"]["model"];
-    assert!(
-        emotion["accuracy"].as_f64().unwrap() > 0.9,
-        "the invented language is easy: {emotion}"
-    );
-    assert_eq!(emotion["confusion"].as_array().unwrap().len(), 5);
+    let (builtin, before) = the_builtin_model_is_active_from_the_start(&app, &admin).await;
+    let version = a_version_trained_on_the_invented_language(&app, &admin).await;
 
     // Comparing without activating: the new version answers, the active one is unchanged.
     let preview: Value = json_of(post(
         &app,
         &admin,
         "/api/v1/admin/mood/classify",
-        json!({ "text": probe, "model": version["id"] }),
+        json!({ "text": PROBE, "model": version["id"] }),
     ))
     .await;
     assert_eq!(preview["emotion"], "very_happy");
-    assert_eq!(classify(&app, &admin, probe).await["model"], builtin["id"]);
+    assert_eq!(classify(&app, &admin, PROBE).await["model"], builtin["id"]);
 
-    // Activate: predictions switch, and so does the job.
+    activating_switches_predictions(&app, &admin, &version).await;
+    // A second server process (its own pool, never told directly) switches too, without a restart.
+    let other = TestApp::spawn(tests::own_pool(&db).await).await;
+    assert_eq!(
+        classify(&other, &admin, PROBE).await["model"],
+        version["id"]
+    );
+    the_job_measures_with_the_active_model(&app, &lecturer, &alice, direct).await;
+    rolling_back_reactivates_the_builtin_model(&app, other, &admin, &builtin, &before).await;
+    app.stop().await;
+}
+
+/// Words of the invented language: very happy, very excited.
+const PROBE: &str = "zorblax blazzo";
+
+/// Returns the built-in version and its prediction for [`PROBE`].
+async fn the_builtin_model_is_active_from_the_start(app: &TestApp, admin: &str) -> (Value, Value) {
+    // The built-in model is installed and active from the start.
+    let versions = app.get_json(admin, "/api/v1/admin/mood/models").await.1;
+    assert_eq!(versions.as_array().expect("an array").len(), 1);
+    let builtin = versions[0].clone();
+    assert_eq!(builtin["active"], true);
+    assert_eq!(builtin["status"], "ready");
+    let before = classify(app, admin, PROBE).await;
+    assert_eq!(before["model"], builtin["id"]);
+    assert!(
+        !(before["emotion"] == "very_happy" && before["intensity"] == "very_excited"),
+        "the built-in model knows nothing of the invented words: {before}"
+    );
+    (builtin, before)
+}
+
+/// Upload, then train on the upload alone; returns the trained (inactive) version.
+async fn a_version_trained_on_the_invented_language(app: &TestApp, admin: &str) -> Value {
+    let response = upload(app, admin, "invented", invented_language_csv())
+        .send()
+        .await
+        .expect("send the upload");
+    assert_eq!(response.status(), 201);
+    let dataset: Value = response.json().await.expect("a JSON body");
+    assert_eq!(dataset["rows"], 300);
+    assert_eq!(dataset["emotion_labels"], 300);
+    let started = post(
+        app,
+        admin,
+        "/api/v1/admin/mood/models",
+        json!({ "name": "invented-1", "datasets": [dataset["id"]], "include_builtin": false }),
+    )
+    .send()
+    .await
+    .expect("send the training request");
+    assert_eq!(started.status(), 202);
+    let started: Value = started.json().await.expect("a JSON body");
+    assert_eq!(started["status"], "training");
+    let version = trained(app, admin, started["id"].as_i64().expect("a version id")).await;
+    assert_eq!(version["status"], "ready", "{version}");
+    assert_eq!(version["datasets"], json!([dataset["id"]]));
+    assert_eq!(version["active"], false, "training does not activate");
+    let emotion = &version["report"]["emotion"]["model"];
+    assert!(
+        emotion["accuracy"].as_f64().expect("an accuracy") > 0.9,
+        "the invented language is easy: {emotion}"
+    );
+    assert_eq!(
+        emotion["confusion"]
+            .as_array()
+            .expect("a confusion matrix")
+            .len(),
+        5
+    );
+    version
+}
+
+/// Activate: predictions switch.
+async fn activating_switches_predictions(app: &TestApp, admin: &str, version: &Value) {
     let activated: Value = json_of(post(
-        &app,
-        &admin,
+        app,
+        admin,
         &format!("/api/v1/admin/mood/models/{}/activate", version["id"]),
         json!({}),
     ))
     .await;
     assert_eq!(activated["active"], true);
-    let after = classify(&app, &admin, probe).await;
+    let after = classify(app, admin, PROBE).await;
     assert_eq!(
         (after["emotion"].as_str(), after["intensity"].as_str()),
         (Some("very_happy"), Some("very_excited"))
     );
-    // A second server process (its own pool, never told directly) switches too, without a restart.
-    let other = TestApp::spawn(tests::own_pool(&db).await).await;
-    assert_eq!(
-        classify(&other, &admin, probe).await["model"],
-        version["id"]
-    );
-    let mut lecturer_ws = WsClient::connect(app.addr, &lecturer).await.unwrap();
-    let mut alice_ws = WsClient::connect(app.addr, &alice).await.unwrap();
+}
+
+/// And so does the job: alice's message in `direct` reaches her lecturer as the new model's mood.
+async fn the_job_measures_with_the_active_model(
+    app: &TestApp,
+    lecturer: &str,
+    alice: &str,
+    direct: Uuid,
+) {
+    let mut lecturer_ws = WsClient::connect(app.addr, lecturer)
+        .await
+        .expect("connect the lecturer");
+    let mut alice_ws = WsClient::connect(app.addr, alice)
+        .await
+        .expect("connect alice");
     alice_ws
         .send_message(direct, "inv-1", "glumbo hushy the lab")
         .await
-        .unwrap();
-    alice_ws.next_of("ack").await.unwrap();
-    let frame = lecturer_ws.next_of("mood").await.unwrap();
+        .expect("send the message");
+    alice_ws.next_of("ack").await.expect("the ack");
+    let frame = lecturer_ws.next_of("mood").await.expect("a mood frame");
     assert_eq!(frame["mood"]["emotion"], "very_sad", "{frame}");
     assert_eq!(frame["mood"]["model"], "invented-1");
+}
 
-    // Roll back: the built-in model is active again.
-    let rolled: Value = json_of(post(&app, &admin, "/api/v1/admin/mood/rollback", json!({}))).await;
+/// Roll back: the built-in model is active again, in `app` and in the `other` server process.
+async fn rolling_back_reactivates_the_builtin_model(
+    app: &TestApp,
+    other: TestApp,
+    admin: &str,
+    builtin: &Value,
+    before: &Value,
+) {
+    let rolled: Value = json_of(post(app, admin, "/api/v1/admin/mood/rollback", json!({}))).await;
     assert_eq!(rolled["id"], builtin["id"]);
-    let again = classify(&app, &admin, probe).await;
+    let again = classify(app, admin, PROBE).await;
     assert_eq!(again["emotion"], before["emotion"]);
     assert_eq!(again["model"], builtin["id"]);
-    assert_eq!(
-        classify(&other, &admin, probe).await["model"],
-        builtin["id"]
-    );
+    assert_eq!(classify(&other, admin, PROBE).await["model"], builtin["id"]);
     other.stop().await;
-    let versions = app.get_json(&admin, "/api/v1/admin/mood/models").await.1;
+    let versions = app.get_json(admin, "/api/v1/admin/mood/models").await.1;
     let active: Vec<&Value> = versions
         .as_array()
-        .unwrap()
+        .expect("an array")
         .iter()
         .filter(|v| v["active"] == true)
         .collect();
     assert_eq!(active.len(), 1);
-    app.stop().await;
 }

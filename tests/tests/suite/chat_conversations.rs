@@ -5,89 +5,138 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use tests::assert_error;
 use tests::chat::{online, spawn_fast, uuid_of};
+use tests::ws::WsClient;
+use tests::{TestApp, assert_error};
 use uuid::Uuid;
+
+/// A tutorial group owned by Olive with Bob and Carol in it, and Dave outside (ids and tokens).
+struct Tutorial {
+    group: Uuid,
+    owner: String,
+    bob: (Uuid, String),
+    carol: (Uuid, String),
+    dave: (Uuid, String),
+}
 
 #[sqlx::test(migrator = "models::MIGRATOR")]
 async fn owners_manage_group_members_and_the_gateway_follows(db: PgPool) {
     let app = spawn_fast(db).await;
     let (_, owner_token) = app.user_with_token("owner@uni.ac.uk", "Olive Owner").await;
-    let (bob, bob_token) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
-    let (carol, carol_token) = app.user_with_token("carol@uni.ac.uk", "Carol").await;
-    let (dave, dave_token) = app.user_with_token("dave@uni.ac.uk", "Dave").await;
+    let bob = app.user_with_token("bob@uni.ac.uk", "Bob").await;
+    let carol = app.user_with_token("carol@uni.ac.uk", "Carol").await;
+    let dave = app.user_with_token("dave@uni.ac.uk", "Dave").await;
     let group = app
-        .create_group(&owner_token, "Tutorial", &[bob, carol])
+        .create_group(&owner_token, "Tutorial", &[bob.0, carol.0])
         .await;
-    let mut owner = online(&app, &owner_token).await;
+    let t = Tutorial {
+        group,
+        owner: owner_token,
+        bob,
+        carol,
+        dave,
+    };
+    let mut owner = online(&app, &t.owner).await;
     owner
         .send_message(group, "before-dave", "before Dave joined")
         .await
         .unwrap();
     owner.next_of("ack").await.unwrap();
-    let mut d = online(&app, &dave_token).await;
+    let mut d = online(&app, &t.dave.1).await;
 
-    let client = reqwest::Client::new();
-    let add = |token: &str, user: Uuid| {
-        client
-            .post(app.url(&format!("/api/v1/conversations/{group}/members")))
-            .bearer_auth(token.to_owned())
-            .json(&json!({ "user_id": user }))
-            .send()
-    };
-    assert_error(add(&bob_token, dave).await.unwrap(), 403, "forbidden").await;
-    assert_eq!(add(&owner_token, dave).await.unwrap().status(), 200);
+    only_the_owner_adds_and_the_new_member_follows_live(&app, &t, &mut owner, &mut d).await;
+    members_who_leave_or_are_removed_hear_no_more(&app, &t, &mut owner).await;
+}
+
+/// Adds `user` to the tutorial group as the holder of `token`.
+async fn add_member(app: &TestApp, t: &Tutorial, token: &str, user: Uuid) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(app.url(&format!("/api/v1/conversations/{}/members", t.group)))
+        .bearer_auth(token)
+        .json(&json!({ "user_id": user }))
+        .send()
+        .await
+        .expect("send the request")
+}
+
+/// Bob may not add Dave, Olive may (once); Dave's device `d` then follows the group live.
+async fn only_the_owner_adds_and_the_new_member_follows_live(
+    app: &TestApp,
+    t: &Tutorial,
+    owner: &mut WsClient,
+    d: &mut WsClient,
+) {
+    let (group, dave) = (t.group, t.dave.0);
+    assert_error(add_member(app, t, &t.bob.1, dave).await, 403, "forbidden").await;
+    assert_eq!(add_member(app, t, &t.owner, dave).await.status(), 200);
     assert_error(
-        add(&owner_token, dave).await.unwrap(),
+        add_member(app, t, &t.owner, dave).await,
         409,
         "already_member",
     )
     .await;
 
-    let joined = d.next_of("conversation").await.unwrap();
+    let joined = d
+        .next_of("conversation")
+        .await
+        .expect("a conversation frame");
     assert_eq!(uuid_of(&joined["conversation"]["id"]), group);
     owner
         .send_message(group, "after-dave", "welcome Dave")
         .await
-        .unwrap();
-    let live = d.next_of("message").await.unwrap();
+        .expect("send the message");
+    let live = d.next_of("message").await.expect("a message frame");
     assert_eq!(
         live["body"], "welcome Dave",
         "the new member follows live from now"
     );
+}
 
-    // Carol leaves by herself; Bob is removed by the owner; neither hears more.
-    let mut c = online(&app, &carol_token).await;
+/// Carol leaves by herself; Bob is removed by the owner; neither hears more.
+async fn members_who_leave_or_are_removed_hear_no_more(
+    app: &TestApp,
+    t: &Tutorial,
+    owner: &mut WsClient,
+) {
+    let (group, client) = (t.group, reqwest::Client::new());
+    let (carol, carol_token) = (t.carol.0, &t.carol.1);
+    let mut c = online(app, carol_token).await;
     let leave = client
         .delete(app.url(&format!("/api/v1/conversations/{group}/members/{carol}")))
-        .bearer_auth(&carol_token)
+        .bearer_auth(carol_token)
         .send()
         .await
-        .unwrap();
+        .expect("send the request");
     assert_eq!(leave.status(), 204);
     assert_eq!(
-        uuid_of(&c.next_of("removed").await.unwrap()["conversation"]),
+        uuid_of(&c.next_of("removed").await.expect("a removed frame")["conversation"]),
         group
     );
     let not_yours = client
-        .delete(app.url(&format!("/api/v1/conversations/{group}/members/{dave}")))
-        .bearer_auth(&bob_token)
+        .delete(app.url(&format!(
+            "/api/v1/conversations/{group}/members/{}",
+            t.dave.0
+        )))
+        .bearer_auth(&t.bob.1)
         .send()
         .await
-        .unwrap();
+        .expect("send the request");
     assert_error(not_yours, 403, "forbidden").await;
     let kick = client
-        .delete(app.url(&format!("/api/v1/conversations/{group}/members/{bob}")))
-        .bearer_auth(&owner_token)
+        .delete(app.url(&format!(
+            "/api/v1/conversations/{group}/members/{}",
+            t.bob.0
+        )))
+        .bearer_auth(&t.owner)
         .send()
         .await
-        .unwrap();
+        .expect("send the request");
     assert_eq!(kick.status(), 204);
     owner
         .send_message(group, "after-leave", "just us")
         .await
-        .unwrap();
-    owner.next_of("ack").await.unwrap();
+        .expect("send the message");
+    owner.next_of("ack").await.expect("the ack");
     assert!(
         c.all_of_for("message", Duration::from_millis(300))
             .await
@@ -95,16 +144,19 @@ async fn owners_manage_group_members_and_the_gateway_follows(db: PgPool) {
     );
     let (status, _) = app
         .get_json(
-            &carol_token,
+            carol_token,
             &format!("/api/v1/conversations/{group}/messages"),
         )
         .await;
     assert_eq!(status, 404, "a former member cannot read on");
-    let mut c2 = online(&app, &carol_token).await;
+    let mut c2 = online(app, carol_token).await;
     c2.send_message(group, "sneak", "can I still post?")
         .await
-        .unwrap();
-    assert_eq!(c2.next_of("error").await.unwrap()["code"], "not_a_member");
+        .expect("send the message");
+    assert_eq!(
+        c2.next_of("error").await.expect("an error frame")["code"],
+        "not_a_member"
+    );
 }
 
 #[sqlx::test(migrator = "models::MIGRATOR")]

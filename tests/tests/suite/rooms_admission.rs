@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use tests::rooms::{appointment, cast, get, join, post};
+use tests::rooms::{Cast, appointment, cast, get, join, post};
 use tests::rtc::{PeerError, RoomPeer};
 use tests::{TestApp, assert_refused, json_of};
 use uuid::Uuid;
@@ -26,22 +26,35 @@ fn refused_status(result: Result<RoomPeer, PeerError>) -> u16 {
     }
 }
 
+/// The room of consultation `id`.
+fn room_of(id: Uuid) -> String {
+    format!("/api/v1/consultations/{id}/room")
+}
+
 #[sqlx::test(migrator = "models::MIGRATOR")]
 async fn only_participants_enter_and_only_while_the_room_is_open(db: PgPool) {
     let app = TestApp::spawn(db).await;
     let c = cast(&app, 1).await;
     let id = appointment(&app, &c).await;
-    let student = &c.students[0].1;
-    let room = format!("/api/v1/consultations/{id}/room");
 
-    // Two hours ahead: the room is not open yet, and says when it opens.
-    let view: Value = json_of(get(&app, student, &room)).await;
+    the_room_is_shut_before_its_time(&app, &c, id).await;
+    outsiders_and_strangers_are_refused(&app, &c, id).await;
+    let (opened, mut peer) = the_lecturer_opens_it_early(&app, &c, id).await;
+    the_rooms_conversation_holds_only_its_participants(&app, &c, &opened, &peer).await;
+    ending_it_sends_everyone_away(&app, &c, id, &mut peer).await;
+    reopened_it_ends_when_the_only_student_cancels(&app, &c, id).await;
+}
+
+/// Two hours ahead: the room is not open yet, and says when it opens.
+async fn the_room_is_shut_before_its_time(app: &TestApp, c: &Cast, id: Uuid) {
+    let (student, room) = (&c.students[0].1, room_of(id));
+    let view: Value = json_of(get(app, student, &room)).await;
     assert_eq!(view["open"], false);
     assert_eq!(view["can_manage"], false);
     let refusal = RoomPeer::join(app.addr, id, student).await;
     assert_eq!(refused_status(refusal), 409);
     let body = assert_refused(
-        upgrade(&app, student, &format!("{room}/ws")),
+        upgrade(app, student, &format!("{room}/ws")),
         409,
         "room_not_open",
     )
@@ -49,19 +62,22 @@ async fn only_participants_enter_and_only_while_the_room_is_open(db: PgPool) {
     assert!(
         body["error"]["message"]
             .as_str()
-            .unwrap()
+            .expect("a string")
             .contains("opens at")
     );
+}
 
-    // Outsiders get 403 whatever the time; an unknown consultation is 404.
-    assert_refused(get(&app, &c.outsider.1, &room), 403, "not_a_participant").await;
+/// Outsiders get 403 whatever the time; an unknown consultation is 404.
+async fn outsiders_and_strangers_are_refused(app: &TestApp, c: &Cast, id: Uuid) {
+    let (student, room) = (&c.students[0].1, room_of(id));
+    assert_refused(get(app, &c.outsider.1, &room), 403, "not_a_participant").await;
     assert_eq!(
         refused_status(RoomPeer::join(app.addr, id, &c.outsider.1).await),
         403
     );
     assert_refused(
         get(
-            &app,
+            app,
             student,
             &format!("/api/v1/consultations/{}/room", Uuid::now_v7()),
         ),
@@ -75,32 +91,45 @@ async fn only_participants_enter_and_only_while_the_room_is_open(db: PgPool) {
         "unauthenticated",
     )
     .await;
+}
 
+/// Returns the room as opened and the student who entered it.
+async fn the_lecturer_opens_it_early(app: &TestApp, c: &Cast, id: Uuid) -> (Value, RoomPeer) {
+    let (student, room) = (&c.students[0].1, room_of(id));
     // Only the lecturer opens it early; then the student may enter.
     assert_refused(
-        post(&app, student, &format!("{room}/open")),
+        post(app, student, &format!("{room}/open")),
         403,
         "not_the_lecturer",
     )
     .await;
     assert_refused(
-        post(&app, &c.outsider.1, &format!("{room}/open")),
+        post(app, &c.outsider.1, &format!("{room}/open")),
         403,
         "not_a_participant",
     )
     .await;
-    let opened: Value = json_of(post(&app, &c.lecturer.1, &format!("{room}/open"))).await;
+    let opened: Value = json_of(post(app, &c.lecturer.1, &format!("{room}/open"))).await;
     assert_eq!(opened["open"], true);
     assert_eq!(opened["can_manage"], true);
-    let mut peer = join(&app, id, student).await;
+    let peer = join(app, id, student).await;
     assert_eq!(peer.ready["participants"].as_array().map(Vec::len), Some(1));
 
     // A cross-site page cannot open the room's socket with the student's cookies.
     let cross =
-        upgrade(&app, student, &format!("{room}/ws")).header("origin", "https://evil.example");
+        upgrade(app, student, &format!("{room}/ws")).header("origin", "https://evil.example");
     assert_refused(cross, 403, "forbidden").await;
+    (opened, peer)
+}
 
-    // The room's conversation holds the lecturer and the student, and nobody else.
+/// The room's conversation holds the lecturer and the student, and nobody else.
+async fn the_rooms_conversation_holds_only_its_participants(
+    app: &TestApp,
+    c: &Cast,
+    opened: &Value,
+    peer: &RoomPeer,
+) {
+    let student = &c.students[0].1;
     let conversation = opened["conversation_id"]
         .as_str()
         .expect("conversation")
@@ -121,38 +150,46 @@ async fn only_participants_enter_and_only_while_the_room_is_open(db: PgPool) {
         )
         .await;
     assert_eq!(status, 404);
+}
 
-    // Ending it sends everyone away and keeps it shut.
-    let closed: Value = json_of(post(&app, &c.lecturer.1, &format!("{room}/close"))).await;
+/// Ending it sends everyone (here `peer`) away and keeps it shut.
+async fn ending_it_sends_everyone_away(app: &TestApp, c: &Cast, id: Uuid, peer: &mut RoomPeer) {
+    let (student, room) = (&c.students[0].1, room_of(id));
+    let closed: Value = json_of(post(app, &c.lecturer.1, &format!("{room}/close"))).await;
     assert_eq!(closed["open"], false);
     let ended = peer.next_of("ended").await.expect("ended");
     assert_eq!(ended["reason"], "ended_by_lecturer");
     assert_refused(
-        upgrade(&app, student, &format!("{room}/ws")),
+        upgrade(app, student, &format!("{room}/ws")),
         409,
         "room_closed",
     )
     .await;
     assert_refused(
-        post(&app, &c.lecturer.1, &format!("{room}/close")),
+        post(app, &c.lecturer.1, &format!("{room}/close")),
         409,
         "room_closed",
     )
     .await;
+}
+
+/// A closed room opened again, then left empty by the cancellation.
+async fn reopened_it_ends_when_the_only_student_cancels(app: &TestApp, c: &Cast, id: Uuid) {
+    let (student, room) = (&c.students[0].1, room_of(id));
     // The lecturer may open it again before its end.
-    let reopened: Value = json_of(post(&app, &c.lecturer.1, &format!("{room}/open"))).await;
+    let reopened: Value = json_of(post(app, &c.lecturer.1, &format!("{room}/open"))).await;
     assert_eq!(reopened["open"], true);
     // The only student cancelling cancels the consultation: the room ends for them.
-    let mut back = join(&app, id, student).await;
-    let cancel = post(&app, student, &format!("/api/v1/consultations/{id}/cancel"))
+    let mut back = join(app, id, student).await;
+    let cancel = post(app, student, &format!("/api/v1/consultations/{id}/cancel"))
         .json(&json!({ "reason": "ill" }));
-    assert_eq!(cancel.send().await.unwrap().status(), 200);
+    assert_eq!(cancel.send().await.expect("send the request").status(), 200);
     let ended = back
         .next_of("ended")
         .await
         .expect("ended by the cancellation");
     assert_eq!(ended["reason"], "cancelled");
-    assert_refused(get(&app, student, &room), 403, "not_a_participant").await;
+    assert_refused(get(app, student, &room), 403, "not_a_participant").await;
 }
 
 #[sqlx::test(migrator = "models::MIGRATOR")]

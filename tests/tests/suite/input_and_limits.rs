@@ -7,19 +7,52 @@ use tests::{PASSWORD, TestApp, assert_error};
 #[sqlx::test(migrator = "models::MIGRATOR")]
 async fn malformed_and_invalid_signups_are_rejected_precisely(db: PgPool) {
     let app = TestApp::spawn(db).await;
+    bodies_that_are_not_a_signup_are_refused(&app).await;
+    invalid_fields_are_named(&app).await;
+    a_huge_body_is_refused_and_nothing_was_created(&app).await;
+
+    let client = reqwest::Client::new();
+    assert_error(
+        client
+            .get(app.url("/api/v1/no-such-thing"))
+            .send()
+            .await
+            .expect("send the request"),
+        404,
+        "not_found",
+    )
+    .await;
+    assert_error(
+        client
+            .delete(app.url("/api/v1/me"))
+            .send()
+            .await
+            .expect("send the request"),
+        405,
+        "method_not_allowed",
+    )
+    .await;
+}
+
+/// Broken JSON, another media type, wrong types, unknown and missing fields.
+async fn bodies_that_are_not_a_signup_are_refused(app: &TestApp) {
     let client = reqwest::Client::new();
     let signup = app.url("/api/v1/auth/signup");
-
     let syntax = client
         .post(&signup)
         .header("content-type", "application/json")
         .body("{not json")
         .send()
         .await
-        .unwrap();
+        .expect("send the request");
     assert_error(syntax, 400, "malformed_json").await;
 
-    let not_json = client.post(&signup).body("email=a").send().await.unwrap();
+    let not_json = client
+        .post(&signup)
+        .body("email=a")
+        .send()
+        .await
+        .expect("send the request");
     assert_error(not_json, 415, "unsupported_media_type").await;
 
     let wrong_type = client
@@ -27,7 +60,7 @@ async fn malformed_and_invalid_signups_are_rejected_precisely(db: PgPool) {
         .json(&json!({ "email": 42, "password": PASSWORD, "display_name": "Ada" }))
         .send()
         .await
-        .unwrap();
+        .expect("send the request");
     assert_error(wrong_type, 422, "invalid_body").await;
 
     let unknown_field = client
@@ -35,7 +68,7 @@ async fn malformed_and_invalid_signups_are_rejected_precisely(db: PgPool) {
         .json(&json!({ "email": "a@uni.ac.uk", "password": PASSWORD, "display_name": "Ada", "role": "admin" }))
         .send()
         .await
-        .unwrap();
+        .expect("send the request");
     assert_error(unknown_field, 422, "invalid_body").await;
 
     let missing = client
@@ -43,9 +76,14 @@ async fn malformed_and_invalid_signups_are_rejected_precisely(db: PgPool) {
         .json(&json!({ "email": "a@uni.ac.uk" }))
         .send()
         .await
-        .unwrap();
+        .expect("send the request");
     assert_error(missing, 422, "invalid_body").await;
+}
 
+/// Each invalid field is refused with a message that starts with its name.
+async fn invalid_fields_are_named(app: &TestApp) {
+    let client = reqwest::Client::new();
+    let signup = app.url("/api/v1/auth/signup");
     for (body, needle) in [
         (
             json!({ "email": "not-an-email", "password": PASSWORD, "display_name": "Ada" }),
@@ -64,17 +102,25 @@ async fn malformed_and_invalid_signups_are_rejected_precisely(db: PgPool) {
             "time_zone",
         ),
     ] {
-        let response = client.post(&signup).json(&body).send().await.unwrap();
+        let response = client
+            .post(&signup)
+            .json(&body)
+            .send()
+            .await
+            .expect("send the request");
         let error = assert_error(response, 422, "validation_failed").await;
-        let message = error["error"]["message"].as_str().unwrap();
+        let message = error["error"]["message"].as_str().expect("a message");
         assert!(
             message.starts_with(needle),
             "message {message:?} should name {needle}"
         );
     }
+}
 
-    let huge = client
-        .post(&signup)
+/// A 100 kB signup is refused; after all the refusals, no user exists.
+async fn a_huge_body_is_refused_and_nothing_was_created(app: &TestApp) {
+    let huge = reqwest::Client::new()
+        .post(app.url("/api/v1/auth/signup"))
         .header("content-type", "application/json")
         .body(format!(
             r#"{{"email":"a@uni.ac.uk","password":"{}","display_name":"Ada"}}"#,
@@ -82,31 +128,14 @@ async fn malformed_and_invalid_signups_are_rejected_precisely(db: PgPool) {
         ))
         .send()
         .await
-        .unwrap();
+        .expect("send the request");
     assert_error(huge, 413, "payload_too_large").await;
 
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
         .fetch_one(&app.db)
         .await
-        .unwrap();
+        .expect("count the users");
     assert_eq!(count, 0, "no rejected signup created anything");
-
-    assert_error(
-        client
-            .get(app.url("/api/v1/no-such-thing"))
-            .send()
-            .await
-            .unwrap(),
-        404,
-        "not_found",
-    )
-    .await;
-    assert_error(
-        client.delete(app.url("/api/v1/me")).send().await.unwrap(),
-        405,
-        "method_not_allowed",
-    )
-    .await;
 }
 
 #[sqlx::test(migrator = "models::MIGRATOR")]

@@ -6,9 +6,9 @@ use std::time::Duration as StdDuration;
 
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use tests::mood::{SAD, cast, mood_frame_about, readings_of, send_all, spawn};
+use tests::mood::{Cast, SAD, cast, mood_frame_about, readings_of, send_all, spawn};
 use tests::ws::WsClient;
-use tests::{assert_refused, json_of};
+use tests::{TestApp, assert_refused, json_of};
 use uuid::Uuid;
 
 fn about(frames: &[Value], user: Uuid) -> usize {
@@ -27,19 +27,7 @@ async fn messages_become_a_mood_pushed_to_contacts_only(db: PgPool) {
 
     let frame = mood_frame_about(&mut lecturer_ws, c.alice.0).await;
     let mood = &frame["mood"];
-    assert!(
-        ["very_sad", "sad"].contains(&mood["emotion"].as_str().unwrap()),
-        "sad messages give a sad mood: {frame}"
-    );
-    assert!(mood["label"].as_str().unwrap().contains(", "), "{mood}");
-    let p: f64 = mood["emotion_probabilities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["p"].as_f64().unwrap())
-        .sum();
-    assert!((p - 1.0).abs() < 1e-6, "probabilities sum to one: {p}");
-    assert!(mood["measured_at"].is_string() && mood["model"].is_string());
+    assert_a_sad_mood(&frame);
     // The writer's own devices hear it too; a stranger does not.
     mood_frame_about(&mut alice_other_device, c.alice.0).await;
     let strangers = carl_ws
@@ -62,7 +50,34 @@ async fn messages_become_a_mood_pushed_to_contacts_only(db: PgPool) {
     .unwrap();
     assert_eq!(counted, 3);
 
-    // Contacts see it in their contact list; strangers cannot ask for it.
+    contacts_see_the_mood_and_strangers_cannot_ask(&app, &c, mood).await;
+    only_lecturers_see_the_history(&app, &c).await;
+    app.stop().await;
+}
+
+/// The `mood` of `frame` is a sad one, labelled, with emotion probabilities summing to one.
+fn assert_a_sad_mood(frame: &Value) {
+    let mood = &frame["mood"];
+    assert!(
+        ["very_sad", "sad"].contains(&mood["emotion"].as_str().expect("an emotion")),
+        "sad messages give a sad mood: {frame}"
+    );
+    assert!(
+        mood["label"].as_str().expect("a label").contains(", "),
+        "{mood}"
+    );
+    let p: f64 = mood["emotion_probabilities"]
+        .as_array()
+        .expect("emotion probabilities")
+        .iter()
+        .map(|c| c["p"].as_f64().expect("a probability"))
+        .sum();
+    assert!((p - 1.0).abs() < 1e-6, "probabilities sum to one: {p}");
+    assert!(mood["measured_at"].is_string() && mood["model"].is_string());
+}
+
+/// Contacts see alice's `mood` in their contact list; strangers cannot ask for it.
+async fn contacts_see_the_mood_and_strangers_cannot_ask(app: &TestApp, c: &Cast, mood: &Value) {
     let contacts: Value = json_of(
         reqwest::Client::new()
             .get(app.url("/api/v1/contacts"))
@@ -71,10 +86,10 @@ async fn messages_become_a_mood_pushed_to_contacts_only(db: PgPool) {
     .await;
     let alice_row = contacts["contacts"]
         .as_array()
-        .unwrap()
+        .expect("contacts")
         .iter()
         .find(|x| x["id"] == json!(c.alice.0))
-        .unwrap()
+        .expect("alice among the contacts")
         .clone();
     assert_eq!(alice_row["mood"]["emotion"], mood["emotion"]);
     let path = format!("/api/v1/users/{}/mood", c.alice.0);
@@ -90,12 +105,14 @@ async fn messages_become_a_mood_pushed_to_contacts_only(db: PgPool) {
         "not_found",
     )
     .await;
+}
 
-    // History: lecturers see the chart data (without conversation ids), students may not.
+/// History: lecturers see the chart data (without conversation ids), students may not.
+async fn only_lecturers_see_the_history(app: &TestApp, c: &Cast) {
     let history = format!("/api/v1/users/{}/mood/history?days=7", c.alice.0);
     let (status, body) = app.get_json(&c.lecturer.1, &history).await;
     assert_eq!(status, 200);
-    let readings = body["readings"].as_array().unwrap();
+    let readings = body["readings"].as_array().expect("readings");
     assert!(!readings.is_empty());
     assert!(readings.iter().all(|r| r.get("conversation").is_none()));
     assert_refused(
@@ -114,7 +131,6 @@ async fn messages_become_a_mood_pushed_to_contacts_only(db: PgPool) {
         "validation_failed",
     )
     .await;
-    app.stop().await;
 }
 
 #[sqlx::test(migrator = "models::MIGRATOR")]
