@@ -23,3 +23,40 @@ pub async fn document(
 ) -> Json<std::sync::Arc<utoipa::openapi::OpenApi>> {
     Json(document)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+    use utoipa_axum::router::OpenApiRouter;
+
+    use crate::routes::{consultations, conversations, users};
+    use crate::state::AppState;
+
+    fn document() -> Value {
+        let (_, doc) = OpenApiRouter::<AppState>::new()
+            .merge(consultations::routes())
+            .merge(conversations::routes())
+            .merge(users::routes())
+            .split_for_parts();
+        serde_json::to_value(doc).expect("the document is JSON")
+    }
+
+    #[test]
+    fn request_values_show_their_limits() {
+        let doc = document();
+        let schemas = &doc["components"]["schemas"];
+        let topic = &schemas["NewBooking"]["properties"]["topic"];
+        assert_eq!(topic["$ref"], "#/components/schemas/Topic", "{topic}");
+        assert_eq!(schemas["Topic"]["type"], "string");
+        assert_eq!(schemas["Topic"]["maxLength"], 200);
+        assert_eq!(schemas["Reason"]["minLength"], 1);
+        assert_eq!(schemas["Capacity"]["maximum"], 100);
+        assert_eq!(schemas["GroupName"]["maxLength"], 80);
+        let search = &doc["paths"]["/search"]["get"]["parameters"];
+        let q = search
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == "q"))
+            .expect("q is documented");
+        assert_eq!(q["schema"]["maxLength"], 200, "{q}");
+    }
+}

@@ -21,6 +21,8 @@ pub mod recording;
 pub mod room;
 pub mod session;
 pub mod user;
+pub mod validated;
+pub mod values;
 
 pub use error::ModelError;
 

@@ -7,30 +7,63 @@ use argon2::password_hash::{
     PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
 };
 
-use crate::ModelError;
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
+
+use crate::validated::{self, InvalidValue};
+use crate::{ModelError, deserialize_by_try_from};
 
 /// Shortest password accepted at signup.
 pub const MIN_PASSWORD_LEN: usize = 10;
 /// Longest password accepted, so hashing cost stays bounded.
 pub const MAX_PASSWORD_LEN: usize = 256;
 
-/// Checks a new password's length; content rules beyond that only annoy people.
-pub fn validate_new_password(password: &str) -> Result<(), ModelError> {
-    let len = password.chars().count();
-    if len < MIN_PASSWORD_LEN {
-        return Err(ModelError::invalid(
-            "password",
-            format!("must be at least {MIN_PASSWORD_LEN} characters"),
-        ));
+/// A new account's password, [`MIN_PASSWORD_LEN`] to [`MAX_PASSWORD_LEN`] characters; content
+/// rules beyond that only annoy people. Its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewPassword(String);
+
+impl TryFrom<String> for NewPassword {
+    type Error = InvalidValue;
+    fn try_from(password: String) -> Result<Self, InvalidValue> {
+        let len = password.chars().count();
+        if len < MIN_PASSWORD_LEN {
+            return Err(InvalidValue::new(
+                "password",
+                format!("must be at least {MIN_PASSWORD_LEN} characters"),
+            ));
+        }
+        if len > MAX_PASSWORD_LEN {
+            return Err(InvalidValue::new(
+                "password",
+                format!("must be at most {MAX_PASSWORD_LEN} characters"),
+            ));
+        }
+        Ok(Self(password))
     }
-    if len > MAX_PASSWORD_LEN {
-        return Err(ModelError::invalid(
-            "password",
-            format!("must be at most {MAX_PASSWORD_LEN} characters"),
-        ));
-    }
-    Ok(())
 }
+
+impl NewPassword {
+    /// The password itself, to hash it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(..)")
+    }
+}
+
+deserialize_by_try_from!(NewPassword: String);
+
+impl PartialSchema for NewPassword {
+    fn schema() -> RefOr<Schema> {
+        validated::text_schema(MIN_PASSWORD_LEN, MAX_PASSWORD_LEN)
+    }
+}
+impl ToSchema for NewPassword {}
 
 /// Hashes a password into a PHC string (algorithm, parameters and salt included).
 pub fn hash_password(password: &str) -> Result<String, ModelError> {
@@ -78,8 +111,15 @@ mod tests {
 
     #[test]
     fn length_rules() {
-        assert!(validate_new_password("short").is_err());
-        assert!(validate_new_password("long enough!").is_ok());
-        assert!(validate_new_password(&"x".repeat(257)).is_err());
+        let new = |p: &str| NewPassword::try_from(p.to_owned());
+        assert!(new("short").is_err());
+        assert!(new("long enough!").is_ok());
+        assert!(new(&"x".repeat(257)).is_err());
+        let secret = NewPassword::try_from("long enough!".to_owned()).expect("valid");
+        assert_eq!(format!("{secret:?}"), "NewPassword(..)");
+        assert_eq!(
+            NewPassword::try_from("short".to_owned()).map_err(|e| e.to_string()),
+            Err("password must be at least 10 characters".to_owned())
+        );
     }
 }

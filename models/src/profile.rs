@@ -3,17 +3,55 @@
 //! Pure functions: the handlers call them before touching the database, and the schema's CHECK
 //! constraints repeat the essentials so nothing invalid can be stored by another path.
 
-use crate::ModelError;
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
 
-/// Longest display name accepted.
+use crate::validated::{self, InvalidValue};
+use crate::{ModelError, deserialize_by_try_from};
+
+/// Longest display name accepted, in characters.
 pub const MAX_DISPLAY_NAME: usize = 80;
+/// Longest email address accepted, in bytes (the most an SMTP path allows).
+pub const MAX_EMAIL_BYTES: usize = 254;
 
-/// Normalises an email (trimmed, lower-cased) and checks its shape.
+/// An email address as an account's login: trimmed, lower-cased, shaped like `local@domain.tld`
+/// and at most [`MAX_EMAIL_BYTES`] long.
 ///
 /// Deliverability is not checked here; the shape check only stops obvious typos.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl TryFrom<&str> for Email {
+    type Error = InvalidValue;
+    fn try_from(raw: &str) -> Result<Self, InvalidValue> {
+        let email = raw.trim().to_lowercase();
+        if is_email(&email) {
+            Ok(Self(email))
+        } else {
+            Err(InvalidValue::new("email", "is not a valid email address"))
+        }
+    }
+}
+
+impl Email {
+    /// The normalised address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The normalised address, owned.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// Normalises an email (trimmed, lower-cased) and checks its shape (see [`Email`]).
 pub fn normalise_email(raw: &str) -> Result<String, ModelError> {
-    let email = raw.trim().to_lowercase();
-    let valid = email.len() <= 254
+    Ok(Email::try_from(raw)?.into_string())
+}
+
+fn is_email(email: &str) -> bool {
+    email.len() <= MAX_EMAIL_BYTES
         && !email.chars().any(char::is_whitespace)
         && match email.split_once('@') {
             Some((local, domain)) => {
@@ -24,34 +62,76 @@ pub fn normalise_email(raw: &str) -> Result<String, ModelError> {
                     && !domain.ends_with('.')
             }
             None => false,
-        };
-    if valid {
-        Ok(email)
-    } else {
-        Err(ModelError::invalid("email", "is not a valid email address"))
+        }
+}
+
+/// The name shown to others: inner whitespace collapsed, no control characters, 1 to
+/// [`MAX_DISPLAY_NAME`] characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+impl TryFrom<&str> for DisplayName {
+    type Error = InvalidValue;
+    fn try_from(raw: &str) -> Result<Self, InvalidValue> {
+        let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        if name.is_empty() {
+            return Err(InvalidValue::new("display_name", "must not be empty"));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(InvalidValue::new(
+                "display_name",
+                "must not contain control characters",
+            ));
+        }
+        if name.chars().count() > MAX_DISPLAY_NAME {
+            return Err(InvalidValue::new(
+                "display_name",
+                format!("must be at most {MAX_DISPLAY_NAME} characters"),
+            ));
+        }
+        Ok(Self(name))
     }
 }
 
-/// Trims a display name, collapses inner whitespace and checks its length.
-pub fn normalise_display_name(raw: &str) -> Result<String, ModelError> {
-    let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-    if name.is_empty() {
-        return Err(ModelError::invalid("display_name", "must not be empty"));
+impl DisplayName {
+    /// The normalised name.
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
-    if name.chars().any(char::is_control) {
-        return Err(ModelError::invalid(
-            "display_name",
-            "must not contain control characters",
-        ));
+
+    /// The normalised name, owned.
+    pub fn into_string(self) -> String {
+        self.0
     }
-    if name.chars().count() > MAX_DISPLAY_NAME {
-        return Err(ModelError::invalid(
-            "display_name",
-            format!("must be at most {MAX_DISPLAY_NAME} characters"),
-        ));
-    }
-    Ok(name)
 }
+
+macro_rules! from_string {
+    ($($ty:ident),+) => {$(
+        impl TryFrom<String> for $ty {
+            type Error = InvalidValue;
+            fn try_from(raw: String) -> Result<Self, InvalidValue> {
+                Self::try_from(raw.as_str())
+            }
+        }
+    )+};
+}
+
+from_string!(Email, DisplayName);
+deserialize_by_try_from!(Email: String, DisplayName: String);
+
+impl PartialSchema for Email {
+    fn schema() -> RefOr<Schema> {
+        validated::text_schema(1, MAX_EMAIL_BYTES)
+    }
+}
+impl ToSchema for Email {}
+
+impl PartialSchema for DisplayName {
+    fn schema() -> RefOr<Schema> {
+        validated::text_schema(1, MAX_DISPLAY_NAME)
+    }
+}
+impl ToSchema for DisplayName {}
 
 /// Checks that a time zone is a known IANA name (e.g. `Europe/London`) and returns it canonical.
 pub fn validate_time_zone(raw: &str) -> Result<String, ModelError> {
@@ -130,18 +210,26 @@ mod tests {
         ] {
             assert!(normalise_email(bad).is_err(), "{bad} should be rejected");
         }
+        let longest = format!("{}@uni.ac.uk", "a".repeat(MAX_EMAIL_BYTES - 10));
+        assert!(Email::try_from(longest.as_str()).is_ok());
+        assert!(Email::try_from(format!("a{longest}")).is_err());
     }
 
     #[test]
     fn display_names_collapse_whitespace_and_have_bounds() {
         assert_eq!(
-            normalise_display_name("  Ada   Lovelace ").expect("valid"),
+            DisplayName::try_from("  Ada   Lovelace ")
+                .expect("valid")
+                .as_str(),
             "Ada Lovelace"
         );
-        assert!(normalise_display_name("   ").is_err());
-        assert!(normalise_display_name("a\u{7}b").is_err());
-        assert!(normalise_display_name(&"é".repeat(81)).is_err());
-        assert!(normalise_display_name(&"é".repeat(80)).is_ok());
+        assert_eq!(
+            DisplayName::try_from("   ").map_err(|e| e.to_string()),
+            Err("display_name must not be empty".to_owned())
+        );
+        assert!(DisplayName::try_from("a\u{7}b").is_err());
+        assert!(DisplayName::try_from("é".repeat(81)).is_err());
+        assert!(DisplayName::try_from("é".repeat(80)).is_ok());
     }
 
     #[test]

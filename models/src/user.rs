@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::on_constraint;
-use crate::{Db, ModelError};
+use crate::validated::{self, InvalidValue};
+use crate::values::PageSize;
+use crate::{Db, ModelError, deserialize_by_try_from};
 
 /// What a user may do. Everyone signs up as a student; admins promote lecturers and admins.
 #[derive(
@@ -203,15 +205,52 @@ pub async fn count_admins(db: &Db) -> Result<i64, ModelError> {
     Ok(n)
 }
 
+/// Longest directory search text, in characters.
+pub const MAX_NAME_FILTER_CHARS: usize = 100;
+
+/// What a directory search matches: a substring of the display name (or of the email, for
+/// admins), case-insensitive, at most [`MAX_NAME_FILTER_CHARS`] characters; empty matches all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NameFilter(String);
+
+impl TryFrom<String> for NameFilter {
+    type Error = InvalidValue;
+    fn try_from(text: String) -> Result<Self, InvalidValue> {
+        if text.chars().count() > MAX_NAME_FILTER_CHARS {
+            return Err(InvalidValue::new(
+                "q",
+                format!("must be at most {MAX_NAME_FILTER_CHARS} characters"),
+            ));
+        }
+        Ok(Self(text))
+    }
+}
+
+impl NameFilter {
+    /// The text as given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+deserialize_by_try_from!(NameFilter: String);
+
+impl utoipa::PartialSchema for NameFilter {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        validated::text_schema(0, MAX_NAME_FILTER_CHARS)
+    }
+}
+impl utoipa::ToSchema for NameFilter {}
+
 /// A directory query: a name fragment, an optional role filter and a page.
 #[derive(Debug, Clone)]
 pub struct DirectoryQuery {
-    /// Substring of the display name (or of the email, for admins), case-insensitive; empty = all.
-    pub text: String,
+    /// What names (or emails, for admins) must contain.
+    pub text: NameFilter,
     /// Only users with this role.
     pub role: Option<Role>,
-    /// Page size (already clamped by the caller).
-    pub limit: i64,
+    /// Page size.
+    pub limit: PageSize,
     /// Rows to skip.
     pub offset: i64,
 }
@@ -237,7 +276,7 @@ pub async fn search(
     q: &DirectoryQuery,
     include_email: bool,
 ) -> Result<Vec<User>, ModelError> {
-    let pattern = like_pattern(q.text.trim());
+    let pattern = like_pattern(q.text.as_str().trim());
     let users = sqlx::query_as!(
         User,
         r#"SELECT id, email, display_name, time_zone, avatar_color, role AS "role: Role", created_at
@@ -249,7 +288,7 @@ pub async fn search(
         pattern,
         include_email,
         q.role as Option<Role>,
-        q.limit,
+        q.limit.get(),
         q.offset,
     )
     .fetch_all(db)
@@ -259,7 +298,17 @@ pub async fn search(
 
 #[cfg(test)]
 mod tests {
-    use super::like_pattern;
+    use super::{MAX_NAME_FILTER_CHARS, NameFilter, like_pattern};
+
+    #[test]
+    fn name_filters_have_a_length_limit() {
+        assert!(NameFilter::try_from(String::new()).is_ok());
+        assert!(NameFilter::try_from("é".repeat(MAX_NAME_FILTER_CHARS)).is_ok());
+        assert_eq!(
+            NameFilter::try_from("x".repeat(MAX_NAME_FILTER_CHARS + 1)).map_err(|e| e.to_string()),
+            Err("q must be at most 100 characters".to_owned())
+        );
+    }
 
     #[test]
     fn like_pattern_escapes_wildcards() {

@@ -3,6 +3,7 @@
 //! member's devices, so no caller can forget either. The HTTP edge then announces the
 //! conversation to the people concerned (their own view of it).
 
+use models::values::GroupName;
 use models::{ModelError, conversation};
 use uuid::Uuid;
 
@@ -42,10 +43,10 @@ pub async fn open_direct(gateway: &Gateway, me: Uuid, other: Uuid) -> Result<Sta
 pub async fn create_group(
     gateway: &Gateway,
     me: Uuid,
-    name: &str,
+    name: &GroupName,
     member_ids: &[Uuid],
 ) -> Result<Started, ModelError> {
-    let id = conversation::create_group(&gateway.db, me, name, member_ids).await?;
+    let id = conversation::create_group(&gateway.db, me, name.as_str(), member_ids).await?;
     started(gateway, id, true).await
 }
 

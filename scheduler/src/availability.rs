@@ -1,9 +1,19 @@
 //! A lecturer's availability: weekly hours in their own time zone, the booking rules around them,
 //! and date exceptions. Validated here so the database only ever holds a consistent schedule.
 
+use std::ops::RangeInclusive;
+
 use chrono::{Duration, NaiveDate, NaiveTime, Weekday};
 use chrono_tz::Tz;
 
+/// Shortest and longest slot a lecturer may offer, in minutes.
+pub const SLOT_MINUTES: RangeInclusive<i64> = 5..=240;
+/// Least and most free time kept after each consultation, in minutes.
+pub const BUFFER_MINUTES: RangeInclusive<i64> = 0..=120;
+/// Least and most notice a booking needs, in minutes (up to 30 days).
+pub const MIN_NOTICE_MINUTES: RangeInclusive<i64> = 0..=43_200;
+/// Nearest and farthest horizon students may book within, in days.
+pub const HORIZON_DAYS: RangeInclusive<i64> = 1..=365;
 /// Most weekly windows a lecturer may define.
 pub const MAX_WEEKLY_WINDOWS: usize = 50;
 /// Most date exceptions a lecturer may keep.
@@ -89,14 +99,17 @@ fn invalid(field: &'static str, message: impl Into<String>) -> InvalidAvailabili
 fn check_minutes(
     field: &'static str,
     value: Duration,
-    min: i64,
-    max: i64,
+    range: &RangeInclusive<i64>,
 ) -> Result<(), InvalidAvailability> {
     let minutes = value.num_minutes();
-    if value.num_seconds() % 60 != 0 || !(min..=max).contains(&minutes) {
+    if value.num_seconds() % 60 != 0 || !range.contains(&minutes) {
         return Err(invalid(
             field,
-            format!("must be a whole number of minutes between {min} and {max}"),
+            format!(
+                "must be a whole number of minutes between {} and {}",
+                range.start(),
+                range.end()
+            ),
         ));
     }
     Ok(())
@@ -105,12 +118,19 @@ fn check_minutes(
 impl Availability {
     /// Checks ranges and that no two windows of a day overlap.
     pub fn validate(&self) -> Result<(), InvalidAvailability> {
-        check_minutes("slot_minutes", self.slot, 5, 240)?;
-        check_minutes("buffer_minutes", self.buffer, 0, 120)?;
-        check_minutes("min_notice_minutes", self.min_notice, 0, 43_200)?;
+        check_minutes("slot_minutes", self.slot, &SLOT_MINUTES)?;
+        check_minutes("buffer_minutes", self.buffer, &BUFFER_MINUTES)?;
+        check_minutes("min_notice_minutes", self.min_notice, &MIN_NOTICE_MINUTES)?;
         let days = self.horizon.num_days();
-        if self.horizon != Duration::days(days) || !(1..=365).contains(&days) {
-            return Err(invalid("horizon_days", "must be between 1 and 365"));
+        if self.horizon != Duration::days(days) || !HORIZON_DAYS.contains(&days) {
+            return Err(invalid(
+                "horizon_days",
+                format!(
+                    "must be between {} and {}",
+                    HORIZON_DAYS.start(),
+                    HORIZON_DAYS.end()
+                ),
+            ));
         }
         if self.weekly.len() > MAX_WEEKLY_WINDOWS {
             return Err(invalid(

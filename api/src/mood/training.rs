@@ -4,7 +4,10 @@
 use std::sync::Arc;
 
 use models::mood_data::{self, LabelledText};
+use models::validated::{self, InvalidValue};
 use models::{Db, mood_model};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
@@ -15,11 +18,38 @@ use tokio::sync::{Semaphore, mpsc};
 /// Longest name of a model version, in characters.
 pub const MAX_NAME_CHARS: usize = 100;
 
+/// The name of a new model version, trimmed: 1 to [`MAX_NAME_CHARS`] characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionName(String);
+
+impl TryFrom<String> for VersionName {
+    type Error = InvalidValue;
+    fn try_from(raw: String) -> Result<Self, InvalidValue> {
+        let name = raw.trim();
+        if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+            return Err(InvalidValue::new(
+                "name",
+                format!("must be 1 to {MAX_NAME_CHARS} characters"),
+            ));
+        }
+        Ok(Self(name.to_owned()))
+    }
+}
+
+models::deserialize_by_try_from!(VersionName: String);
+
+impl PartialSchema for VersionName {
+    fn schema() -> RefOr<Schema> {
+        validated::text_schema(1, MAX_NAME_CHARS)
+    }
+}
+impl ToSchema for VersionName {}
+
 /// What an admin asks to train on.
 #[derive(Debug, Clone, Copy)]
 pub struct Order<'a> {
     /// The new version's unique name.
-    pub name: &'a str,
+    pub name: &'a VersionName,
     /// Uploaded datasets to include.
     pub datasets: &'a [i64],
     /// Whether to include the shipped data.
@@ -30,13 +60,7 @@ pub struct Order<'a> {
 
 /// Records a new version in training and starts training it in the background; returns its id.
 pub async fn start(state: &AppState, admin: Uuid, order: &Order<'_>) -> ApiResult<i64> {
-    let name = order.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-        return Err(ApiError::Unprocessable {
-            code: "validation_failed",
-            message: format!("name must be 1 to {MAX_NAME_CHARS} characters"),
-        });
-    }
+    let name = order.name.0.clone();
     let mut datasets = order.datasets.to_vec();
     datasets.sort_unstable();
     datasets.dedup();

@@ -32,7 +32,7 @@ pub async fn list_users(
     _admin: AdminUser,
     Query(params): Query<DirectoryParams>,
 ) -> ApiResult<Json<UserList<AccountView>>> {
-    let users = user::search(&state.db, &params.to_query()?, true).await?;
+    let users = user::search(&state.db, &params.to_query(), true).await?;
     Ok(Json(UserList {
         users: users.into_iter().map(AccountView::from).collect(),
     }))

@@ -4,9 +4,10 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header::USER_AGENT};
 use axum::response::IntoResponse;
 use axum_extra::extract::CookieJar;
+use models::password::{self, NewPassword};
+use models::profile::{self, DisplayName, Email};
 use models::session::{self, ActiveSession, SessionToken};
 use models::user::{self, NewUser, User};
-use models::{password, profile};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -25,11 +26,11 @@ use crate::views::AccountView;
 #[serde(deny_unknown_fields)]
 pub struct SignupRequest {
     /// Login email (case-insensitive, must be unique).
-    pub email: String,
-    /// At least 10 characters.
-    pub password: String,
+    pub email: Email,
+    /// 10 to 256 characters.
+    pub password: NewPassword,
     /// Name shown to others (1 to 80 characters).
-    pub display_name: String,
+    pub display_name: DisplayName,
     /// IANA time zone; defaults to UTC.
     pub time_zone: Option<String>,
 }
@@ -76,19 +77,17 @@ pub async fn signup(
     Json(req): Json<SignupRequest>,
 ) -> ApiResult<impl IntoResponse> {
     state.limits.check_ip(ip)?;
-    let email = profile::normalise_email(&req.email)?;
-    let display_name = profile::normalise_display_name(&req.display_name)?;
     let time_zone = match req.time_zone.as_deref() {
         Some(tz) if !tz.trim().is_empty() => profile::validate_time_zone(tz)?,
         _ => "UTC".to_owned(),
     };
-    password::validate_new_password(&req.password)?;
-    let password_hash = blocking(move || password::hash_password(&req.password)).await??;
+    let secret = req.password;
+    let password_hash = blocking(move || password::hash_password(secret.expose())).await??;
     let new = NewUser {
-        avatar_color: profile::default_avatar_color(&email),
-        email,
+        avatar_color: profile::default_avatar_color(req.email.as_str()),
+        email: req.email.into_string(),
         password_hash,
-        display_name,
+        display_name: req.display_name.into_string(),
         time_zone,
     };
     let user = user::create(&state.db, &new, state.config.admin_email.as_deref()).await?;

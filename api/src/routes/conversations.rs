@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use models::conversation;
 use models::message;
+use models::values::{GroupName, PageSize, SearchQuery};
 use realtime::hub::Event;
 use realtime::membership;
 use realtime::protocol::ServerFrame;
@@ -38,7 +39,7 @@ pub enum NewConversation {
     /// A named group of 2 to 100 members, owned by the caller.
     Group {
         /// Group name, 1 to 80 characters.
-        name: String,
+        name: GroupName,
         /// The other members.
         member_ids: Vec<Uuid>,
     },
@@ -61,7 +62,8 @@ pub struct HistoryParams {
     /// Only messages with a larger seq, oldest first (to page forward); excludes `before`.
     pub after: Option<i64>,
     /// Page size, 1 to 100 (default 50).
-    pub limit: Option<i64>,
+    #[param(inline)]
+    pub limit: Option<PageSize>,
 }
 
 /// Search parameters.
@@ -69,23 +71,13 @@ pub struct HistoryParams {
 #[serde(deny_unknown_fields)]
 pub struct SearchParams {
     /// Words, "phrases" or -exclusions (1 to 200 characters).
-    pub q: String,
+    #[param(inline)]
+    pub q: SearchQuery,
     /// Page size, 1 to 100 (default 20).
-    pub limit: Option<i64>,
+    #[param(inline)]
+    pub limit: Option<PageSize>,
     /// Results to skip.
     pub offset: Option<i64>,
-}
-
-fn page_size(limit: Option<i64>, default: i64) -> ApiResult<i64> {
-    let limit = limit.unwrap_or(default);
-    if (1..=message::MAX_PAGE).contains(&limit) {
-        Ok(limit)
-    } else {
-        Err(ApiError::Unprocessable {
-            code: "validation_failed",
-            message: format!("limit must be between 1 and {}", message::MAX_PAGE),
-        })
-    }
 }
 
 /// The conversation as `viewer` sees it; 404 if they are not a member.
@@ -265,7 +257,7 @@ pub async fn history(
     Path(id): Path<Uuid>,
     Query(params): Query<HistoryParams>,
 ) -> ApiResult<Json<MessagePage>> {
-    let limit = page_size(params.limit, 50)?;
+    let limit = params.limit.unwrap_or(PageSize::HISTORY).get();
     if !conversation::is_member(&state.db, id, current.user.id).await? {
         return Err(ApiError::NotFound("conversation"));
     }
@@ -291,16 +283,10 @@ pub async fn search(
     current: CurrentUser,
     Query(params): Query<SearchParams>,
 ) -> ApiResult<Json<SearchResults>> {
-    let q = params.q.trim();
-    if q.is_empty() || q.chars().count() > 200 {
-        return Err(ApiError::Unprocessable {
-            code: "validation_failed",
-            message: "q must be 1 to 200 characters".into(),
-        });
-    }
-    let limit = page_size(params.limit, 20)?;
+    let limit = params.limit.unwrap_or(PageSize::LIST).get();
     let offset = params.offset.unwrap_or(0).max(0);
-    let hits = message::search(&state.db, current.user.id, q, limit, offset).await?;
+    let hits =
+        message::search(&state.db, current.user.id, params.q.as_str(), limit, offset).await?;
     Ok(Json(SearchResults {
         results: hits.into_iter().map(Into::into).collect(),
     }))

@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use models::profile;
+use models::profile::{self, DisplayName};
 use models::session;
 use models::user::{self, ProfileChange};
 use serde::Deserialize;
@@ -23,7 +23,7 @@ use crate::views::{AccountView, SessionView};
 #[serde(deny_unknown_fields)]
 pub struct ProfilePatch {
     /// New display name (1 to 80 characters).
-    pub display_name: Option<String>,
+    pub display_name: Option<DisplayName>,
     /// New IANA time zone.
     pub time_zone: Option<String>,
     /// New avatar colour, `#rrggbb`.
@@ -46,11 +46,7 @@ pub async fn update_me(
     Json(patch): Json<ProfilePatch>,
 ) -> ApiResult<Json<AccountView>> {
     let change = ProfileChange {
-        display_name: patch
-            .display_name
-            .as_deref()
-            .map(profile::normalise_display_name)
-            .transpose()?,
+        display_name: patch.display_name.map(DisplayName::into_string),
         time_zone: patch
             .time_zone
             .as_deref()

@@ -7,8 +7,10 @@ use chrono::{Duration, Utc};
 use models::mood;
 use models::mood_data;
 use models::user::Role;
+use models::validated::{self, InvalidValue};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 use uuid::Uuid;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -22,6 +24,45 @@ use crate::views::mood::{ContactMoodView, MoodHistoryView, MoodView, MyMoodView,
 
 /// Readings listed at most.
 const MAX_READINGS: i64 = 500;
+/// How many days back a mood history may reach.
+pub const HISTORY_DAYS: std::ops::RangeInclusive<i64> = 1..=90;
+/// Days of readings shown when no length is asked for, and on your own mood page.
+const DEFAULT_HISTORY_DAYS: i64 = 14;
+
+/// How far back a mood history reaches, in days, within [`HISTORY_DAYS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryDays(i64);
+
+impl TryFrom<i64> for HistoryDays {
+    type Error = InvalidValue;
+    fn try_from(days: i64) -> Result<Self, InvalidValue> {
+        if HISTORY_DAYS.contains(&days) {
+            Ok(Self(days))
+        } else {
+            Err(InvalidValue::new(
+                "days",
+                format!(
+                    "must be between {} and {}",
+                    HISTORY_DAYS.start(),
+                    HISTORY_DAYS.end()
+                ),
+            ))
+        }
+    }
+}
+
+const _: () = assert!(
+    *HISTORY_DAYS.start() <= DEFAULT_HISTORY_DAYS && DEFAULT_HISTORY_DAYS <= *HISTORY_DAYS.end()
+);
+
+models::deserialize_by_try_from!(HistoryDays: i64);
+
+impl PartialSchema for HistoryDays {
+    fn schema() -> RefOr<Schema> {
+        validated::int64_schema(&HISTORY_DAYS)
+    }
+}
+impl ToSchema for HistoryDays {}
 
 /// The sharing switch.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -36,7 +77,8 @@ pub struct SharingChange {
 #[serde(deny_unknown_fields)]
 pub struct HistoryParams {
     /// Days, 1 to 90 (default 14).
-    pub days: Option<i64>,
+    #[param(inline)]
+    pub days: Option<HistoryDays>,
 }
 
 /// A proposed label for a shown mood; at least one of the two.
@@ -89,7 +131,7 @@ async fn my_mood(state: &AppState, user: Uuid) -> ApiResult<MyMoodView> {
         mood::readings(
             &state.db,
             user,
-            Utc::now() - Duration::days(14),
+            Utc::now() - Duration::days(DEFAULT_HISTORY_DAYS),
             MAX_READINGS,
         )
         .await?
@@ -136,13 +178,7 @@ pub async fn history(
             "only lecturers see a contact's mood history",
         ));
     }
-    let days = params.days.unwrap_or(14);
-    if !(1..=90).contains(&days) {
-        return Err(ApiError::Unprocessable {
-            code: "validation_failed",
-            message: "days must be between 1 and 90".into(),
-        });
-    }
+    let days = params.days.map_or(DEFAULT_HISTORY_DAYS, |d| d.0);
     if current.user.id != id {
         require_contact(&state, current.user.id, id).await?;
     }

@@ -7,8 +7,11 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use models::mood_data::{self, LabelledText};
 use models::mood_model;
+use models::validated::{self, InvalidValue};
+use models::values::DatasetName;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -20,12 +23,60 @@ use crate::mood::training;
 use crate::state::AppState;
 use crate::views::mood::{CorrectionView, DatasetView, ModelVersionView, ScoresView};
 
+/// Corrections listed at most.
+const MAX_CORRECTIONS_LISTED: i64 = 200;
+
+/// Text to classify: 1 to [`sentiment::MAX_TEXT_CHARS`] characters, the longest text a
+/// dataset may hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassifyText(String);
+
+impl TryFrom<String> for ClassifyText {
+    type Error = InvalidValue;
+    fn try_from(text: String) -> Result<Self, InvalidValue> {
+        let n = text.chars().count();
+        if n == 0 || n > sentiment::MAX_TEXT_CHARS {
+            return Err(InvalidValue::new(
+                "text",
+                format!(
+                    "must be 1 to {} characters",
+                    thousands(sentiment::MAX_TEXT_CHARS)
+                ),
+            ));
+        }
+        Ok(Self(text))
+    }
+}
+
+models::deserialize_by_try_from!(ClassifyText: String);
+
+/// `10000` as `10,000`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+impl PartialSchema for ClassifyText {
+    fn schema() -> RefOr<Schema> {
+        validated::text_schema(1, sentiment::MAX_TEXT_CHARS)
+    }
+}
+impl ToSchema for ClassifyText {}
+
 /// Where an upload's name comes from.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct UploadParams {
     /// Name of the dataset (1 to 200 characters).
-    pub name: String,
+    #[param(inline)]
+    pub name: DatasetName,
 }
 
 /// What to train a new version on.
@@ -33,7 +84,7 @@ pub struct UploadParams {
 #[serde(deny_unknown_fields)]
 pub struct TrainRequest {
     /// Unique version name (1 to 100 characters).
-    pub name: String,
+    pub name: training::VersionName,
     /// Uploaded datasets to include.
     #[serde(default)]
     pub datasets: Vec<i64>,
@@ -54,7 +105,7 @@ fn yes() -> bool {
 #[serde(deny_unknown_fields)]
 pub struct ClassifyRequest {
     /// The text (1 to 10,000 characters).
-    pub text: String,
+    pub text: ClassifyText,
     /// A ready version to use instead of the active one (to compare).
     pub model: Option<i64>,
 }
@@ -173,13 +224,6 @@ pub async fn classify(
     _admin: AdminUser,
     Json(request): Json<ClassifyRequest>,
 ) -> ApiResult<Json<ClassifyResult>> {
-    let n = request.text.chars().count();
-    if n == 0 || n > 10_000 {
-        return Err(unprocessable(
-            "validation_failed",
-            "text must be 1 to 10,000 characters",
-        ));
-    }
     let registry = &state.mood.registry;
     let loaded = match request.model {
         Some(id) => registry.load(&state.db, id).await,
@@ -191,7 +235,7 @@ pub async fn classify(
         }
         other => ApiError::internal(other),
     })?;
-    let mood = loaded.model.classify(&request.text);
+    let mood = loaded.model.classify(&request.text.0);
     Ok(Json(ClassifyResult {
         model: loaded.id,
         model_name: loaded.model.name().to_owned(),
@@ -221,13 +265,7 @@ pub async fn upload(
             }
         }
     })?;
-    let name = params.name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(unprocessable(
-            "validation_failed",
-            "name must be 1 to 200 characters",
-        ));
-    }
+    let name = params.name.as_str();
     let max_rows = state.config.mood_upload_max_rows;
     let examples = tokio::task::spawn_blocking(move || sentiment::parse_examples(&body, max_rows))
         .await
@@ -274,7 +312,7 @@ pub async fn list_corrections(
             "status must be pending, approved or rejected",
         ));
     }
-    let list = mood_data::corrections(&state.db, status, 200).await?;
+    let list = mood_data::corrections(&state.db, status, MAX_CORRECTIONS_LISTED).await?;
     Ok(Json(list.into_iter().map(Into::into).collect()))
 }
 

@@ -1,7 +1,8 @@
 //! The user directory: signed-in users find lecturers and classmates.
 
 use axum::extract::State;
-use models::user::{self, DirectoryQuery, Role};
+use models::user::{self, DirectoryQuery, NameFilter, Role};
+use models::values::PageSize;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -10,51 +11,37 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiResult, not_found};
+use crate::error::{ApiResult, not_found};
 use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 use crate::views::{ProfileView, UserList};
-
-/// Largest page of users.
-pub const MAX_PAGE: u32 = 100;
 
 /// Directory search parameters.
 #[derive(Debug, Deserialize, IntoParams, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DirectoryParams {
     /// Part of a name, case-insensitive (at most 100 characters).
-    pub q: Option<String>,
+    #[param(inline)]
+    pub q: Option<NameFilter>,
     /// Only this role.
     pub role: Option<Role>,
     /// Page size, 1 to 100 (default 20).
-    pub limit: Option<u32>,
+    #[serde(default, deserialize_with = "PageSize::unsigned")]
+    #[param(inline)]
+    pub limit: Option<PageSize>,
     /// Users to skip (default 0).
     pub offset: Option<u32>,
 }
 
 impl DirectoryParams {
-    /// Checks bounds and turns the parameters into a database query.
-    pub fn to_query(&self) -> ApiResult<DirectoryQuery> {
-        let text = self.q.clone().unwrap_or_default();
-        if text.chars().count() > 100 {
-            return Err(ApiError::Unprocessable {
-                code: "validation_failed",
-                message: "q must be at most 100 characters".into(),
-            });
-        }
-        let limit = self.limit.unwrap_or(20);
-        if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(ApiError::Unprocessable {
-                code: "validation_failed",
-                message: format!("limit must be between 1 and {MAX_PAGE}"),
-            });
-        }
-        Ok(DirectoryQuery {
-            text,
+    /// The parameters as a database query (each was checked as it was parsed).
+    pub fn to_query(&self) -> DirectoryQuery {
+        DirectoryQuery {
+            text: self.q.clone().unwrap_or_default(),
             role: self.role,
-            limit: i64::from(limit),
+            limit: self.limit.unwrap_or(PageSize::LIST),
             offset: i64::from(self.offset.unwrap_or(0)),
-        })
+        }
     }
 }
 
@@ -66,7 +53,7 @@ pub async fn search(
     _current: CurrentUser,
     Query(params): Query<DirectoryParams>,
 ) -> ApiResult<Json<UserList<ProfileView>>> {
-    let users = user::search(&state.db, &params.to_query()?, false).await?;
+    let users = user::search(&state.db, &params.to_query(), false).await?;
     Ok(Json(UserList {
         users: users.into_iter().map(ProfileView::from).collect(),
     }))

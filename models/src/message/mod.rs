@@ -18,5 +18,5 @@ pub use history::{history_page, page_before, range};
 pub use search::{SearchHit, search};
 pub use send::send;
 pub use types::{
-    MAX_BODY_CHARS, MAX_CLIENT_ID_CHARS, MAX_PAGE, Message, Outgoing, SendError, Sent, validate,
+    MAX_BODY_CHARS, MAX_CLIENT_ID_CHARS, Message, Outgoing, SendError, Sent, validate,
 };

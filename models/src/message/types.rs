@@ -9,8 +9,6 @@ use uuid::Uuid;
 pub const MAX_BODY_CHARS: usize = 100_000;
 /// Longest client-chosen message id.
 pub const MAX_CLIENT_ID_CHARS: usize = 64;
-/// Largest page of history or search results.
-pub const MAX_PAGE: i64 = 100;
 
 /// A stored message.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -15,17 +15,20 @@ use super::{
 };
 use crate::TimingRefusal;
 
+/// Length of an appointment when neither the lecturer nor their availability names one.
+pub const DEFAULT_DURATION_MINUTES: i64 = 30;
+
 /// A student's booking of one of a lecturer's free slots.
 #[derive(Debug, Clone)]
-pub struct Booking<'a> {
+pub struct Booking {
     /// The lecturer.
     pub lecturer_id: Uuid,
     /// The slot's start, as listed among the free slots.
     pub starts_at: DateTime<Utc>,
     /// What to discuss.
-    pub topic: &'a str,
+    pub topic: Topic,
     /// Notes for the lecturer (shared with them).
-    pub notes: &'a str,
+    pub notes: Notes,
 }
 
 /// Books a free slot (students only): pending if the lecturer approves bookings, else confirmed.
@@ -33,15 +36,13 @@ pub async fn book(
     db: &Db,
     settings: &Settings,
     caller: &User,
-    booking: &Booking<'_>,
+    booking: &Booking,
 ) -> ConsultationResult<Changed> {
     if caller.role != Role::Student {
         return Err(ConsultationError::NotAllowed(
             "only students book slots; lecturers create appointments",
         ));
     }
-    let topic = Topic::try_from(booking.topic)?;
-    let notes = Notes::try_from(booking.notes)?;
     let lecturer = published(db, booking.lecturer_id).await?;
     let slot = crate::check_start(&lecturer.schedule, booking.starts_at, Utc::now())?;
     let new = NewConsultation {
@@ -52,8 +53,8 @@ pub async fn book(
         ends_at: slot.end,
         blocks_until: slot.end + lecturer.schedule.buffer,
         capacity: 1,
-        topic: topic.as_str(),
-        notes: notes.as_str(),
+        topic: booking.topic.as_str(),
+        notes: booking.notes.as_str(),
         status: if lecturer.document.settings.requires_approval {
             Status::Pending
         } else {
@@ -69,14 +70,14 @@ pub async fn book(
 pub struct Appointment<'a> {
     /// Start.
     pub starts_at: DateTime<Utc>,
-    /// Length in minutes (default: the lecturer's slot length, or 30).
-    pub duration_minutes: Option<i64>,
+    /// Length (default: the lecturer's slot length, or [`DEFAULT_DURATION_MINUTES`]).
+    pub duration_minutes: Option<DurationMinutes>,
     /// Topic.
-    pub topic: &'a str,
+    pub topic: Topic,
     /// Shared notes.
-    pub notes: &'a str,
+    pub notes: Notes,
     /// Places (default: the number of students, at least 1); above 1 a group session.
-    pub capacity: Option<i32>,
+    pub capacity: Option<Capacity>,
     /// Students booked in now.
     pub student_ids: &'a [Uuid],
 }
@@ -93,13 +94,14 @@ pub async fn create_appointment(
             "only lecturers create appointments",
         ));
     }
-    let topic = Topic::try_from(input.topic)?;
-    let notes = Notes::try_from(input.notes)?;
     let own = availability::get(db, caller.id).await?.map(|d| d.settings);
-    let minutes = input
-        .duration_minutes
-        .unwrap_or_else(|| own.as_ref().map_or(30, |s| i64::from(s.slot_minutes)));
-    let length = DurationMinutes::try_from(minutes)?;
+    let length = match input.duration_minutes {
+        Some(length) => length,
+        None => DurationMinutes::try_from(
+            own.as_ref()
+                .map_or(DEFAULT_DURATION_MINUTES, |s| i64::from(s.slot_minutes)),
+        )?,
+    };
     let students = check_students(db, input).await?;
     if input.starts_at <= Utc::now() {
         return Err(TimingRefusal::InPast.into());
@@ -114,8 +116,8 @@ pub async fn create_appointment(
         ends_at,
         blocks_until: ends_at + buffer,
         capacity: students.1.get(),
-        topic: topic.as_str(),
-        notes: notes.as_str(),
+        topic: input.topic.as_str(),
+        notes: input.notes.as_str(),
         status: Status::Confirmed,
         students: &students.0,
     };
@@ -133,11 +135,10 @@ async fn check_students(
     if students.len() != input.student_ids.len() {
         return Err(Invalid::Field("student_ids lists a student twice".into()).into());
     }
-    let capacity = Capacity::try_from(
-        input
-            .capacity
-            .unwrap_or_else(|| i32::try_from(students.len()).unwrap_or(i32::MAX).max(1)),
-    )?;
+    let capacity = match input.capacity {
+        Some(capacity) => capacity,
+        None => Capacity::try_from(i32::try_from(students.len()).unwrap_or(i32::MAX).max(1))?,
+    };
     if usize::try_from(capacity.get()).unwrap_or(0) < students.len() {
         return Err(Invalid::Field("more students than places".into()).into());
     }

@@ -126,9 +126,8 @@ pub async fn cancel(
     settings: &Settings,
     caller: &User,
     id: Uuid,
-    reason: &str,
+    reason: &Reason,
 ) -> ConsultationResult<Changed> {
-    let reason = Reason::try_from(reason)?;
     let reason = reason.as_str();
     let me = caller.id;
     let mut tx = db.begin().await?;
@@ -159,12 +158,12 @@ pub async fn cancel(
 }
 
 /// New notes; `None` leaves a field as it is.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NotesUpdate<'a> {
+#[derive(Debug, Clone, Default)]
+pub struct NotesUpdate {
     /// Shared notes (the lecturer and the students holding a place).
-    pub notes: Option<&'a str>,
+    pub notes: Option<Notes>,
     /// The lecturer's private notes.
-    pub private_notes: Option<&'a str>,
+    pub private_notes: Option<PrivateNotes>,
 }
 
 /// Edits the shared notes (the lecturer or a student with a place) and the private notes (the
@@ -175,13 +174,8 @@ pub async fn update_notes(
     settings: &Settings,
     caller: &User,
     id: Uuid,
-    update: NotesUpdate<'_>,
+    update: &NotesUpdate,
 ) -> ConsultationResult<Changed> {
-    let notes = update.notes.map(Notes::try_from).transpose()?;
-    let private_notes = update
-        .private_notes
-        .map(PrivateNotes::try_from)
-        .transpose()?;
     let mut tx = db.begin().await?;
     let c = lock_visible(&mut tx, id, caller).await?;
     if !access::is_insider(&c, caller.id) {
@@ -194,8 +188,8 @@ pub async fn update_notes(
         lock_for(&mut tx, id, caller, Action::EditPrivateNotes).await?;
     }
     let (notes, private_notes) = (
-        notes.as_ref().map(Notes::as_str),
-        private_notes.as_ref().map(PrivateNotes::as_str),
+        update.notes.as_ref().map(Notes::as_str),
+        update.private_notes.as_ref().map(PrivateNotes::as_str),
     );
     consultation::set_notes(&mut tx, id, notes, private_notes).await?;
     let c = consultation::lock(&mut tx, id).await?;

@@ -25,7 +25,7 @@ use uuid::Uuid;
 pub use availability::{
     MAX_CANCEL_WINDOW_MINUTES, Offer, Published, offer, published, put_availability, schedule_of,
 };
-pub use book::{Appointment, Booking, book, create_appointment};
+pub use book::{Appointment, Booking, DEFAULT_DURATION_MINUTES, book, create_appointment};
 pub use changes::{NotesUpdate, cancel, confirm, join, mark_attendance, update_notes};
 pub use error::{ClashSeenAs, ConsultationError, ConsultationResult, Invalid};
 pub use read::{Viewed, get, list};

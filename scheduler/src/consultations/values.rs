@@ -1,7 +1,13 @@
 //! Validated values of the consultation commands. Each limit is a named constant, and a value
 //! exists only once it is within it (`TryFrom`), so a use case holding a [`Topic`] never checks a
-//! length again. The same numbers are in the schema's CHECK constraints; a test reads those
-//! constraints and compares them with these constants.
+//! length again. Requests deserialize straight into these values (`models::validated`), and the
+//! OpenAPI document shows their bounds. The same numbers are in the schema's CHECK constraints;
+//! a test reads those constraints and compares them with these constants.
+
+use models::deserialize_by_try_from;
+use models::validated;
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
 
 use super::error::Invalid;
 
@@ -40,6 +46,22 @@ macro_rules! text {
             }
         }
 
+        impl TryFrom<String> for $name {
+            type Error = Invalid;
+            fn try_from(value: String) -> Result<Self, Invalid> {
+                Self::try_from(value.as_str())
+            }
+        }
+
+        deserialize_by_try_from!($name: String);
+
+        impl PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                validated::text_schema($min, $max)
+            }
+        }
+        impl ToSchema for $name {}
+
         impl $name {
             /// The text, trimmed.
             pub fn as_str(&self) -> &str {
@@ -57,6 +79,13 @@ text!(
     /// Notes shared by everyone taking part: at most [`MAX_NOTES_CHARS`] characters.
     Notes, "notes", 0, MAX_NOTES_CHARS
 );
+impl Default for Notes {
+    /// No notes.
+    fn default() -> Self {
+        Self(String::new())
+    }
+}
+
 text!(
     /// The lecturer's own notes: at most [`MAX_NOTES_CHARS`] characters.
     PrivateNotes, "private_notes", 0, MAX_NOTES_CHARS
@@ -92,6 +121,13 @@ impl Capacity {
     }
 }
 
+impl PartialSchema for Capacity {
+    fn schema() -> RefOr<Schema> {
+        validated::int32_schema(&CAPACITY)
+    }
+}
+impl ToSchema for Capacity {}
+
 /// The length of an appointment in minutes, within [`DURATION_MINUTES`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DurationMinutes(i64);
@@ -118,6 +154,15 @@ impl DurationMinutes {
     }
 }
 
+impl PartialSchema for DurationMinutes {
+    fn schema() -> RefOr<Schema> {
+        validated::int64_schema(&DURATION_MINUTES)
+    }
+}
+impl ToSchema for DurationMinutes {}
+
+deserialize_by_try_from!(Capacity: i32, DurationMinutes: i64);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +187,48 @@ mod tests {
             Err(Invalid::Field(
                 "private_notes must be at most 4000 characters".into()
             ))
+        );
+    }
+
+    #[test]
+    fn requests_deserialize_into_the_values_and_a_refusal_keeps_its_message() {
+        let (topic, refusal) =
+            validated::collecting(|| serde_json::from_str::<Topic>(r#"" Essay ""#));
+        assert_eq!(
+            topic.ok().map(|t| t.as_str().to_owned()),
+            Some("Essay".to_owned())
+        );
+        assert_eq!(refusal, None);
+        let (topic, refusal) = validated::collecting(|| serde_json::from_str::<Topic>(r#""  ""#));
+        assert!(topic.is_err());
+        assert_eq!(
+            refusal.as_deref(),
+            Some("topic must be 1 to 200 characters")
+        );
+        let (capacity, refusal) = validated::collecting(|| serde_json::from_str::<Capacity>("0"));
+        assert!(capacity.is_err());
+        assert_eq!(
+            refusal.as_deref(),
+            Some("capacity must be between 1 and 100")
+        );
+        let (wrong, refusal) = validated::collecting(|| serde_json::from_str::<Capacity>("\"2\""));
+        assert!(wrong.is_err());
+        assert_eq!(refusal, None, "a wrong type is not a refusal");
+    }
+
+    #[test]
+    fn schemas_show_the_limits() {
+        let topic = serde_json::to_value(Topic::schema()).expect("json");
+        assert_eq!(
+            (topic["minLength"].as_u64(), topic["maxLength"].as_u64()),
+            (Some(1), Some(200))
+        );
+        let notes = serde_json::to_value(Notes::schema()).expect("json");
+        assert!(notes.get("minLength").is_none());
+        let minutes = serde_json::to_value(DurationMinutes::schema()).expect("json");
+        assert_eq!(
+            (minutes["minimum"].as_i64(), minutes["maximum"].as_i64()),
+            (Some(5), Some(480))
         );
     }
 

@@ -2,7 +2,8 @@
 //! repeat them agree: each constraint is read back from PostgreSQL and its bounds compared with
 //! the constant, so changing one without the other fails here.
 
-use models::{conversation, message, profile};
+use models::{conversation, message, profile, values};
+use scheduler::availability::{BUFFER_MINUTES, HORIZON_DAYS, MIN_NOTICE_MINUTES, SLOT_MINUTES};
 use scheduler::consultations::{
     CAPACITY, MAX_CANCEL_WINDOW_MINUTES, MAX_NOTES_CHARS, MAX_TOPIC_CHARS,
 };
@@ -68,6 +69,30 @@ async fn check_constraints_use_the_codes_limits(db: PgPool) {
             Some(0),
             i64::from(MAX_CANCEL_WINDOW_MINUTES),
         ),
+        (
+            "availability_slot_range",
+            "slot_minutes",
+            Some(*SLOT_MINUTES.start()),
+            *SLOT_MINUTES.end(),
+        ),
+        (
+            "availability_buffer_range",
+            "buffer_minutes",
+            Some(*BUFFER_MINUTES.start()),
+            *BUFFER_MINUTES.end(),
+        ),
+        (
+            "availability_notice_range",
+            "min_notice_minutes",
+            Some(*MIN_NOTICE_MINUTES.start()),
+            *MIN_NOTICE_MINUTES.end(),
+        ),
+        (
+            "availability_horizon_range",
+            "horizon_days",
+            Some(*HORIZON_DAYS.start()),
+            *HORIZON_DAYS.end(),
+        ),
     ];
     let chat_limits = [
         (
@@ -88,14 +113,32 @@ async fn check_constraints_use_the_codes_limits(db: PgPool) {
             Some(1),
             n(conversation::MAX_NAME_CHARS),
         ),
+    ];
+    let account_and_mood_limits = [
         (
             "users_display_name_length",
             "length(display_name)",
             Some(1),
             n(profile::MAX_DISPLAY_NAME),
         ),
+        (
+            "users_email_normalised",
+            "length(email)",
+            None,
+            n(profile::MAX_EMAIL_BYTES),
+        ),
+        (
+            "mood_datasets_name_length",
+            "length(name)",
+            Some(1),
+            n(values::MAX_DATASET_NAME_CHARS),
+        ),
     ];
-    for (constraint, expr, min, max) in consultation_limits.into_iter().chain(chat_limits) {
+    let all = consultation_limits
+        .into_iter()
+        .chain(chat_limits)
+        .chain(account_and_mood_limits);
+    for (constraint, expr, min, max) in all {
         assert_bounds(&db, constraint, expr, min, max).await;
     }
 }

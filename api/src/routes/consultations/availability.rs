@@ -16,6 +16,9 @@ use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 use crate::views::consultations::{AvailabilityView, SlotView, SlotsView};
 
+/// How many days of free slots are listed when the client gives no end.
+const DEFAULT_SLOT_DAYS: i64 = 14;
+
 fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::Unprocessable {
         code,
@@ -89,7 +92,7 @@ pub async fn slots(
     Path(lecturer): Path<Uuid>,
     Query(params): Query<RangeParams>,
 ) -> ApiResult<Json<SlotsView>> {
-    let (from, to) = params.range(14)?;
+    let (from, to) = params.range(DEFAULT_SLOT_DAYS)?;
     let tz_name = params.tz.as_deref().unwrap_or(&caller.user.time_zone);
     let tz: Tz = tz_name.parse().map_err(|_| {
         unprocessable(

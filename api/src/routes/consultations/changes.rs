@@ -3,7 +3,7 @@
 use axum::extract::State;
 use chrono::{DateTime, Utc};
 use models::consultation::Attendance;
-use scheduler::consultations;
+use scheduler::consultations::{self, Notes, PrivateNotes};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -51,9 +51,9 @@ pub async fn reschedule(
 #[serde(deny_unknown_fields)]
 pub struct NotesUpdate {
     /// Shared notes (lecturer and students), up to 4,000 characters.
-    pub notes: Option<String>,
+    pub notes: Option<Notes>,
     /// The lecturer's private notes, up to 4,000 characters.
-    pub private_notes: Option<String>,
+    pub private_notes: Option<PrivateNotes>,
 }
 
 /// Edits the shared notes (lecturer or a student with a place) or private notes (lecturer).
@@ -68,11 +68,11 @@ pub async fn update_notes(
     Json(input): Json<NotesUpdate>,
 ) -> ApiResult<Json<ConsultationView>> {
     let update = consultations::NotesUpdate {
-        notes: input.notes.as_deref(),
-        private_notes: input.private_notes.as_deref(),
+        notes: input.notes,
+        private_notes: input.private_notes,
     };
     let changed =
-        consultations::update_notes(&state.db, &state.consultations, &caller.user, id, update)
+        consultations::update_notes(&state.db, &state.consultations, &caller.user, id, &update)
             .await?;
     publish(&state, &changed).await;
     Ok(Json(view(&changed.viewed, caller.user.id)))

@@ -3,7 +3,9 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use scheduler::consultations::{self, Appointment, Booking};
+use scheduler::consultations::{
+    self, Appointment, Booking, Capacity, DurationMinutes, Notes, Reason, Topic,
+};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -24,10 +26,10 @@ pub struct NewBooking {
     /// The slot's start, as listed by `/lecturers/{id}/slots`.
     pub starts_at: DateTime<Utc>,
     /// What to discuss (1 to 200 characters).
-    pub topic: String,
-    /// Optional notes for the lecturer (shared with them).
+    pub topic: Topic,
+    /// Optional notes for the lecturer (shared with them), up to 4,000 characters.
     #[serde(default)]
-    pub notes: String,
+    pub notes: Notes,
 }
 
 /// Books a free slot (students only).
@@ -43,8 +45,8 @@ pub async fn book(
     let booking = Booking {
         lecturer_id: input.lecturer_id,
         starts_at: input.starts_at,
-        topic: &input.topic,
-        notes: &input.notes,
+        topic: input.topic,
+        notes: input.notes,
     };
     let changed =
         consultations::book(&state.db, &state.consultations, &caller.user, &booking).await?;
@@ -62,15 +64,15 @@ pub struct NewAppointment {
     /// Start.
     pub starts_at: DateTime<Utc>,
     /// Length in minutes, 5 to 480 (default: the lecturer's slot length, or 30).
-    pub duration_minutes: Option<i64>,
+    pub duration_minutes: Option<DurationMinutes>,
     /// Topic (1 to 200 characters).
-    pub topic: String,
-    /// Shared notes.
+    pub topic: Topic,
+    /// Shared notes, up to 4,000 characters.
     #[serde(default)]
-    pub notes: String,
+    pub notes: Notes,
     /// Places, 1 to 100 (default: the number of students, at least 1). Above 1 it is a group
     /// session that students can join.
-    pub capacity: Option<i32>,
+    pub capacity: Option<Capacity>,
     /// Students to book in now.
     #[serde(default)]
     pub student_ids: Vec<Uuid>,
@@ -88,8 +90,8 @@ pub async fn create_appointment(
     let appointment = Appointment {
         starts_at: input.starts_at,
         duration_minutes: input.duration_minutes,
-        topic: &input.topic,
-        notes: &input.notes,
+        topic: input.topic,
+        notes: input.notes,
         capacity: input.capacity,
         student_ids: &input.student_ids,
     };
@@ -140,7 +142,7 @@ pub async fn confirm(
 #[serde(deny_unknown_fields)]
 pub struct CancelRequest {
     /// Reason, 1 to 4,000 characters (shown to the others).
-    pub reason: String,
+    pub reason: Reason,
 }
 
 /// Cancels: the lecturer cancels for everyone; a student cancels their place (a one-to-one
