@@ -133,6 +133,13 @@ impl Application {
         self.listener.local_addr().unwrap_or(self.state.config.bind)
     }
 
+    /// Runs the background jobs on `clock` instead of the system clock (tests move it forward
+    /// rather than sleeping until a reminder or a mood window is due).
+    pub fn with_clock(mut self, clock: models::clock::Clock) -> Self {
+        self.state.clock = clock;
+        self
+    }
+
     /// The shared state, for tests that need to look inside.
     pub fn state(&self) -> &AppState {
         &self.state
@@ -209,6 +216,7 @@ fn spawn_background(state: &AppState) -> tokio::task::JoinSet<()> {
             state.db.clone(),
             state.mood.registry.clone(),
             config,
+            state.clock.clone(),
         ));
     }
     if state.config.mailer_enabled {
@@ -220,7 +228,7 @@ fn spawn_background(state: &AppState) -> tokio::task::JoinSet<()> {
             public_url: state.config.link_base(),
             max_attempts: 10,
         };
-        match scheduler::mailer::Mailer::new(state.db.clone(), config) {
+        match scheduler::mailer::Mailer::new(state.db.clone(), config, state.clock.clone()) {
             Ok(mailer) => {
                 tasks.spawn(mailer.run());
             }

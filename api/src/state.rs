@@ -30,6 +30,9 @@ pub struct AppState {
     pub rooms: Arc<realtime::room::Rooms>,
     /// What the consultation use cases need of the configuration.
     pub consultations: Arc<scheduler::consultations::Settings>,
+    /// When the background jobs (mailer, mood windows) think it is: the system clock, or a
+    /// test's clock that it moves forward instead of sleeping.
+    pub clock: models::clock::Clock,
 }
 
 impl AppState {
@@ -69,6 +72,7 @@ impl AppState {
         Self {
             rooms,
             consultations: Arc::new(consultations),
+            clock: models::clock::Clock::system(),
             gateway,
             db,
             config: Arc::new(config),

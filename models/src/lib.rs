@@ -6,6 +6,7 @@
 
 pub mod availability;
 pub mod clash;
+pub mod clock;
 pub mod cluster;
 pub mod consultation;
 pub mod conversation;

@@ -81,15 +81,20 @@ pub struct Claimed {
     pub attempts: i32,
 }
 
-/// Takes the oldest due row no other transaction holds, locking it until `tx` ends.
-pub async fn claim_next(tx: &mut PgConnection) -> Result<Option<Claimed>, ModelError> {
+/// Takes the oldest row due at `now` that no other transaction holds, locking it until `tx`
+/// ends.
+pub async fn claim_next(
+    tx: &mut PgConnection,
+    now: DateTime<Utc>,
+) -> Result<Option<Claimed>, ModelError> {
     Ok(sqlx::query_as!(
         Claimed,
         "SELECT id, consultation_id, recipient_id, kind, attempts FROM mail_outbox
-          WHERE status = 'pending' AND due_at <= now()
+          WHERE status = 'pending' AND due_at <= $1
           ORDER BY due_at, id
           LIMIT 1
-          FOR UPDATE SKIP LOCKED"
+          FOR UPDATE SKIP LOCKED",
+        now
     )
     .fetch_optional(&mut *tx)
     .await?)

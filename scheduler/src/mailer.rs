@@ -9,10 +9,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use chrono::Utc;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use models::clock::Clock;
 use models::consultation::{self, Consultation, Status};
 use models::{Db, ModelError, outbox, user};
 
@@ -70,6 +70,7 @@ pub struct Mailer {
     transport: Transport,
     from: Mailbox,
     config: MailerConfig,
+    clock: Clock,
 }
 
 /// What one pass over a row did.
@@ -86,8 +87,8 @@ pub enum Outcome {
 }
 
 impl Mailer {
-    /// Sets up the transport; logs where mail goes.
-    pub fn new(db: Db, config: MailerConfig) -> Result<Self, MailerError> {
+    /// Sets up the transport; logs where mail goes. `clock` says when rows fall due.
+    pub fn new(db: Db, config: MailerConfig, clock: Clock) -> Result<Self, MailerError> {
         let from: Mailbox = config
             .from
             .parse()
@@ -116,6 +117,7 @@ impl Mailer {
             transport,
             from,
             config,
+            clock,
         })
     }
 
@@ -132,14 +134,16 @@ impl Mailer {
                     }
                 }
             }
-            tokio::time::sleep(self.config.poll).await;
+            let poll =
+                chrono::Duration::from_std(self.config.poll).unwrap_or(chrono::Duration::MAX);
+            self.clock.sleep(poll).await;
         }
     }
 
     /// Handles the oldest due row, if any.
     pub async fn send_next(&self) -> Result<Outcome, MailerError> {
         let mut tx = self.db.begin().await?;
-        let Some(row) = outbox::claim_next(&mut tx).await? else {
+        let Some(row) = outbox::claim_next(&mut tx, self.clock.now()).await? else {
             return Ok(Outcome::Idle);
         };
         let outcome = match self.compose(&row).await? {
@@ -161,7 +165,7 @@ impl Mailer {
                 Err(error) => {
                     let attempt = row.attempts.saturating_add(1);
                     let retry_at = (attempt < self.config.max_attempts).then(|| {
-                        Utc::now() + retry_delay(u32::try_from(attempt).unwrap_or(u32::MAX))
+                        self.clock.now() + retry_delay(u32::try_from(attempt).unwrap_or(u32::MAX))
                     });
                     tracing::warn!(row = row.id, attempt, error = %error, ?retry_at, "sending email failed");
                     outbox::mark_failed(&mut tx, row.id, &error, retry_at).await?;
@@ -190,7 +194,7 @@ impl Mailer {
         let holds_place = c.active_place(row.recipient_id).is_some();
         if kind == NoticeKind::Reminder
             && (c.status == Status::Cancelled
-                || c.starts_at <= Utc::now()
+                || c.starts_at <= self.clock.now()
                 || !(is_lecturer || holds_place))
         {
             return Ok(None);
@@ -212,7 +216,7 @@ impl Mailer {
             kind,
             &details(&c, &self.config.public_url),
             &recipient,
-            Utc::now(),
+            self.clock.now(),
         );
         let Ok(to) =
             format!("{} <{}>", quote_name(&user.display_name), user.email).parse::<Mailbox>()

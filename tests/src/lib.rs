@@ -66,6 +66,16 @@ impl TestApp {
 
     /// Starts a server after letting the test adjust its configuration.
     pub async fn spawn_with(db: PgPool, adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_on(db, models::clock::Clock::system(), adjust).await
+    }
+
+    /// Starts a server whose background jobs (mailer, mood windows) run on `clock`, so the test
+    /// moves time forward instead of sleeping until something falls due.
+    pub async fn spawn_on(
+        db: PgPool,
+        clock: models::clock::Clock,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Self {
         let data = tempfile::tempdir().expect("data directory");
         let mut config = Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -78,7 +88,8 @@ impl TestApp {
         adjust(&mut config);
         let app = Application::with_pool(config, db.clone())
             .await
-            .expect("build app");
+            .expect("build app")
+            .with_clock(clock);
         let addr = app.local_addr();
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(async move {

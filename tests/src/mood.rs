@@ -1,4 +1,4 @@
-//! Helpers for the mood tests (`tests/tests/mood_*.rs`): a server with one-second mood windows,
+//! Helpers for the mood tests (`tests/tests/suite/mood_*.rs`): a server with one-second mood windows,
 //! the people and conversations the moods travel between, sending messages and waiting for
 //! `mood` frames; and, for mood administration, dataset uploads and waiting for training.
 
@@ -14,6 +14,11 @@ use crate::ws::WsClient;
 /// A server whose mood windows last one second.
 pub async fn spawn(db: PgPool) -> TestApp {
     TestApp::spawn_with(db, fast_windows).await
+}
+
+/// A server whose one-second mood windows fall due on `clock`.
+pub async fn spawn_on(db: PgPool, clock: models::clock::Clock) -> TestApp {
+    TestApp::spawn_on(db, clock, fast_windows).await
 }
 
 fn fast_windows(config: &mut api::config::Config) {

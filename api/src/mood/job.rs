@@ -1,15 +1,15 @@
 //! The recognition phase: every window, each user's new messages per conversation are
 //! classified and stored, and the user's current mood is derived from all they wrote in it.
 //!
-//! Each window is claimed by inserting its `mood_runs` row in the transaction that stores its
-//! readings: with several processes exactly one stores a window, and a crash before the commit
-//! leaves nothing behind, so the window is processed again.
+//! Storing a window exactly once across processes is `models::mood::record_window`'s job; this
+//! module decides which windows are due (on the server's [`Clock`]) and classifies them.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
-use models::mood::{self, NewReading, Scores, WindowText};
+use chrono::{DateTime, Duration};
+use models::clock::Clock;
+use models::mood::{self, Classified, NewReading, Scores, WindowError, WindowText};
 use models::{Db, ModelError};
 use sentiment::{Model, Mood};
 use uuid::Uuid;
@@ -26,15 +26,21 @@ pub enum JobError {
     /// Database failure.
     #[error(transparent)]
     Database(#[from] ModelError),
-    /// Database failure in the transaction itself.
-    #[error(transparent)]
-    Sql(#[from] sqlx::Error),
     /// No usable model.
     #[error(transparent)]
     Model(#[from] RegistryError),
     /// The classification task panicked.
     #[error("classification failed: {0}")]
     Classify(String),
+}
+
+impl From<WindowError<String>> for JobError {
+    fn from(err: WindowError<String>) -> Self {
+        match err {
+            WindowError::Database(e) => Self::Database(e),
+            WindowError::Classify(e) => Self::Classify(e),
+        }
+    }
 }
 
 /// Timing of the job.
@@ -46,10 +52,10 @@ pub struct JobConfig {
     pub grace: Duration,
 }
 
-/// Runs the job until the task is dropped.
-pub async fn run(db: Db, registry: Arc<ModelRegistry>, config: JobConfig) {
+/// Runs the job until the task is dropped, with windows falling due on `clock`.
+pub async fn run(db: Db, registry: Arc<ModelRegistry>, config: JobConfig, clock: Clock) {
     loop {
-        match run_due(&db, &registry, config, Utc::now()).await {
+        match run_due(&db, &registry, config, clock.now()).await {
             Ok(0) => {}
             Ok(n) => tracing::debug!(windows = n, "mood windows processed"),
             Err(e) if db.is_closed() => {
@@ -58,10 +64,9 @@ pub async fn run(db: Db, registry: Arc<ModelRegistry>, config: JobConfig) {
             }
             Err(e) => tracing::warn!(error = %e, "mood job failed; retrying next window"),
         }
-        let wait = (next_due(Utc::now(), config.window, config.grace) - Utc::now())
-            .to_std()
-            .unwrap_or_default();
-        tokio::time::sleep(wait).await;
+        clock
+            .sleep_until(next_due(clock.now(), config.window, config.grace))
+            .await;
     }
 }
 
@@ -70,7 +75,7 @@ pub async fn run_due(
     db: &Db,
     registry: &ModelRegistry,
     config: JobConfig,
-    now: DateTime<Utc>,
+    now: DateTime<chrono::Utc>,
 ) -> Result<usize, JobError> {
     let mut stored = 0;
     loop {
@@ -90,42 +95,32 @@ pub async fn run_due(
     }
 }
 
-/// Processes one window; `None` if another process has it.
+/// Processes one window; `None` if another process has it, else the readings stored.
 pub async fn process_window(
     db: &Db,
     registry: &ModelRegistry,
-    (start, end): Window,
+    window: Window,
 ) -> Result<Option<usize>, JobError> {
     // The model is looked up before the transaction, so a run holds one connection at a time
     // while another process waits for its claim.
     let active = registry.active(db).await?;
-    let mut tx = db.begin().await?;
-    if !mood::claim_window(&mut tx, start, end).await? {
-        return Ok(None);
-    }
-    let texts = mood::window_texts(&mut tx, start, end).await?;
     let model = active.model.clone();
-    let (readings, current) = tokio::task::spawn_blocking(move || classify_window(&model, &texts))
-        .await
-        .map_err(|e| JobError::Classify(e.to_string()))?;
-    mood::store_window(&mut tx, start, end, Some(active.id), &readings, &current).await?;
-    tx.commit().await?;
-    metrics::counter!("mood_readings_total").increment(readings.len() as u64);
-    tracing::info!(
-        window.start = %start,
-        readings = readings.len(),
-        users = current.len(),
-        "mood window stored"
-    );
-    Ok(Some(readings.len()))
+    let classify = |texts: Vec<WindowText>| async move {
+        tokio::task::spawn_blocking(move || classify_window(&model, &texts))
+            .await
+            .map_err(|e| e.to_string())
+    };
+    let stored = mood::record_window(db, window, Some(active.id), classify).await?;
+    if let Some(readings) = stored {
+        metrics::counter!("mood_readings_total").increment(readings as u64);
+        tracing::info!(window.start = %window.0, readings, "mood window stored");
+    }
+    Ok(stored)
 }
 
 /// Classifies a window: one reading per (user, conversation), and each user's current mood
 /// from everything they wrote in the window, with its message count.
-pub fn classify_window(
-    model: &Model,
-    texts: &[WindowText],
-) -> (Vec<NewReading>, Vec<(Uuid, i32, Scores)>) {
+pub fn classify_window(model: &Model, texts: &[WindowText]) -> Classified {
     let mut readings = Vec::with_capacity(texts.len());
     let mut by_user: BTreeMap<Uuid, Vec<&str>> = BTreeMap::new();
     for t in texts {

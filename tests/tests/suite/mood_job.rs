@@ -3,17 +3,19 @@
 
 use std::time::Duration as StdDuration;
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
+use models::clock::TestClock;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use tests::TestApp;
-use tests::mood::{SAD, cast, readings_of, send_all, spawn};
+use tests::mood::{SAD, cast, readings_of, send_all, spawn_on};
 
 #[sqlx::test(migrator = "models::MIGRATOR")]
 async fn two_processes_count_every_message_exactly_once(db: PgPool) {
     // Two processes: each with its own connection pool, as separate servers would have.
-    let first = spawn(db.clone()).await;
-    let second = spawn(tests::own_pool(&db).await).await;
+    let time = TestClock::new();
+    let first = spawn_on(db.clone(), time.clock()).await;
+    let second = spawn_on(tests::own_pool(&db).await, time.clock()).await;
     let c = cast(&first).await;
     // Messages spread over several windows, half through each server.
     for round in 0..6 {
@@ -27,8 +29,10 @@ async fn two_processes_count_every_message_exactly_once(db: PgPool) {
         .await;
         tokio::time::sleep(StdDuration::from_millis(400)).await;
     }
-    // Let the last window close and be processed.
-    tokio::time::sleep(StdDuration::from_millis(2500)).await;
+    // Close the last window at once: both processes' clock passes its end and grace. Then wait
+    // until the stored windows cover the last message.
+    time.advance(Duration::seconds(2));
+    windows_cover_every_message(&db).await;
     let (readings, counted, distinct): (i64, i64, i64) = sqlx::query_as(
         "SELECT count(*), COALESCE(sum(message_count), 0)::bigint,
                 count(DISTINCT (user_id, conversation_id, window_start))
@@ -96,4 +100,22 @@ async fn a_crashed_run_leaves_its_window_to_be_processed_again(db: PgPool) {
     assert_eq!(mine["current"]["message_count"], 3);
     assert_eq!(mine["readings"][0]["conversation"], json!(c.direct));
     app.stop().await;
+}
+
+/// Waits (at most 20 s) until the processed windows reach past the newest message.
+async fn windows_cover_every_message(db: &PgPool) {
+    for _ in 0..200 {
+        let (covered, newest): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = sqlx::query_as(
+            "SELECT (SELECT max(window_end) FROM mood_runs WHERE finished_at IS NOT NULL),
+                    (SELECT max(created_at) FROM messages)",
+        )
+        .fetch_one(db)
+        .await
+        .expect("read the windows");
+        if covered.is_some() && covered > newest {
+            return;
+        }
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+    panic!("the mood windows did not reach the last message");
 }

@@ -7,6 +7,8 @@ use std::time::Duration as StdDuration;
 use chrono::{Duration, Utc};
 use icalendar::{Calendar, CalendarComponent, Component};
 use mail_parser::{MessageParser, MimeHeaders};
+use models::clock::{Clock, TestClock};
+use scheduler::mailer::{Mailer, MailerConfig, Outcome};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use tests::TestApp;
@@ -71,9 +73,9 @@ fn read(raw: &[u8]) -> Mail {
     }
 }
 
-async fn spawn_mailing(db: &PgPool, smtp: &str) -> TestApp {
+async fn spawn_mailing(db: &PgPool, smtp: &str, clock: Clock) -> TestApp {
     let smtp = smtp.to_owned();
-    TestApp::spawn_with(db.clone(), move |config| {
+    TestApp::spawn_on(db.clone(), clock, move |config| {
         config.mailer_enabled = true;
         config.smtp_url = Some(smtp);
         config.mail_poll_ms = 100;
@@ -82,19 +84,79 @@ async fn spawn_mailing(db: &PgPool, smtp: &str) -> TestApp {
     .await
 }
 
+/// A mailer of the test's own, as a restarted server would start it.
+fn mailer(db: &PgPool, smtp: &SmtpServer, clock: Clock) -> Mailer {
+    let config = MailerConfig {
+        smtp_url: Some(smtp.url()),
+        from: "Chatterly <no-reply@chatterly.localhost>".to_owned(),
+        file_dir: std::env::temp_dir(),
+        poll: StdDuration::from_millis(100),
+        public_url: "http://localhost".to_owned(),
+        max_attempts: 10,
+    };
+    Mailer::new(db.clone(), config, clock).expect("mailer")
+}
+
 #[sqlx::test(migrator = "models::MIGRATOR")]
 async fn notices_and_reminders_arrive_once_with_a_calendar_invitation(db: PgPool) {
     let smtp = SmtpServer::start();
-    let app = spawn_mailing(&db, &smtp.url()).await;
+    let time = TestClock::new();
+    let app = spawn_mailing(&db, &smtp.url(), time.clock()).await;
     // A second server process on the same database (with its own connection pool), mailing too.
-    let twin = spawn_mailing(&tests::own_pool(&db).await, &smtp.url()).await;
+    let twin = spawn_mailing(&tests::own_pool(&db).await, &smtp.url(), time.clock()).await;
+    let (id, lecturer_token) = book_in_25_hours(&app).await;
+    let uid = format!("consultation-{id}@chatterly");
+
+    // The booking notices go out at once; the reminders once the hour has passed.
+    smtp.wait_for(2, StdDuration::from_secs(20)).await;
+    time.advance(Duration::hours(1));
+    let mails: Vec<Mail> = smtp
+        .wait_for(4, StdDuration::from_secs(20))
+        .await
+        .iter()
+        .map(|m| read(m))
+        .collect();
+    assert_eq!(
+        smtp.messages().len(),
+        4,
+        "two notices and two reminders, none twice with two mailers"
+    );
+    assert_notices_and_reminders(&mails, &uid);
+
+    // Restarting the mailers sends nothing again: a fresh mailer finds nothing due. The
+    // restarted server's own mailer is off, so the test's mailer is the only one.
+    app.stop().await;
+    twin.stop().await;
+    // Stopping a server closes its pool; the restarted one connects afresh.
+    let db = sqlx::postgres::PgPoolOptions::new()
+        .connect_with((*db.connect_options()).clone())
+        .await
+        .unwrap();
+    let restarted = TestApp::spawn_on(db.clone(), time.clock(), |_| {}).await;
+    let mailer = mailer(&db, &smtp, time.clock());
+    assert_eq!(
+        mailer.send_next().await.unwrap(),
+        Outcome::Idle,
+        "nothing is due again after a restart"
+    );
+    assert_eq!(smtp.messages().len(), 4);
+
+    cancel_updates_the_same_event(&restarted, &mailer, &smtp, &id, &lecturer_token).await;
+    let sent: i64 = sqlx::query_scalar("SELECT count(*) FROM mail_outbox WHERE status = 'sent'")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(sent, 6);
+}
+
+/// A lecturer and a student, and a consultation of theirs starting in 25 hours (so its 24-hour
+/// reminder falls due in an hour); its id and the lecturer's token.
+async fn book_in_25_hours(app: &TestApp) -> (String, String) {
     let (_, admin) = app.user_with_token("admin@uni.ac.uk", "Admin").await;
     let (lecturer, lecturer_token) = app.user_with_token("ada@uni.ac.uk", "Dr Ada").await;
     app.promote_to_lecturer(&admin, lecturer).await;
     let (student, _) = app.user_with_token("bo@uni.ac.uk", "Bo").await;
-
-    // Starts in 24 h + 4 s, so its 24-hour reminder falls due in 4 s.
-    let start = Utc::now() + Duration::hours(24) + Duration::seconds(4);
+    let start = Utc::now() + Duration::hours(25);
     let created: Value = tests::json_of(
         reqwest::Client::new()
             .post(app.url("/api/v1/consultations"))
@@ -102,36 +164,25 @@ async fn notices_and_reminders_arrive_once_with_a_calendar_invitation(db: PgPool
             .json(&json!({ "starts_at": start, "duration_minutes": 30, "topic": "Essay feedback", "student_ids": [student] })),
     )
     .await;
-    let id = created["id"].as_str().unwrap().to_owned();
-    let uid = format!("consultation-{id}@chatterly");
+    let id = created["id"].as_str().expect("an id").to_owned();
+    (id, lecturer_token)
+}
 
-    let mails: Vec<Mail> = smtp
-        .wait_for(4, StdDuration::from_secs(20))
-        .await
-        .iter()
-        .map(|m| read(m))
-        .collect();
-    tokio::time::sleep(StdDuration::from_secs(2)).await;
-    assert_eq!(
-        smtp.messages().len(),
-        4,
-        "two notices and two reminders, none twice with two mailers"
-    );
-    let mut booked: Vec<&str> = mails
-        .iter()
-        .filter(|m| m.subject.starts_with("Booked:"))
-        .map(|m| m.to.as_str())
-        .collect();
-    let mut reminded: Vec<&str> = mails
-        .iter()
-        .filter(|m| m.subject.starts_with("Reminder:"))
-        .map(|m| m.to.as_str())
-        .collect();
-    booked.sort_unstable();
-    reminded.sort_unstable();
-    assert_eq!(booked, ["ada@uni.ac.uk", "bo@uni.ac.uk"]);
-    assert_eq!(reminded, ["ada@uni.ac.uk", "bo@uni.ac.uk"]);
-    for mail in &mails {
+/// One booking notice and one reminder each for the lecturer and the student, all invitations
+/// to the same calendar event.
+fn assert_notices_and_reminders(mails: &[Mail], uid: &str) {
+    let to = |prefix: &str| {
+        let mut to: Vec<&str> = mails
+            .iter()
+            .filter(|m| m.subject.starts_with(prefix))
+            .map(|m| m.to.as_str())
+            .collect();
+        to.sort_unstable();
+        to
+    };
+    assert_eq!(to("Booked:"), ["ada@uni.ac.uk", "bo@uni.ac.uk"]);
+    assert_eq!(to("Reminder:"), ["ada@uni.ac.uk", "bo@uni.ac.uk"]);
+    for mail in mails {
         assert_eq!(mail.uid, uid, "one stable UID per consultation");
         assert_eq!(mail.method, "REQUEST");
         assert!(
@@ -140,33 +191,31 @@ async fn notices_and_reminders_arrive_once_with_a_calendar_invitation(db: PgPool
             mail.subject
         );
     }
+}
 
-    // Restarting the mailers sends nothing again.
-    app.stop().await;
-    twin.stop().await;
-    // Stopping a server closes its pool; the restarted one connects afresh.
-    let db = sqlx::postgres::PgPoolOptions::new()
-        .connect_with((*db.connect_options()).clone())
-        .await
-        .unwrap();
-    let restarted = spawn_mailing(&db, &smtp.url()).await;
-    tokio::time::sleep(StdDuration::from_secs(2)).await;
-    assert_eq!(
-        smtp.messages().len(),
-        4,
-        "nothing is sent twice after a restart"
-    );
-
-    // Cancelling updates the same calendar event: same UID, higher SEQUENCE, METHOD:CANCEL.
+/// Cancelling updates the same calendar event: same UID, higher SEQUENCE, METHOD:CANCEL, one
+/// cancellation each and nothing else.
+async fn cancel_updates_the_same_event(
+    app: &TestApp,
+    mailer: &Mailer,
+    smtp: &SmtpServer,
+    id: &str,
+    lecturer_token: &str,
+) {
     let cancelled = reqwest::Client::new()
-        .post(restarted.url(&format!("/api/v1/consultations/{id}/cancel")))
-        .bearer_auth(&lecturer_token)
+        .post(app.url(&format!("/api/v1/consultations/{id}/cancel")))
+        .bearer_auth(lecturer_token)
         .json(&json!({ "reason": "Ill" }))
         .send()
         .await
-        .unwrap();
+        .expect("cancel");
     assert_eq!(cancelled.status(), 200);
+    for _ in 0..2 {
+        assert_eq!(mailer.send_next().await.expect("send"), Outcome::Sent);
+    }
+    assert_eq!(mailer.send_next().await.expect("send"), Outcome::Idle);
     let all = smtp.wait_for(6, StdDuration::from_secs(20)).await;
+    assert_eq!(all.len(), 6, "one cancellation each, nothing else");
     let cancels: Vec<Mail> = all
         .iter()
         .map(|m| read(m))
@@ -174,16 +223,11 @@ async fn notices_and_reminders_arrive_once_with_a_calendar_invitation(db: PgPool
         .collect();
     assert_eq!(cancels.len(), 2);
     for mail in cancels {
-        assert_eq!(mail.uid, uid);
+        assert_eq!(mail.uid, format!("consultation-{id}@chatterly"));
         assert_eq!(mail.sequence, "1");
         assert!(mail.status.contains("Cancelled"), "{}", mail.status);
         assert!(mail.subject.starts_with("Cancelled:"));
     }
-    let sent: i64 = sqlx::query_scalar("SELECT count(*) FROM mail_outbox WHERE status = 'sent'")
-        .fetch_one(&db)
-        .await
-        .unwrap();
-    assert_eq!(sent, 6);
 }
 
 #[sqlx::test(migrator = "models::MIGRATOR")]
@@ -193,7 +237,7 @@ async fn a_failed_send_stays_queued_with_backoff(db: PgPool) {
         .unwrap()
         .local_addr()
         .unwrap();
-    let app = spawn_mailing(&db, &format!("smtp://{closed}")).await;
+    let app = spawn_mailing(&db, &format!("smtp://{closed}"), Clock::system()).await;
     let (_, admin) = app.user_with_token("admin@uni.ac.uk", "Admin").await;
     let (lecturer, token) = app.user_with_token("ada@uni.ac.uk", "Dr Ada").await;
     app.promote_to_lecturer(&admin, lecturer).await;

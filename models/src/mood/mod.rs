@@ -6,10 +6,13 @@
 //! Excited); the `sentiment` crate owns their meaning.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::{Db, ModelError};
+
+mod window;
+
+pub use window::{Classified, WindowError, last_window_end, record_window};
 
 /// The channel on which changed moods are announced to every server, which pushes them to the
 /// contacts connected to it. Payload: `window:<RFC 3339 start>` after a run, `user:<id>` after
@@ -151,132 +154,6 @@ impl From<ReadingRow> for Reading {
             window_end: r.window_end,
         }
     }
-}
-
-/// Claims a window for this transaction. `false` means another process has processed it (or
-/// is processing it: the insert waits for that transaction and then sees the conflict); a
-/// rolled-back or crashed run leaves the window free for the next attempt.
-pub async fn claim_window(
-    tx: &mut PgConnection,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-) -> Result<bool, ModelError> {
-    let done = sqlx::query!(
-        "INSERT INTO mood_runs (window_start, window_end, readings) VALUES ($1, $2, 0)
-         ON CONFLICT (window_start) DO NOTHING",
-        start,
-        end,
-    )
-    .execute(&mut *tx)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// The end of the last processed window, if any.
-pub async fn last_window_end(db: &Db) -> Result<Option<DateTime<Utc>>, ModelError> {
-    Ok(sqlx::query_scalar!("SELECT max(window_end) FROM mood_runs")
-        .fetch_one(db)
-        .await?)
-}
-
-/// The text of every (user, conversation) with messages in `[start, end)`, for users who
-/// share their mood.
-pub async fn window_texts(
-    tx: &mut PgConnection,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-) -> Result<Vec<WindowText>, ModelError> {
-    let rows = sqlx::query_as!(
-        WindowText,
-        r#"SELECT m.sender_id AS user_id, m.conversation_id,
-                  array_agg(m.body ORDER BY m.seq) AS "bodies!"
-           FROM messages m
-           JOIN users u ON u.id = m.sender_id AND u.mood_sharing
-           WHERE m.created_at >= $1 AND m.created_at < $2
-           GROUP BY m.sender_id, m.conversation_id"#,
-        start,
-        end,
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    Ok(rows)
-}
-
-/// Stores a claimed window's readings and the users' resulting current moods, and announces
-/// the window on [`UPDATED_CHANNEL`] when the transaction commits.
-pub async fn store_window(
-    tx: &mut PgConnection,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-    model_id: Option<i64>,
-    readings: &[NewReading],
-    current: &[(Uuid, i32, Scores)],
-) -> Result<(), ModelError> {
-    for r in readings {
-        sqlx::query!(
-            "INSERT INTO mood_readings (user_id, conversation_id, window_start, window_end,
-                 emotion, intensity, emotion_probabilities, intensity_probabilities,
-                 message_count, model_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            r.user_id,
-            r.conversation_id,
-            start,
-            end,
-            r.scores.emotion,
-            r.scores.intensity,
-            &r.scores.emotion_probabilities,
-            &r.scores.intensity_probabilities,
-            r.message_count,
-            model_id,
-        )
-        .execute(&mut *tx)
-        .await?;
-    }
-    for (user, count, s) in current {
-        sqlx::query!(
-            "INSERT INTO user_moods (user_id, emotion, intensity, emotion_probabilities,
-                 intensity_probabilities, message_count, window_start, window_end, model_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-             ON CONFLICT (user_id) DO UPDATE SET
-                 emotion = EXCLUDED.emotion, intensity = EXCLUDED.intensity,
-                 emotion_probabilities = EXCLUDED.emotion_probabilities,
-                 intensity_probabilities = EXCLUDED.intensity_probabilities,
-                 message_count = EXCLUDED.message_count, window_start = EXCLUDED.window_start,
-                 window_end = EXCLUDED.window_end, model_id = EXCLUDED.model_id
-             WHERE user_moods.window_start <= EXCLUDED.window_start",
-            user,
-            s.emotion,
-            s.intensity,
-            &s.emotion_probabilities,
-            &s.intensity_probabilities,
-            count,
-            start,
-            end,
-            model_id,
-        )
-        .execute(&mut *tx)
-        .await?;
-    }
-    let readings_count = i32::try_from(readings.len()).unwrap_or(i32::MAX);
-    sqlx::query!(
-        "UPDATE mood_runs SET readings = $2, model_id = $3, finished_at = now()
-         WHERE window_start = $1",
-        start,
-        readings_count,
-        model_id,
-    )
-    .execute(&mut *tx)
-    .await?;
-    if !current.is_empty() {
-        sqlx::query!(
-            "SELECT pg_notify($1, $2)",
-            UPDATED_CHANNEL,
-            format!("window:{}", start.to_rfc3339())
-        )
-        .execute(&mut *tx)
-        .await?;
-    }
-    Ok(())
 }
 
 /// Current moods measured in the window starting at `start`, of users who still share.
