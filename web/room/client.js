@@ -112,10 +112,14 @@ export function createRoomClient(consultationId, handlers) {
     try { frame = JSON.parse(event.data); } catch { return; }
     queue = queue.then(() => onFrame(frame)).catch((err) => console.error('room frame failed', frame.type, err));
   });
+  // The close is handled after the frames that came before it: `ended` is
+  // followed by the server's close, and must be read as the reason.
   socket.addEventListener('close', (event) => {
     clearInterval(heartbeat);
-    if (!closed) handlers.onClose?.(event);
-    closed = true;
+    queue = queue.then(() => {
+      if (!closed) handlers.onClose?.(event);
+      closed = true;
+    });
   });
 
   return {
