@@ -97,13 +97,19 @@ impl Application {
             .connect_with(plan_each_execution(PgConnectOptions::from_str(&url)?))
             .await?;
         models::MIGRATOR.run(&db).await?;
-        let mut app = Self::with_pool(config, db).await?;
+        let mut app = Self::with_pool(config, db, models::clock::Clock::system()).await?;
         app.cluster = cluster;
         Ok(app)
     }
 
-    /// Builds around an existing pool (already migrated), e.g. a test's fresh database.
-    pub async fn with_pool(config: Config, db: models::Db) -> Result<Self, StartupError> {
+    /// Builds around an existing pool (already migrated), e.g. a test's fresh database, with
+    /// the time taken from `clock` (the system clock, or a test's clock that it moves forward
+    /// instead of sleeping until a reminder, a mood window or a room's end is due).
+    pub async fn with_pool(
+        config: Config,
+        db: models::Db,
+        clock: models::clock::Clock,
+    ) -> Result<Self, StartupError> {
         mood::registry::ModelRegistry::install_builtin(&db)
             .await
             .map_err(StartupError::Mood)?;
@@ -120,7 +126,7 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartupError::Bind { addr, source })?;
-        let state = AppState::new(db, config, telemetry::metrics_handle());
+        let state = AppState::new(db, config, telemetry::metrics_handle(), clock);
         Ok(Self {
             listener,
             state,
@@ -131,13 +137,6 @@ impl Application {
     /// The address actually bound (the port is random when configured as 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().unwrap_or(self.state.config.bind)
-    }
-
-    /// Runs the background jobs on `clock` instead of the system clock (tests move it forward
-    /// rather than sleeping until a reminder or a mood window is due).
-    pub fn with_clock(mut self, clock: models::clock::Clock) -> Self {
-        self.state.clock = clock;
-        self
     }
 
     /// The shared state, for tests that need to look inside.

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use metrics_exporter_prometheus::PrometheusHandle;
 use models::Db;
+use models::clock::Clock;
 
 use crate::auth_cache::AuthCache;
 use crate::config::Config;
@@ -30,14 +31,14 @@ pub struct AppState {
     pub rooms: Arc<realtime::room::Rooms>,
     /// What the consultation use cases need of the configuration.
     pub consultations: Arc<scheduler::consultations::Settings>,
-    /// When the background jobs (mailer, mood windows) think it is: the system clock, or a
-    /// test's clock that it moves forward instead of sleeping.
-    pub clock: models::clock::Clock,
+    /// What time it is for the jobs (mailer, mood windows), the consultation rules and the room
+    /// timers: the system clock, or a test's clock that it moves forward instead of sleeping.
+    pub clock: Clock,
 }
 
 impl AppState {
     /// Builds the state around a connected, migrated pool.
-    pub fn new(db: Db, config: Config, metrics: PrometheusHandle) -> Self {
+    pub fn new(db: Db, config: Config, metrics: PrometheusHandle, clock: Clock) -> Self {
         let limits = AuthLimits::new(config.login_rate_per_ip, config.login_rate_per_account);
         let gateway = realtime::Gateway::new(
             db.clone(),
@@ -58,6 +59,7 @@ impl AppState {
                 ice_servers: config.ice_servers(),
                 recordings_dir: config.data_dir.join("recordings"),
                 opens_before: chrono::Duration::minutes(config.room_opens_minutes),
+                clock: clock.clone(),
                 ..realtime::room::RoomConfig::default()
             },
         );
@@ -68,11 +70,12 @@ impl AppState {
                 .map(|m| chrono::Duration::minutes(*m))
                 .collect(),
             room_opens_before: chrono::Duration::minutes(config.room_opens_minutes),
+            clock: clock.clone(),
         };
         Self {
             rooms,
             consultations: Arc::new(consultations),
-            clock: models::clock::Clock::system(),
+            clock,
             gateway,
             db,
             config: Arc::new(config),

@@ -86,10 +86,9 @@ impl TestApp {
             ..Config::default()
         };
         adjust(&mut config);
-        let app = Application::with_pool(config, db.clone())
+        let app = Application::with_pool(config, db.clone(), clock)
             .await
-            .expect("build app")
-            .with_clock(clock);
+            .expect("build app");
         let addr = app.local_addr();
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(async move {

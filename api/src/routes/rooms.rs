@@ -31,8 +31,14 @@ const MAX_SIGNAL_FRAME_BYTES: usize = 96 * 1024;
 
 /// The caller's room of consultation `id` (see `scheduler::consultations::load_room`).
 pub(crate) async fn load(state: &AppState, id: Uuid, caller: &CurrentUser) -> ApiResult<Loaded> {
-    let opens_before = state.consultations.room_opens_before;
-    Ok(consultations::load_room(&state.db, opens_before, &caller.user, id).await?)
+    let (opens_before, now) = room_timing(state);
+    Ok(consultations::load_room(&state.db, opens_before, now, &caller.user, id).await?)
+}
+
+/// How long before its start a room opens, and what time it is now, for the room rules.
+fn room_timing(state: &AppState) -> (chrono::Duration, chrono::DateTime<chrono::Utc>) {
+    let settings = &state.consultations;
+    (settings.room_opens_before, settings.clock.now())
 }
 
 /// Makes the room's conversation, or adds anyone missing to it, and tells them: when the room is
@@ -115,8 +121,8 @@ pub async fn open(
     caller: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<RoomView>> {
-    let opens_before = state.consultations.room_opens_before;
-    let loaded = consultations::open_room(&state.db, opens_before, &caller.user, id).await?;
+    let (opens_before, now) = room_timing(&state);
+    let loaded = consultations::open_room(&state.db, opens_before, now, &caller.user, id).await?;
     let conversation = ensure_conversation(&state, &loaded).await?;
     Ok(Json(view(&state, &loaded, Some(conversation)).await?))
 }
@@ -132,8 +138,8 @@ pub async fn close(
     caller: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<RoomView>> {
-    let opens_before = state.consultations.room_opens_before;
-    let loaded = consultations::close_room(&state.db, opens_before, &caller.user, id).await?;
+    let (opens_before, now) = room_timing(&state);
+    let loaded = consultations::close_room(&state.db, opens_before, now, &caller.user, id).await?;
     state.rooms.end(id, EndReason::EndedByLecturer).await;
     let conversation = loaded.stored.conversation_id;
     Ok(Json(view(&state, &loaded, conversation).await?))

@@ -38,6 +38,8 @@ pub struct RoomConfig {
     pub recordings_dir: std::path::PathBuf,
     /// How long before its start a room opens by itself (for the room rules).
     pub opens_before: chrono::Duration,
+    /// What time the room rules and the closing timer take as now (a test moves it).
+    pub clock: models::clock::Clock,
 }
 
 impl Default for RoomConfig {
@@ -53,6 +55,7 @@ impl Default for RoomConfig {
             max_participants: 101,
             recordings_dir: std::path::PathBuf::from("data/recordings"),
             opens_before: chrono::Duration::minutes(10),
+            clock: models::clock::Clock::system(),
         }
     }
 }

@@ -201,9 +201,11 @@ where
                 Ok(true)
             }
             ClientFrame::End {} => {
+                let config = self.rooms.config();
                 let closed = scheduler::consultations::close_room(
                     &self.rooms.db,
-                    self.rooms.config().opens_before,
+                    config.opens_before,
+                    config.clock.now(),
                     &self.ticket.caller,
                     self.ticket.consultation,
                 )

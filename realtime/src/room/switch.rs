@@ -55,8 +55,9 @@ impl From<RoomRefusal> for SwitchError {
 
 /// The room of consultation `id`, if `caller` is its lecturer and it is open now.
 async fn lecturers_open_room(rooms: &Rooms, caller: &User, id: Uuid) -> Result<Room, SwitchError> {
-    let opens_before = rooms.config().opens_before;
-    let room = consultations::load_room(&rooms.db, opens_before, caller, id).await?;
+    let config = rooms.config();
+    let now = config.clock.now();
+    let room = consultations::load_room(&rooms.db, config.opens_before, now, caller, id).await?;
     if room.role != Role::Lecturer {
         return Err(RoomRefusal::NotTheLecturer.into());
     }

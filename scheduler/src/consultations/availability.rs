@@ -78,7 +78,7 @@ pub async fn offer(
     to: DateTime<Utc>,
 ) -> ConsultationResult<Offer> {
     let published = published(db, lecturer).await?;
-    let now = Utc::now();
+    let now = settings.clock.now();
     let margin = Duration::days(1);
     let busy: Vec<Interval> = consultation::busy(db, lecturer, from - margin, to + margin)
         .await?

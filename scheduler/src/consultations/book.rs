@@ -44,7 +44,7 @@ pub async fn book(
         ));
     }
     let lecturer = published(db, booking.lecturer_id).await?;
-    let slot = crate::check_start(&lecturer.schedule, booking.starts_at, Utc::now())?;
+    let slot = crate::check_start(&lecturer.schedule, booking.starts_at, settings.clock.now())?;
     let new = NewConsultation {
         id: Uuid::now_v7(),
         lecturer_id: booking.lecturer_id,
@@ -103,7 +103,7 @@ pub async fn create_appointment(
         )?,
     };
     let students = check_students(db, input).await?;
-    if input.starts_at <= Utc::now() {
+    if input.starts_at <= settings.clock.now() {
         return Err(TimingRefusal::InPast.into());
     }
     let ends_at = input.starts_at + length.duration();
@@ -180,8 +180,15 @@ async fn insert(
     consultation::insert(&mut tx, new).await?;
     let c = consultation::lock(&mut tx, new.id).await?;
     let everyone = insiders(&c);
-    queue::notice(&mut tx, &c, "booked", &everyone).await?;
-    queue::reminders(&mut tx, &c, &settings.reminder_offsets, &everyone).await?;
+    queue::notice(&mut tx, settings.clock.now(), &c, "booked", &everyone).await?;
+    queue::reminders(
+        &mut tx,
+        settings.clock.now(),
+        &c,
+        &settings.reminder_offsets,
+        &everyone,
+    )
+    .await?;
     tx.commit().await?;
     Ok(c)
 }

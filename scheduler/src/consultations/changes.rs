@@ -2,7 +2,7 @@
 //! locks the consultation ([`lock_for`]), asks the lifecycle rules, writes, queues its emails and
 //! commits in one transaction.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use models::consultation::{self, Attendance, Consultation, Status};
 use models::user::User;
 use models::{Db, ModelError, availability, outbox};
@@ -24,9 +24,10 @@ pub(super) async fn lock_for(
     id: Uuid,
     caller: &User,
     action: Action,
+    now: DateTime<Utc>,
 ) -> ConsultationResult<Consultation> {
     let c = lock_visible(tx, id, caller).await?;
-    let facts = facts(tx, &c).await?;
+    let facts = facts(tx, &c, now).await?;
     lifecycle::check(action, access::role_of(&c, caller), &facts)?;
     Ok(c)
 }
@@ -43,7 +44,11 @@ async fn lock_visible(
     }
 }
 
-async fn facts(tx: &mut PgConnection, c: &Consultation) -> Result<Facts, ModelError> {
+async fn facts(
+    tx: &mut PgConnection,
+    c: &Consultation,
+    now: DateTime<Utc>,
+) -> Result<Facts, ModelError> {
     let cancel_window = availability::cancel_window(tx, c.lecturer_id).await?;
     Ok(Facts {
         state: access::state_of(c.status),
@@ -52,7 +57,7 @@ async fn facts(tx: &mut PgConnection, c: &Consultation) -> Result<Facts, ModelEr
         capacity: c.capacity,
         places_left: c.places_left(),
         cancel_window: Duration::minutes(cancel_window.into()),
-        now: Utc::now(),
+        now,
     })
 }
 
@@ -64,13 +69,20 @@ pub async fn join(
     id: Uuid,
 ) -> ConsultationResult<Changed> {
     let mut tx = db.begin().await?;
-    let before = lock_for(&mut tx, id, caller, Action::Join).await?;
+    let before = lock_for(&mut tx, id, caller, Action::Join, settings.clock.now()).await?;
     let joined = async {
         consultation::add_participant(&mut tx, id, caller.id).await?;
         consultation::bump_revision(&mut tx, id).await?;
         let c = consultation::lock(&mut tx, id).await?;
-        queue::notice(&mut tx, &c, "booked", &[caller.id]).await?;
-        queue::reminders(&mut tx, &c, &settings.reminder_offsets, &[caller.id]).await?;
+        queue::notice(&mut tx, settings.clock.now(), &c, "booked", &[caller.id]).await?;
+        queue::reminders(
+            &mut tx,
+            settings.clock.now(),
+            &c,
+            &settings.reminder_offsets,
+            &[caller.id],
+        )
+        .await?;
         Ok::<_, ModelError>(c)
     }
     .await;
@@ -108,10 +120,17 @@ pub async fn confirm(
     id: Uuid,
 ) -> ConsultationResult<Changed> {
     let mut tx = db.begin().await?;
-    lock_for(&mut tx, id, caller, Action::Confirm).await?;
+    lock_for(&mut tx, id, caller, Action::Confirm, settings.clock.now()).await?;
     consultation::set_status(&mut tx, id, Status::Confirmed, None).await?;
     let c = consultation::lock(&mut tx, id).await?;
-    queue::notice(&mut tx, &c, "confirmed", &insiders(&c)).await?;
+    queue::notice(
+        &mut tx,
+        settings.clock.now(),
+        &c,
+        "confirmed",
+        &insiders(&c),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Changed::new(
         viewed(db, settings, c).await?,
@@ -131,7 +150,7 @@ pub async fn cancel(
     let reason = reason.as_str();
     let me = caller.id;
     let mut tx = db.begin().await?;
-    let before = lock_for(&mut tx, id, caller, Action::Cancel).await?;
+    let before = lock_for(&mut tx, id, caller, Action::Cancel, settings.clock.now()).await?;
     let whole = me == before.lecturer_id || before.capacity == 1;
     if whole {
         consultation::set_status(&mut tx, id, Status::Cancelled, Some((me, reason))).await?;
@@ -146,7 +165,7 @@ pub async fn cancel(
     }
     let c = consultation::lock(&mut tx, id).await?;
     let told = if whole { insiders(&before) } else { vec![me] };
-    queue::notice(&mut tx, &c, "cancelled", &told).await?;
+    queue::notice(&mut tx, settings.clock.now(), &c, "cancelled", &told).await?;
     tx.commit().await?;
     let mut changed = Changed::new(viewed(db, settings, c).await?, Some(Change::Cancelled));
     changed.room = if whole {
@@ -182,10 +201,17 @@ pub async fn update_notes(
         return Err(ConsultationError::NotFound("consultation"));
     }
     if update.notes.is_some() {
-        lock_for(&mut tx, id, caller, Action::EditNotes).await?;
+        lock_for(&mut tx, id, caller, Action::EditNotes, settings.clock.now()).await?;
     }
     if update.private_notes.is_some() {
-        lock_for(&mut tx, id, caller, Action::EditPrivateNotes).await?;
+        lock_for(
+            &mut tx,
+            id,
+            caller,
+            Action::EditPrivateNotes,
+            settings.clock.now(),
+        )
+        .await?;
     }
     let (notes, private_notes) = (
         update.notes.as_ref().map(Notes::as_str),
@@ -208,7 +234,14 @@ pub async fn mark_attendance(
     attendance: Attendance,
 ) -> ConsultationResult<Changed> {
     let mut tx = db.begin().await?;
-    lock_for(&mut tx, id, caller, Action::MarkAttendance).await?;
+    lock_for(
+        &mut tx,
+        id,
+        caller,
+        Action::MarkAttendance,
+        settings.clock.now(),
+    )
+    .await?;
     match consultation::set_attendance(&mut tx, id, student, attendance).await {
         Ok(()) => {}
         Err(ModelError::NotFound) => return Err(ConsultationError::NotFound("participant")),

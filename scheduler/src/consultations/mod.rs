@@ -46,6 +46,8 @@ pub struct Settings {
     pub reminder_offsets: Vec<Duration>,
     /// How long before its start a room opens by itself.
     pub room_opens_before: Duration,
+    /// What time the rules take as now (a test moves it instead of waiting).
+    pub clock: models::clock::Clock,
 }
 
 /// What a command changed, for the people involved (the `change` of a `consultation` frame).

@@ -1,7 +1,7 @@
 //! The emails a change queues in the outbox (sent later by [`crate::mailer`]): a notice now, and
 //! reminders before the start. Keys make a retried command queue nothing twice.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use models::consultation::Consultation;
 use models::{ModelError, outbox};
 use sqlx::PgConnection;
@@ -10,11 +10,11 @@ use uuid::Uuid;
 /// Queues a notice of `kind` (`booked`, `confirmed`, `cancelled`, `rescheduled`) to `to`.
 pub(super) async fn notice(
     tx: &mut PgConnection,
+    now: DateTime<Utc>,
     c: &Consultation,
     kind: &'static str,
     to: &[Uuid],
 ) -> Result<(), ModelError> {
-    let now = Utc::now();
     let items: Vec<outbox::Queued> = to
         .iter()
         .map(|user| outbox::Queued {
@@ -30,11 +30,12 @@ pub(super) async fn notice(
 /// Queues the reminders still ahead for `to`, at `offsets` before the start.
 pub(super) async fn reminders(
     tx: &mut PgConnection,
+    now: DateTime<Utc>,
     c: &Consultation,
     offsets: &[Duration],
     to: &[Uuid],
 ) -> Result<(), ModelError> {
-    let plan = crate::reminders::plan(c.starts_at, offsets, Utc::now());
+    let plan = crate::reminders::plan(c.starts_at, offsets, now);
     let items: Vec<outbox::Queued> = to
         .iter()
         .flat_map(|user| {

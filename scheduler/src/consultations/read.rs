@@ -28,7 +28,12 @@ pub(super) async fn viewed(
     c: Consultation,
 ) -> Result<Viewed, ModelError> {
     let stored = room::get(db, c.id).await?;
-    let room = access::room_facts(&c, &stored, settings.room_opens_before, Utc::now());
+    let room = access::room_facts(
+        &c,
+        &stored,
+        settings.room_opens_before,
+        settings.clock.now(),
+    );
     Ok(Viewed {
         consultation: c,
         room,
@@ -72,7 +77,7 @@ pub(super) async fn with_rooms(
 ) -> Result<Vec<Viewed>, ModelError> {
     let ids: Vec<Uuid> = list.iter().map(|c| c.id).collect();
     let stored = room::get_many(db, &ids).await?;
-    let now = Utc::now();
+    let now = settings.clock.now();
     Ok(list
         .into_iter()
         .map(|c| {

@@ -2,7 +2,7 @@
 //! it. The HTTP edge and the room's own signalling (its `end` frame) both end a room through
 //! [`close_room`], so the same rules hold on either path.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use models::consultation::{self, Consultation};
 use models::room::{self, StoredRoom};
 use models::user::User;
@@ -32,6 +32,7 @@ pub struct Room {
 pub async fn load_room(
     db: &Db,
     opens_before: Duration,
+    now: DateTime<Utc>,
     caller: &User,
     id: Uuid,
 ) -> ConsultationResult<Room> {
@@ -45,7 +46,7 @@ pub async fn load_room(
         return Err(RoomRefusal::NotAParticipant.into());
     }
     let stored = room::get(db, id).await?;
-    let facts = access::room_facts(&c, &stored, opens_before, Utc::now());
+    let facts = access::room_facts(&c, &stored, opens_before, now);
     Ok(Room {
         consultation: c,
         role,
@@ -59,10 +60,11 @@ pub async fn load_room(
 pub async fn open_room(
     db: &Db,
     opens_before: Duration,
+    now: DateTime<Utc>,
     caller: &User,
     id: Uuid,
 ) -> ConsultationResult<Room> {
-    act(db, opens_before, caller, id, Act::Open).await
+    act(db, opens_before, now, caller, id, Act::Open).await
 }
 
 /// Ends the room for everyone (the lecturer, while it has not closed) and stores that it ended;
@@ -70,10 +72,11 @@ pub async fn open_room(
 pub async fn close_room(
     db: &Db,
     opens_before: Duration,
+    now: DateTime<Utc>,
     caller: &User,
     id: Uuid,
 ) -> ConsultationResult<Room> {
-    act(db, opens_before, caller, id, Act::Close).await
+    act(db, opens_before, now, caller, id, Act::Close).await
 }
 
 /// What the lecturer does to the room.
@@ -86,12 +89,12 @@ enum Act {
 async fn act(
     db: &Db,
     opens_before: Duration,
+    now: DateTime<Utc>,
     caller: &User,
     id: Uuid,
     act: Act,
 ) -> ConsultationResult<Room> {
-    let mut loaded = load_room(db, opens_before, caller, id).await?;
-    let now = loaded.facts.now;
+    let mut loaded = load_room(db, opens_before, now, caller, id).await?;
     loaded.stored = match act {
         Act::Open => {
             crate::room::may_open(loaded.role, &loaded.facts)?;

@@ -78,71 +78,15 @@ async fn assert_remote_video_plays(client: &Client, who: &str) {
 #[sqlx::test(migrator = "models::MIGRATOR")]
 async fn a_lecturer_and_students_see_each_other_and_chat_in_the_room(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let (_, admin) = app.user_with_token("admin@uni.ac.uk", "Admin").await;
-    let (lecturer_id, lecturer_token) = app.user_with_token("ada@uni.ac.uk", "Dr Ada").await;
-    app.promote_to_lecturer(&admin, lecturer_id).await;
-    let (student, _) = app.user_with_token("sam@uni.ac.uk", "Sam Student").await;
-    let (blocked, _) = app.user_with_token("bea@uni.ac.uk", "Bea Blocked").await;
-    let (deviceless, _) = app.user_with_token("nia@uni.ac.uk", "Nia").await;
-    let created: Value = json_of(
-        reqwest::Client::new()
-            .post(app.url("/api/v1/consultations"))
-            .bearer_auth(&lecturer_token)
-            .json(&json!({
-                "starts_at": Utc::now() + chrono::Duration::hours(1),
-                "duration_minutes": 30,
-                "topic": "Lab report feedback",
-                "student_ids": [student, blocked, deviceless],
-            })),
-    )
-    .await;
-    let id: Uuid = created["id"]
-        .as_str()
-        .and_then(|s| s.parse().ok())
-        .expect("id");
-    let room = format!("/room/{id}");
+    let room = format!("/room/{}", consultation_of_three(&app).await);
 
     let ada_browser = Browser::start(FAKE_MEDIA).await.expect("start Chromium");
     let sam_browser = Browser::start(FAKE_MEDIA).await.expect("start Chromium");
     let (ada, sam) = (&ada_browser.client, &sam_browser.client);
     log_in(ada, &app, "ada@uni.ac.uk").await;
     log_in(sam, &app, "sam@uni.ac.uk").await;
-
-    // An hour ahead the student waits; the lecturer opens the room early from its page.
-    open_page(sam, &room, "#room-page #room-state").await;
-    wait_for_text(sam, "#room-state", "The room opens").await;
-    open_page(ada, &room, "#room-page #open-room-button").await;
-    click(ada, "#open-room-button").await;
-    wait_for(ada, "#video-grid #local-video").await;
-    // The student's page looks again by itself; reloading is what an impatient student does.
-    sam.refresh().await.expect("reload");
-    wait_for(sam, "#video-grid #local-video").await;
-
-    assert_remote_video_plays(ada, "the lecturer").await;
-    assert_remote_video_plays(sam, "the student").await;
-    wait_for_text(ada, "#room-people", "Sam Student").await;
-    wait_for_text(sam, "#room-people", "Dr Ada").await;
-    wait_for_text(sam, "#video-grid .remote-tile figcaption", "Dr Ada").await;
-
-    // The consultation's chat is beside the video.
-    type_into(
-        ada,
-        "#room-page #composer textarea",
-        &format!("Can you see my slides?{}", Key::Enter),
-    )
-    .await;
-    wait_for_text(sam, "#room-page #thread", "Can you see my slides?").await;
-
-    // Muting shows up for the others.
-    click(sam, "#mic-button").await;
-    wait_for_text(ada, "#room-people", "Sam Student (muted)").await;
-
-    // The lecturer records a few seconds; the student is told while it runs.
-    click(ada, "#record-button").await;
-    wait_for_text(sam, "#recording-indicator", "being recorded").await;
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    click(ada, "#record-button").await;
-    wait_for_text(ada, "#record-button", "Record").await;
+    the_lecturer_opens_early_and_both_see_each_other(ada, sam, &room).await;
+    chat_mute_and_recording(ada, sam).await;
 
     // A student whose browser blocks the camera is told so, and still sees the lecturer.
     let bea_browser = Browser::start(BLOCKED_MEDIA).await.expect("start Chromium");
@@ -168,8 +112,80 @@ async fn a_lecturer_and_students_see_each_other_and_chat_in_the_room(db: PgPool)
     click(ada, "#end-button").await;
     wait_for_text(sam, "#room-state", "The lecturer ended the consultation.").await;
     wait_for_text(bea, "#room-state", "The lecturer ended the consultation.").await;
+    the_student_replays_the_recording(sam).await;
+}
 
-    // Afterwards the student replays the recording of the lecturer's camera and microphone.
+/// The lecturer Dr Ada, her students Sam, Bea (camera blocked) and Nia (no devices), and a
+/// consultation of the four starting in an hour; its id.
+async fn consultation_of_three(app: &TestApp) -> Uuid {
+    let (_, admin) = app.user_with_token("admin@uni.ac.uk", "Admin").await;
+    let (lecturer_id, lecturer_token) = app.user_with_token("ada@uni.ac.uk", "Dr Ada").await;
+    app.promote_to_lecturer(&admin, lecturer_id).await;
+    let (student, _) = app.user_with_token("sam@uni.ac.uk", "Sam Student").await;
+    let (blocked, _) = app.user_with_token("bea@uni.ac.uk", "Bea Blocked").await;
+    let (deviceless, _) = app.user_with_token("nia@uni.ac.uk", "Nia").await;
+    let created: Value = json_of(
+        reqwest::Client::new()
+            .post(app.url("/api/v1/consultations"))
+            .bearer_auth(&lecturer_token)
+            .json(&json!({
+                "starts_at": Utc::now() + chrono::Duration::hours(1),
+                "duration_minutes": 30,
+                "topic": "Lab report feedback",
+                "student_ids": [student, blocked, deviceless],
+            })),
+    )
+    .await;
+    created["id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("id")
+}
+
+/// An hour ahead the student waits; the lecturer opens the room early from its page, and each
+/// then receives the other's video and sees the other in the room.
+async fn the_lecturer_opens_early_and_both_see_each_other(ada: &Client, sam: &Client, room: &str) {
+    open_page(sam, room, "#room-page #room-state").await;
+    wait_for_text(sam, "#room-state", "The room opens").await;
+    open_page(ada, room, "#room-page #open-room-button").await;
+    click(ada, "#open-room-button").await;
+    wait_for(ada, "#video-grid #local-video").await;
+    // The student's page looks again by itself; reloading is what an impatient student does.
+    sam.refresh().await.expect("reload");
+    wait_for(sam, "#video-grid #local-video").await;
+
+    assert_remote_video_plays(ada, "the lecturer").await;
+    assert_remote_video_plays(sam, "the student").await;
+    wait_for_text(ada, "#room-people", "Sam Student").await;
+    wait_for_text(sam, "#room-people", "Dr Ada").await;
+    wait_for_text(sam, "#video-grid .remote-tile figcaption", "Dr Ada").await;
+}
+
+/// The consultation's chat is beside the video, muting shows up for the others, and the
+/// lecturer records a few seconds while the student is told it runs.
+async fn chat_mute_and_recording(ada: &Client, sam: &Client) {
+    type_into(
+        ada,
+        "#room-page #composer textarea",
+        &format!("Can you see my slides?{}", Key::Enter),
+    )
+    .await;
+    wait_for_text(sam, "#room-page #thread", "Can you see my slides?").await;
+
+    click(sam, "#mic-button").await;
+    wait_for_text(ada, "#room-people", "Sam Student (muted)").await;
+
+    click(ada, "#record-button").await;
+    wait_for_text(sam, "#recording-indicator", "being recorded").await;
+    // Real media for the recording to hold (it must play for over a second): camera time is
+    // real time, so this one wait cannot be a clock moved forward.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    click(ada, "#record-button").await;
+    wait_for_text(ada, "#record-button", "Record").await;
+}
+
+/// Afterwards the student replays the recording of the lecturer's camera and microphone.
+async fn the_student_replays_the_recording(sam: &Client) {
     wait_for_text(sam, "#recordings", "Dr Ada · camera").await;
     wait_for_text(sam, "#recordings", "Dr Ada · microphone").await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);

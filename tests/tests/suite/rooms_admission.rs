@@ -2,6 +2,7 @@
 //! (the lecturer may open it early and end it), never from a cross-site page; the room ends by
 //! itself when the consultation ends, or when it is cancelled.
 
+use models::clock::TestClock;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use tests::rooms::{Cast, appointment, cast, get, join, post};
@@ -194,13 +195,14 @@ async fn reopened_it_ends_when_the_only_student_cancels(app: &TestApp, c: &Cast,
 
 #[sqlx::test(migrator = "models::MIGRATOR")]
 async fn the_room_ends_by_itself_when_the_consultation_ends(db: PgPool) {
-    let app = TestApp::spawn(db.clone()).await;
+    let time = TestClock::new();
+    let app = TestApp::spawn_on(db.clone(), time.clock(), |_| {}).await;
     let c = cast(&app, 1).await;
     let id = appointment(&app, &c).await;
-    // Move the consultation so it is under way and ends in three seconds.
+    // Move the consultation so it is under way and ends in an hour.
     sqlx::query(
         "UPDATE consultations SET starts_at = now() - interval '10 minutes',
-                ends_at = now() + interval '3 seconds', blocks_until = now() + interval '3 seconds'
+                ends_at = now() + interval '1 hour', blocks_until = now() + interval '1 hour'
           WHERE id = $1",
     )
     .bind(id)
@@ -208,6 +210,8 @@ async fn the_room_ends_by_itself_when_the_consultation_ends(db: PgPool) {
     .await
     .expect("move the consultation");
     let mut student = join(&app, id, &c.students[0].1).await;
+    // The hour passes on the server's clock.
+    time.advance(chrono::Duration::minutes(61));
     let ended = student
         .next_of("ended")
         .await

@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Weak};
 
-use chrono::Utc;
 use uuid::Uuid;
 
 use super::record::RecordError;
@@ -55,10 +54,11 @@ impl Rooms {
                     self.factory.clone(),
                     Arc::downgrade(&self.rooms),
                 );
-                let closes_in = (ticket.closes_at - Utc::now()).to_std().unwrap_or_default();
+                let clock = self.factory.config().clock.clone();
                 let (registry, consultation) = (self.me.clone(), ticket.consultation);
+                let closes_at = ticket.closes_at;
                 let timer = tokio::spawn(async move {
-                    tokio::time::sleep(closes_in).await;
+                    clock.sleep_until(closes_at).await;
                     if let Some(rooms) = registry.upgrade() {
                         rooms.end(consultation, EndReason::TimeUp).await;
                     }
