@@ -7,9 +7,6 @@ use argon2::password_hash::{
     PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
 };
 
-use utoipa::openapi::{RefOr, Schema};
-use utoipa::{PartialSchema, ToSchema};
-
 use crate::validated::{self, InvalidValue};
 use crate::{ModelError, deserialize_by_try_from};
 
@@ -58,12 +55,7 @@ impl std::fmt::Debug for NewPassword {
 
 deserialize_by_try_from!(NewPassword: String);
 
-impl PartialSchema for NewPassword {
-    fn schema() -> RefOr<Schema> {
-        validated::text_schema(MIN_PASSWORD_LEN, MAX_PASSWORD_LEN)
-    }
-}
-impl ToSchema for NewPassword {}
+crate::schema_of!(NewPassword => validated::text_schema(MIN_PASSWORD_LEN, MAX_PASSWORD_LEN));
 
 /// Hashes a password into a PHC string (algorithm, parameters and salt included).
 pub fn hash_password(password: &str) -> Result<String, ModelError> {

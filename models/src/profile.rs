@@ -3,9 +3,6 @@
 //! Pure functions: the handlers call them before touching the database, and the schema's CHECK
 //! constraints repeat the essentials so nothing invalid can be stored by another path.
 
-use utoipa::openapi::{RefOr, Schema};
-use utoipa::{PartialSchema, ToSchema};
-
 use crate::validated::{self, InvalidValue};
 use crate::{ModelError, deserialize_by_try_from};
 
@@ -105,33 +102,12 @@ impl DisplayName {
     }
 }
 
-macro_rules! from_string {
-    ($($ty:ident),+) => {$(
-        impl TryFrom<String> for $ty {
-            type Error = InvalidValue;
-            fn try_from(raw: String) -> Result<Self, InvalidValue> {
-                Self::try_from(raw.as_str())
-            }
-        }
-    )+};
-}
-
-from_string!(Email, DisplayName);
+crate::try_from_string!(Email, DisplayName);
 deserialize_by_try_from!(Email: String, DisplayName: String);
 
-impl PartialSchema for Email {
-    fn schema() -> RefOr<Schema> {
-        validated::text_schema(1, MAX_EMAIL_BYTES)
-    }
-}
-impl ToSchema for Email {}
+crate::schema_of!(Email => validated::text_schema(1, MAX_EMAIL_BYTES));
 
-impl PartialSchema for DisplayName {
-    fn schema() -> RefOr<Schema> {
-        validated::text_schema(1, MAX_DISPLAY_NAME)
-    }
-}
-impl ToSchema for DisplayName {}
+crate::schema_of!(DisplayName => validated::text_schema(1, MAX_DISPLAY_NAME));
 
 /// Checks that a time zone is a known IANA name (e.g. `Europe/London`) and returns it canonical.
 pub fn validate_time_zone(raw: &str) -> Result<String, ModelError> {

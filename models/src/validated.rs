@@ -108,6 +108,35 @@ macro_rules! deserialize_by_try_from {
     )+};
 }
 
+/// Gives validated newtypes their OpenAPI schema (`PartialSchema` and `ToSchema`), so the
+/// document shows the limits a value is checked against:
+/// `schema_of!(Topic => text_schema(1, MAX_TOPIC_CHARS));`.
+#[macro_export]
+macro_rules! schema_of {
+    ($($ty:ty => $schema:expr),+ $(,)?) => {$(
+        impl ::utoipa::PartialSchema for $ty {
+            fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::Schema> {
+                $schema
+            }
+        }
+        impl ::utoipa::ToSchema for $ty {}
+    )+};
+}
+
+/// `TryFrom<String>` for text newtypes that check a `&str` (`TryFrom<&str>`), so they can be
+/// deserialized from an owned string: `try_from_string!(Email, DisplayName);`.
+#[macro_export]
+macro_rules! try_from_string {
+    ($($ty:ty),+ $(,)?) => {$(
+        impl ::std::convert::TryFrom<::std::string::String> for $ty {
+            type Error = $crate::validated::InvalidValue;
+            fn try_from(raw: ::std::string::String) -> ::std::result::Result<Self, Self::Error> {
+                Self::try_from(raw.as_str())
+            }
+        }
+    )+};
+}
+
 /// A value refused by its rule: the field as the client names it, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field} {message}")]

@@ -4,9 +4,6 @@
 //! ([`crate::validated`]). Where the schema repeats a limit in a CHECK constraint, a test
 //! compares the two.
 
-use utoipa::openapi::{RefOr, Schema};
-use utoipa::{PartialSchema, ToSchema};
-
 use crate::validated::{self, InvalidValue};
 use crate::{ModelError, conversation, deserialize_by_try_from};
 
@@ -95,40 +92,14 @@ impl DatasetName {
     }
 }
 
-macro_rules! from_string {
-    ($($ty:ident),+) => {$(
-        impl TryFrom<String> for $ty {
-            type Error = InvalidValue;
-            fn try_from(raw: String) -> Result<Self, InvalidValue> {
-                Self::try_from(raw.as_str())
-            }
-        }
-    )+};
-}
-
-from_string!(GroupName, SearchQuery, DatasetName);
+crate::try_from_string!(GroupName, SearchQuery, DatasetName);
 deserialize_by_try_from!(GroupName: String, SearchQuery: String, DatasetName: String, PageSize: i64);
 
-impl PartialSchema for GroupName {
-    fn schema() -> RefOr<Schema> {
-        validated::text_schema(1, conversation::MAX_NAME_CHARS)
-    }
-}
-impl ToSchema for GroupName {}
+crate::schema_of!(GroupName => validated::text_schema(1, conversation::MAX_NAME_CHARS));
 
-impl PartialSchema for SearchQuery {
-    fn schema() -> RefOr<Schema> {
-        validated::text_schema(1, MAX_SEARCH_QUERY_CHARS)
-    }
-}
-impl ToSchema for SearchQuery {}
+crate::schema_of!(SearchQuery => validated::text_schema(1, MAX_SEARCH_QUERY_CHARS));
 
-impl PartialSchema for DatasetName {
-    fn schema() -> RefOr<Schema> {
-        validated::text_schema(1, MAX_DATASET_NAME_CHARS)
-    }
-}
-impl ToSchema for DatasetName {}
+crate::schema_of!(DatasetName => validated::text_schema(1, MAX_DATASET_NAME_CHARS));
 
 /// How many items one page holds (a `limit` parameter), within [`PAGE_SIZES`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,12 +161,7 @@ const _: () = assert!(
         && PageSize::HISTORY.0 <= *PAGE_SIZES.end()
 );
 
-impl PartialSchema for PageSize {
-    fn schema() -> RefOr<Schema> {
-        validated::int64_schema(&PAGE_SIZES)
-    }
-}
-impl ToSchema for PageSize {}
+crate::schema_of!(PageSize => validated::int64_schema(&PAGE_SIZES));
 
 #[cfg(test)]
 mod tests {

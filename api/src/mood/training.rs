@@ -6,8 +6,6 @@ use std::sync::Arc;
 use models::mood_data::{self, LabelledText};
 use models::validated::{self, InvalidValue};
 use models::{Db, mood_model};
-use utoipa::openapi::{RefOr, Schema};
-use utoipa::{PartialSchema, ToSchema};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
@@ -38,12 +36,7 @@ impl TryFrom<String> for VersionName {
 
 models::deserialize_by_try_from!(VersionName: String);
 
-impl PartialSchema for VersionName {
-    fn schema() -> RefOr<Schema> {
-        validated::text_schema(1, MAX_NAME_CHARS)
-    }
-}
-impl ToSchema for VersionName {}
+models::schema_of!(VersionName => validated::text_schema(1, MAX_NAME_CHARS));
 
 /// What an admin asks to train on.
 #[derive(Debug, Clone, Copy)]

@@ -9,8 +9,7 @@ use models::mood_data;
 use models::user::Role;
 use models::validated::{self, InvalidValue};
 use serde::{Deserialize, Serialize};
-use utoipa::openapi::{RefOr, Schema};
-use utoipa::{IntoParams, PartialSchema, ToSchema};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -57,12 +56,7 @@ const _: () = assert!(
 
 models::deserialize_by_try_from!(HistoryDays: i64);
 
-impl PartialSchema for HistoryDays {
-    fn schema() -> RefOr<Schema> {
-        validated::int64_schema(&HISTORY_DAYS)
-    }
-}
-impl ToSchema for HistoryDays {}
+models::schema_of!(HistoryDays => validated::int64_schema(&HISTORY_DAYS));
 
 /// The sharing switch.
 #[derive(Debug, Deserialize, ToSchema)]

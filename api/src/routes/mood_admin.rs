@@ -10,8 +10,7 @@ use models::mood_model;
 use models::validated::{self, InvalidValue};
 use models::values::DatasetName;
 use serde::{Deserialize, Serialize};
-use utoipa::openapi::{RefOr, Schema};
-use utoipa::{IntoParams, PartialSchema, ToSchema};
+use utoipa::{IntoParams, ToSchema};
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -63,12 +62,7 @@ fn thousands(n: usize) -> String {
     out
 }
 
-impl PartialSchema for ClassifyText {
-    fn schema() -> RefOr<Schema> {
-        validated::text_schema(1, sentiment::MAX_TEXT_CHARS)
-    }
-}
-impl ToSchema for ClassifyText {}
+models::schema_of!(ClassifyText => validated::text_schema(1, sentiment::MAX_TEXT_CHARS));
 
 /// Where an upload's name comes from.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -6,8 +6,6 @@
 
 use models::deserialize_by_try_from;
 use models::validated;
-use utoipa::openapi::{RefOr, Schema};
-use utoipa::{PartialSchema, ToSchema};
 
 use super::error::Invalid;
 
@@ -55,12 +53,7 @@ macro_rules! text {
 
         deserialize_by_try_from!($name: String);
 
-        impl PartialSchema for $name {
-            fn schema() -> RefOr<Schema> {
-                validated::text_schema($min, $max)
-            }
-        }
-        impl ToSchema for $name {}
+        models::schema_of!($name => validated::text_schema($min, $max));
 
         impl $name {
             /// The text, trimmed.
@@ -121,12 +114,7 @@ impl Capacity {
     }
 }
 
-impl PartialSchema for Capacity {
-    fn schema() -> RefOr<Schema> {
-        validated::int32_schema(&CAPACITY)
-    }
-}
-impl ToSchema for Capacity {}
+models::schema_of!(Capacity => validated::int32_schema(&CAPACITY));
 
 /// The length of an appointment in minutes, within [`DURATION_MINUTES`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,18 +142,14 @@ impl DurationMinutes {
     }
 }
 
-impl PartialSchema for DurationMinutes {
-    fn schema() -> RefOr<Schema> {
-        validated::int64_schema(&DURATION_MINUTES)
-    }
-}
-impl ToSchema for DurationMinutes {}
+models::schema_of!(DurationMinutes => validated::int64_schema(&DURATION_MINUTES));
 
 deserialize_by_try_from!(Capacity: i32, DurationMinutes: i64);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use utoipa::PartialSchema;
 
     #[test]
     fn text_is_trimmed_and_bounded_in_characters() {
