@@ -137,6 +137,26 @@ macro_rules! try_from_string {
     )+};
 }
 
+/// `value` if it lies within `range`, else the refusal "`field` must be between `min` and
+/// `max`": the one wording of every numeric limit.
+pub fn within<T>(
+    field: &'static str,
+    value: T,
+    range: &RangeInclusive<T>,
+) -> Result<T, InvalidValue>
+where
+    T: PartialOrd + Display,
+{
+    if range.contains(&value) {
+        Ok(value)
+    } else {
+        Err(InvalidValue::new(
+            field,
+            format!("must be between {} and {}", range.start(), range.end()),
+        ))
+    }
+}
+
 /// A value refused by its rule: the field as the client names it, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field} {message}")]

@@ -108,18 +108,7 @@ pub struct PageSize(i64);
 impl TryFrom<i64> for PageSize {
     type Error = InvalidValue;
     fn try_from(value: i64) -> Result<Self, InvalidValue> {
-        if PAGE_SIZES.contains(&value) {
-            Ok(Self(value))
-        } else {
-            Err(InvalidValue::new(
-                "limit",
-                format!(
-                    "must be between {} and {}",
-                    PAGE_SIZES.start(),
-                    PAGE_SIZES.end()
-                ),
-            ))
-        }
+        validated::within("limit", value, &PAGE_SIZES).map(Self)
     }
 }
 

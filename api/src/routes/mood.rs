@@ -35,18 +35,7 @@ pub struct HistoryDays(i64);
 impl TryFrom<i64> for HistoryDays {
     type Error = InvalidValue;
     fn try_from(days: i64) -> Result<Self, InvalidValue> {
-        if HISTORY_DAYS.contains(&days) {
-            Ok(Self(days))
-        } else {
-            Err(InvalidValue::new(
-                "days",
-                format!(
-                    "must be between {} and {}",
-                    HISTORY_DAYS.start(),
-                    HISTORY_DAYS.end()
-                ),
-            ))
-        }
+        validated::within("days", days, &HISTORY_DAYS).map(Self)
     }
 }
 

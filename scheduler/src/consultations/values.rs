@@ -95,15 +95,9 @@ pub struct Capacity(i32);
 impl TryFrom<i32> for Capacity {
     type Error = Invalid;
     fn try_from(value: i32) -> Result<Self, Invalid> {
-        if CAPACITY.contains(&value) {
-            Ok(Self(value))
-        } else {
-            Err(Invalid::Field(format!(
-                "capacity must be between {} and {}",
-                CAPACITY.start(),
-                CAPACITY.end()
-            )))
-        }
+        validated::within("capacity", value, &CAPACITY)
+            .map(Self)
+            .map_err(|refused| Invalid::Field(refused.to_string()))
     }
 }
 
@@ -123,15 +117,9 @@ pub struct DurationMinutes(i64);
 impl TryFrom<i64> for DurationMinutes {
     type Error = Invalid;
     fn try_from(value: i64) -> Result<Self, Invalid> {
-        if DURATION_MINUTES.contains(&value) {
-            Ok(Self(value))
-        } else {
-            Err(Invalid::Field(format!(
-                "duration_minutes must be between {} and {}",
-                DURATION_MINUTES.start(),
-                DURATION_MINUTES.end()
-            )))
-        }
+        validated::within("duration_minutes", value, &DURATION_MINUTES)
+            .map(Self)
+            .map_err(|refused| Invalid::Field(refused.to_string()))
     }
 }
 
