@@ -211,6 +211,7 @@ impl Mailer {
             },
             time_zone: user.time_zone.parse().unwrap_or(chrono_tz::UTC),
             place_cancelled: !is_lecturer && !holds_place,
+            organiser: is_lecturer,
         };
         let notice = notice::compose(
             kind,

@@ -39,19 +39,20 @@ pub(super) fn invitation(
         .status(status)
         .append_property(
             Property::new("ORGANIZER", format!("mailto:{}", details.lecturer.email))
-                .add_parameter("CN", &details.lecturer.name)
+                .add_parameter("CN", &parameter_value(&details.lecturer.name))
                 .done(),
         );
-    let attendees = if recipient.place_cancelled {
-        // A student who left a group session gets a cancellation of their own copy only.
-        vec![&recipient.person]
-    } else {
+    // The lecturer's copy lists every student; a student's copy lists that student only, so no
+    // invitation gives away who else booked (or their email address).
+    let attendees = if recipient.organiser {
         details.students.iter().collect()
+    } else {
+        vec![&recipient.person]
     };
     for person in attendees {
         event.append_multi_property(
             Property::new("ATTENDEE", format!("mailto:{}", person.email))
-                .add_parameter("CN", &person.name)
+                .add_parameter("CN", &parameter_value(&person.name))
                 .add_parameter("ROLE", "REQ-PARTICIPANT")
                 .done(),
         );
@@ -60,4 +61,21 @@ pub(super) fn invitation(
     calendar.append_property(Property::new("METHOD", method));
     calendar.push(event.done());
     calendar.done().to_string()
+}
+
+/// A name made safe as a parameter value (RFC 6868 caret encoding): a `"` can no longer end the
+/// quoted value and a line break cannot start a new property, so `Bo";ROLE=CHAIR` stays a name.
+/// The calendar library then quotes values holding `:`, `;` or `,`.
+fn parameter_value(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        match c {
+            '^' => out.push_str("^^"),
+            '"' => out.push_str("^'"),
+            '\n' => out.push_str("^n"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
 }

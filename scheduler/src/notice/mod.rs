@@ -101,6 +101,9 @@ pub struct Recipient {
     pub time_zone: Tz,
     /// Whether their own place was cancelled (the consultation may go on for others).
     pub place_cancelled: bool,
+    /// Whether they are the lecturer (the organiser), who may see every student; a student's
+    /// email names no other student.
+    pub organiser: bool,
 }
 
 /// A composed email.
@@ -173,6 +176,7 @@ mod tests {
             },
             time_zone: tz,
             place_cancelled: false,
+            organiser: false,
         }
     }
 
@@ -310,5 +314,98 @@ mod tests {
             assert_eq!(NoticeKind::parse(kind.as_str()), Some(kind));
         }
         assert_eq!(NoticeKind::parse("spam"), None);
+    }
+
+    /// A group session of Bo and Cy with Dr Ada.
+    fn group() -> Details {
+        let mut d = details();
+        d.students.push(Person {
+            name: "Cy".into(),
+            email: "cy@uni.test".into(),
+        });
+        d
+    }
+
+    fn attendees(ics: &str) -> Vec<String> {
+        let calendar = parse(ics);
+        only_event(&calendar)
+            .multi_properties()
+            .get("ATTENDEE")
+            .map(|all| all.iter().map(|p| p.value().to_owned()).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_students_email_names_no_other_student_and_the_lecturers_names_all() {
+        let now = "2026-11-23T10:00:00Z".parse().unwrap();
+        let bo = compose(NoticeKind::Booked, &group(), &bo_in(chrono_tz::UTC), now);
+        assert_eq!(attendees(&bo.ics), ["mailto:bo@uni.test"]);
+        assert!(
+            !bo.ics.contains("cy@") && !bo.ics.contains("Cy"),
+            "{}",
+            bo.ics
+        );
+        assert!(
+            !bo.text.contains("cy@") && !bo.text.contains("Cy"),
+            "{}",
+            bo.text
+        );
+        assert!(
+            bo.text.contains("Students: Bo and 1 other student"),
+            "{}",
+            bo.text
+        );
+
+        let ada = Recipient {
+            person: group().lecturer,
+            time_zone: chrono_tz::UTC,
+            place_cancelled: false,
+            organiser: true,
+        };
+        let lecturers = compose(NoticeKind::Booked, &group(), &ada, now);
+        assert_eq!(
+            attendees(&lecturers.ics),
+            ["mailto:bo@uni.test", "mailto:cy@uni.test"]
+        );
+        assert!(
+            lecturers.text.contains("Students: Bo, Cy"),
+            "{}",
+            lecturers.text
+        );
+    }
+
+    #[test]
+    fn a_name_cannot_add_a_property_or_parameter_to_the_invitation() {
+        let now = "2026-11-23T10:00:00Z".parse().unwrap();
+        for evil in [
+            "Bo\";ROLE=CHAIR;X=\"",
+            "\"Bo;ROLE=CHAIR\"",
+            "Bo\nATTENDEE:mailto:evil@x.test",
+            "Bo:mailto:evil@x.test,",
+        ] {
+            let mut d = details();
+            d.lecturer.name = evil.into();
+            d.students[0].name = evil.into();
+            let mut bo = bo_in(chrono_tz::UTC);
+            bo.person.name = evil.into();
+            let ics = compose(NoticeKind::Booked, &d, &bo, now).ics;
+            assert_eq!(attendees(&ics), ["mailto:bo@uni.test"], "{evil:?}: {ics}");
+            let calendar = parse(&ics);
+            let event = only_event(&calendar);
+            let organiser = event.properties().get("ORGANIZER").expect("organiser");
+            assert_eq!(organiser.value(), "mailto:ada@uni.test", "{evil:?}: {ics}");
+            let attendee = &event.multi_properties()["ATTENDEE"][0];
+            let params: Vec<&str> = attendee.params().keys().map(String::as_str).collect();
+            assert_eq!(params.len(), 2, "only CN and ROLE: {params:?} in {ics}");
+            assert_eq!(
+                attendee.params().get("ROLE").map(|p| p.value()),
+                Some("REQ-PARTICIPANT"),
+                "{evil:?}: {ics}"
+            );
+            assert!(
+                !ics.lines().any(|line| line.starts_with("ATTENDEE:")),
+                "no line of its own: {ics}"
+            );
+        }
     }
 }

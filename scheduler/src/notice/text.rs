@@ -57,9 +57,8 @@ pub(super) fn body(
         "\n  Topic:    {}\n  When:     {when}\n  Lecturer: {}\n",
         details.topic, details.lecturer.name
     ));
-    if !details.students.is_empty() {
-        let names: Vec<&str> = details.students.iter().map(|s| s.name.as_str()).collect();
-        text.push_str(&format!("  Students: {}\n", names.join(", ")));
+    if let Some(students) = students_line(details, recipient) {
+        text.push_str(&format!("  Students: {students}\n"));
     }
     if let Some(reason) = details.cancel_reason.as_deref().filter(|_| cancelled) {
         text.push_str(&format!("  Reason:   {reason}\n"));
@@ -72,4 +71,26 @@ pub(super) fn body(
     }
     text.push_str("\nThe attached invitation keeps your calendar up to date.\n— Chatterly\n");
     text
+}
+
+/// Who takes part, as `recipient` may know it: the lecturer sees every student's name; a
+/// student sees their own and how many others there are, never who they are.
+fn students_line(details: &Details, recipient: &Recipient) -> Option<String> {
+    if details.students.is_empty() {
+        return None;
+    }
+    if recipient.organiser {
+        let names: Vec<&str> = details.students.iter().map(|s| s.name.as_str()).collect();
+        return Some(names.join(", "));
+    }
+    let others = details
+        .students
+        .iter()
+        .filter(|s| s.email != recipient.person.email)
+        .count();
+    Some(match others {
+        0 => recipient.person.name.clone(),
+        1 => format!("{} and 1 other student", recipient.person.name),
+        n => format!("{} and {n} other students", recipient.person.name),
+    })
 }
