@@ -68,9 +68,9 @@ pub enum ApiError {
     /// The request body is larger than allowed.
     #[error("request body is too large")]
     PayloadTooLarge,
-    /// The request body is not JSON.
-    #[error("expected a JSON body with Content-Type: application/json")]
-    UnsupportedMediaType,
+    /// The request body is not of the type the endpoint takes; says which it takes.
+    #[error("{0}")]
+    UnsupportedMediaType(&'static str),
     /// Something failed on our side; details are in the log only.
     #[error("internal error")]
     Internal(String),
@@ -105,7 +105,7 @@ impl ApiError {
             Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
-            Self::UnsupportedMediaType => {
+            Self::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -166,6 +166,9 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
+/// What a JSON endpoint answers a body of another type.
+pub const EXPECTED_JSON: &str = "expected a JSON body with Content-Type: application/json";
+
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
@@ -177,7 +180,7 @@ impl From<JsonRejection> for ApiError {
                 code: "malformed_json",
                 message: e.body_text(),
             },
-            JsonRejection::MissingJsonContentType(_) => Self::UnsupportedMediaType,
+            JsonRejection::MissingJsonContentType(_) => Self::UnsupportedMediaType(EXPECTED_JSON),
             JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 Self::PayloadTooLarge
             }

@@ -34,7 +34,7 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         if !json_content_type(req.headers()) {
-            return Err(ApiError::UnsupportedMediaType);
+            return Err(ApiError::UnsupportedMediaType(crate::error::EXPECTED_JSON));
         }
         let bytes = Bytes::from_request(req, state)
             .await

@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod rate_limit;
 pub mod refusals;
 pub mod routes;
+pub mod security;
 pub mod state;
 pub mod telemetry;
 pub mod views;

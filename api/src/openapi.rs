@@ -11,7 +11,10 @@ use utoipa::OpenApi;
         title = "Chatterly API",
         description = "Chat, mood, consultations and their video rooms for a university. \
         Errors are `{ \"error\": { \"code\": \"...\", \"message\": \"...\" } }`. \
-        Authenticate with the `chatterly_session` cookie (browsers) or `Authorization: Bearer <token>`."
+        Authenticate with the `chatterly_session` cookie (browsers) or `Authorization: Bearer <token>`. \
+        A change (any method but GET/HEAD/OPTIONS, or a WebSocket upgrade) authenticated by the cookie \
+        must come from Chatterly's own pages: a `Sec-Fetch-Site` other than `same-origin`, or an \
+        `Origin` of another site, is refused with 403 `cross_site`."
     ),
     components(schemas(crate::error::ErrorDetail))
 )]

@@ -135,7 +135,9 @@ export function renderMoodAdmin(container, ctx) {
     const file = uploadForm.file.files[0];
     if (!file) return;
     try {
-      const d = await api.upload(`/admin/mood/datasets?name=${encodeURIComponent(uploadForm.name.value.trim())}`, file, 'text/csv', { signal: ctx.signal });
+      const type = /\.tsv$/i.test(file.name) || file.type === 'text/tab-separated-values'
+        ? 'text/tab-separated-values' : 'text/csv';
+      const d = await api.upload(`/admin/mood/datasets?name=${encodeURIComponent(uploadForm.name.value.trim())}`, file, type, { signal: ctx.signal });
       say('success', `Uploaded ${d.name}: ${d.rows} rows.`);
       uploadForm.reset();
       await loadDatasets();

@@ -56,7 +56,11 @@ pub fn router(state: AppState) -> Router {
         .split_for_parts();
     let api = api
         .fallback(api_not_found)
-        .method_not_allowed_fallback(method_not_allowed);
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::security::refuse_cross_site,
+        ));
     let (operations, operations_doc) = health::routes().split_for_parts();
     let document = Arc::new(
         crate::openapi::ApiDoc::openapi()
@@ -72,6 +76,10 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(operations)
         .merge(crate::web::router())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::security::add_security_headers,
+        ))
         .layer(middleware::from_fn(record_metrics))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

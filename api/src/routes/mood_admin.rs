@@ -4,7 +4,8 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
 use models::mood_data::{self, LabelledText};
 use models::mood_model;
 use models::validated::{self, InvalidValue};
@@ -242,13 +243,20 @@ pub async fn classify(
 #[utoipa::path(post, path = "/admin/mood/datasets", tag = "mood-admin", params(UploadParams),
     request_body(content = String, content_type = "text/csv"),
     responses((status = 201, body = DatasetView), (status = 413, description = "file too large"),
+              (status = 415, description = "not `text/csv` or `text/tab-separated-values`"),
               (status = 422, description = "bad columns, labels or rows (the message names the line)")))]
 pub async fn upload(
     State(state): State<AppState>,
     AdminUser(admin): AdminUser,
     Query(params): Query<UploadParams>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<DatasetView>)> {
+    if !is_dataset_type(&headers) {
+        return Err(ApiError::UnsupportedMediaType(
+            "expected a dataset with Content-Type: text/csv or text/tab-separated-values",
+        ));
+    }
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::PayloadTooLarge
@@ -278,6 +286,20 @@ pub async fn upload(
     tracing::info!(admin.id = %admin.user.id, dataset.id = id, rows = rows.len(), "mood dataset uploaded");
     let stored = mood_data::get_dataset(&state.db, id).await?;
     Ok((StatusCode::CREATED, Json(stored.into())))
+}
+
+/// Whether the upload says it is CSV or TSV (`text/csv`, `text/tab-separated-values`, with any
+/// parameters such as `charset`): anything else, a form post from another site included, is
+/// refused before the body is read.
+fn is_dataset_type(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<mime::Mime>().ok())
+        .is_some_and(|m| {
+            m.type_() == mime::TEXT
+                && matches!(m.subtype().as_str(), "csv" | "tab-separated-values")
+        })
 }
 
 /// Every dataset, newest first.

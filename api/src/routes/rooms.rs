@@ -21,7 +21,6 @@ use crate::auth::CurrentUser;
 use crate::error::ApiResult;
 use crate::extract::{Json, Path};
 use crate::routes::conversations::welcome;
-use crate::routes::ws::check_origin;
 use crate::state::AppState;
 use crate::views::consultations::PersonView;
 use crate::views::rooms::{IceServerView, PresentView, RoomView};
@@ -160,7 +159,7 @@ pub async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> ApiResult<Response> {
-    check_origin(&headers, state.config.public_url.as_deref())?;
+    crate::security::check_websocket_origin(&headers, state.config.public_url.as_deref())?;
     let loaded = load(&state, id, &caller).await?;
     scheduler::room::admit(loaded.role, &loaded.facts)?;
     let conversation = ensure_conversation(&state, &loaded).await?;

@@ -35,3 +35,4 @@ mod rooms_media;
 mod rooms_network;
 mod rooms_recording;
 mod schema_limits;
+mod web_security;
