@@ -36,7 +36,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// An email that becomes admin at signup (besides the very first account).
     pub admin_email: Option<String>,
-    /// Trust the `X-Forwarded-For` header for client addresses (only behind a reverse proxy).
+    /// Trust the `X-Forwarded-For` header for client addresses (only behind one reverse proxy):
+    /// its right-most entry, the one the proxy appended, is the client.
     pub trust_proxy: bool,
     /// Login and signup attempts allowed per client address per minute.
     pub login_rate_per_ip: u32,
@@ -75,6 +76,9 @@ pub struct Config {
     pub rtc_turn_username: Option<String>,
     /// TURN credential.
     pub rtc_turn_credential: Option<String>,
+    /// When set, `/metrics` answers only `Authorization: Bearer <this token>` (a scraper's
+    /// secret); unset, it is open (the default, for a server on a private network).
+    pub metrics_token: Option<String>,
     /// Length of a mood window in seconds: every window, each user's new messages per
     /// conversation are classified (default 5 minutes).
     pub mood_window_seconds: u64,
@@ -116,6 +120,7 @@ impl Default for Config {
             rtc_turn_urls: Vec::new(),
             rtc_turn_username: None,
             rtc_turn_credential: None,
+            metrics_token: None,
             mood_window_seconds: 300,
             mood_grace_ms: 5000,
             mood_job_enabled: true,
@@ -269,7 +274,7 @@ impl Config {
         format!(
             "bind={} database={} data_dir={} public_url={} log_format={:?} admin_email={} trust_proxy={} \
              login_rate_per_ip={} login_rate_per_account={} db_max_connections={} smtp={} reminders={:?} rtc_udp={}:{} rtc_public_ip={} \
-             ice_servers={} turn_credential={}",
+             ice_servers={} turn_credential={} metrics_token={}",
             self.bind,
             db,
             self.data_dir.display(),
@@ -289,11 +294,8 @@ impl Config {
             self.rtc_public_ip
                 .map_or_else(|| "-".to_owned(), |ip| ip.to_string()),
             self.rtc_stun_urls.len() + self.rtc_turn_urls.len(),
-            if self.rtc_turn_credential.is_some() {
-                "***"
-            } else {
-                "-"
-            },
+            secret(self.rtc_turn_credential.as_deref()),
+            secret(self.metrics_token.as_deref()),
         )
     }
 }
@@ -310,6 +312,11 @@ fn redact_url(url: &str) -> String {
         }
         None => url.to_owned(),
     }
+}
+
+/// How a secret appears in the configuration line: `***` when set.
+fn secret(value: Option<&str>) -> &'static str {
+    if value.is_some() { "***" } else { "-" }
 }
 
 #[cfg(test)]

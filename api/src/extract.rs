@@ -115,8 +115,8 @@ where
     }
 }
 
-/// The client's address: the socket peer, or the first `X-Forwarded-For` hop when the
-/// configuration says a trusted proxy sits in front.
+/// The client's address: the socket peer, or, when the configuration says a trusted proxy sits
+/// in front, the address that proxy saw (see [`forwarded_client`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
 
@@ -130,10 +130,11 @@ impl FromRequestParts<AppState> for ClientIp {
         if state.config.trust_proxy {
             let forwarded = parts
                 .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .and_then(|v| v.trim().parse::<IpAddr>().ok());
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .next_back()
+                .and_then(forwarded_client);
             if let Some(ip) = forwarded {
                 return Ok(Self(ip));
             }
@@ -143,6 +144,33 @@ impl FromRequestParts<AppState> for ClientIp {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(addr)| Self(addr.ip()))
             .ok_or_else(|| ApiError::internal("server started without connect info"))
+    }
+}
+
+/// The client address in an `X-Forwarded-For` value: the right-most hop, the one the trusted
+/// proxy appended for the peer that connected to it. Everything left of it came from the
+/// client and may be forged (a client sending `X-Forwarded-For: 6.6.6.6` must not escape its
+/// rate limit), so the left-most entry is never believed.
+pub fn forwarded_client(header: &str) -> Option<IpAddr> {
+    header.rsplit(',').next()?.trim().parse().ok()
+}
+
+#[cfg(test)]
+mod forwarded_tests {
+    use super::forwarded_client;
+
+    #[test]
+    fn the_hop_the_proxy_appended_is_believed_not_what_the_client_claims() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().ok();
+        assert_eq!(forwarded_client("203.0.113.7"), ip("203.0.113.7"));
+        assert_eq!(
+            forwarded_client("6.6.6.6, 203.0.113.7"),
+            ip("203.0.113.7"),
+            "a forged left-most entry is ignored"
+        );
+        assert_eq!(forwarded_client(" 2001:db8::1 "), ip("2001:db8::1"));
+        assert_eq!(forwarded_client("6.6.6.6, garbage"), None);
+        assert_eq!(forwarded_client(""), None);
     }
 }
 

@@ -3,12 +3,13 @@
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
-
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use subtle::ConstantTimeEq as _;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// The process is up and serving HTTP.
@@ -32,13 +33,28 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Prometheus text exposition of the server's metrics.
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "metrics")))]
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
+/// Prometheus text exposition of the server's metrics; with `CHATTERLY_METRICS_TOKEN` set, only
+/// for `Authorization: Bearer <token>`.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "metrics"),
+              (status = 401, description = "a metrics token is configured and was not given")))]
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    if let Some(expected) = &state.config.metrics_token {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        let matches: bool = given.as_bytes().ct_eq(expected.as_bytes()).into();
+        if !matches {
+            return Err(ApiError::Unauthenticated);
+        }
+    }
+    Ok((
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),
     )
+        .into_response())
 }
 
 /// The operations endpoints (outside `/api/v1`).

@@ -5,6 +5,28 @@ use sqlx::PgPool;
 use tests::TestApp;
 
 #[sqlx::test(migrator = "models::MIGRATOR")]
+async fn metrics_can_require_a_token(db: PgPool) {
+    let app = TestApp::spawn_with(db, |c| c.metrics_token = Some("scrape-secret".into())).await;
+    let client = reqwest::Client::new();
+    let metrics = |token: Option<&'static str>| {
+        let request = client.get(app.url("/metrics"));
+        match token {
+            Some(t) => request.bearer_auth(t),
+            None => request,
+        }
+    };
+    for wrong in [None, Some("guess"), Some("scrape-secre")] {
+        let refused = metrics(wrong).send().await.expect("send");
+        tests::assert_error(refused, 401, "unauthenticated").await;
+    }
+    let scraped = metrics(Some("scrape-secret")).send().await.expect("send");
+    assert_eq!(scraped.status(), 200);
+    let text = scraped.text().await.expect("text");
+    assert!(text.contains("http_requests_total"), "{text}");
+    app.stop().await;
+}
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
 async fn health_readiness_and_metrics(db: PgPool) {
     let app = TestApp::spawn(db.clone()).await;
     let client = reqwest::Client::new();

@@ -175,3 +175,34 @@ async fn a_dataset_upload_must_say_it_is_csv_or_tsv(db: PgPool) {
     }
     app.stop().await;
 }
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn a_forged_forwarded_for_does_not_escape_the_address_limit(db: PgPool) {
+    let app = TestApp::spawn_with(db, |c| {
+        c.trust_proxy = true;
+        c.login_rate_per_ip = 2;
+    })
+    .await;
+    // The proxy appends the real client (203.0.113.7) after whatever the client claimed.
+    let attempt = |n: u8| {
+        reqwest::Client::new()
+            .post(app.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", format!("6.6.6.{n}, 203.0.113.7"))
+            .json(&json!({ "email": format!("nobody{n}@uni.ac.uk"), "password": "wrong password" }))
+            .send()
+    };
+    for n in 0..2 {
+        assert_eq!(attempt(n).await.expect("send").status(), 401);
+    }
+    assert_error(attempt(2).await.expect("send"), 429, "rate_limited").await;
+    // Another client behind the same proxy has its own allowance.
+    let other = reqwest::Client::new()
+        .post(app.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", "198.51.100.9")
+        .json(&json!({ "email": "nobody@uni.ac.uk", "password": "wrong password" }))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(other.status(), 401);
+    app.stop().await;
+}
