@@ -176,12 +176,29 @@ pub async fn revoke(db: &Db, user_id: Uuid, session_id: Uuid) -> Result<TokenHas
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(ModelError::NotFound)?;
-    let hash: [u8; 32] = hash.try_into().map_err(|_| {
+    let hash = stored_hash(hash)?;
+    announce_revoked(&mut tx, session_id, &hash).await?;
+    tx.commit().await?;
+    Ok(hash)
+}
+
+/// A token hash as stored (32 bytes).
+fn stored_hash(bytes: Vec<u8>) -> Result<TokenHash, ModelError> {
+    let hash: [u8; 32] = bytes.try_into().map_err(|_| {
         ModelError::Database(sqlx::Error::Protocol(
             "stored token hash is not 32 bytes".into(),
         ))
     })?;
-    let hash = TokenHash(hash);
+    Ok(TokenHash(hash))
+}
+
+/// Tells every server process (on [`REVOKED_CHANNEL`], when `tx` commits) that a session is
+/// revoked, so each closes its sockets and forgets the token.
+async fn announce_revoked(
+    tx: &mut sqlx::PgConnection,
+    session_id: Uuid,
+    hash: &TokenHash,
+) -> Result<(), ModelError> {
     sqlx::query!(
         "SELECT pg_notify($1, $2)",
         REVOKED_CHANNEL,
@@ -189,8 +206,47 @@ pub async fn revoke(db: &Db, user_id: Uuid, session_id: Uuid) -> Result<TokenHas
     )
     .execute(&mut *tx)
     .await?;
+    Ok(())
+}
+
+/// Sets `user_id`'s password to `new_hash` and revokes every other session of theirs (all but
+/// `keep`, the device making the change), announcing each revocation, in one transaction:
+/// after a password change no other device stays signed in. Returns the revoked sessions'
+/// ids and token hashes, for the caller's own cache.
+pub async fn change_password(
+    db: &Db,
+    user_id: Uuid,
+    keep: Uuid,
+    new_hash: &str,
+) -> Result<Vec<(Uuid, TokenHash)>, ModelError> {
+    let mut tx = db.begin().await?;
+    let changed = sqlx::query!(
+        "UPDATE users SET password_hash = $2 WHERE id = $1",
+        user_id,
+        new_hash,
+    )
+    .execute(&mut *tx)
+    .await?;
+    if changed.rows_affected() != 1 {
+        return Err(ModelError::NotFound);
+    }
+    let rows = sqlx::query!(
+        "UPDATE sessions SET revoked_at = now()
+         WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL
+         RETURNING id, token_hash",
+        user_id,
+        keep,
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut revoked = Vec::with_capacity(rows.len());
+    for row in rows {
+        let hash = stored_hash(row.token_hash)?;
+        announce_revoked(&mut tx, row.id, &hash).await?;
+        revoked.push((row.id, hash));
+    }
     tx.commit().await?;
-    Ok(hash)
+    Ok(revoked)
 }
 
 /// Turns a `User-Agent` header into a short description such as "Firefox on Android", so a

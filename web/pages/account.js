@@ -1,5 +1,5 @@
 // Account page (#/account): profile form (PATCH /api/v1/me with only the
-// changed fields) and the list of signed-in devices.
+// changed fields), the password, the list of signed-in devices and mood sharing.
 
 import { api } from '../api.js';
 import { h, pageHeading } from '../dom.js';
@@ -11,6 +11,7 @@ import { normalizeColor, roleBadge } from '../components/user-display.js';
 import { createSessionsList } from '../components/sessions-list.js';
 import { localDate } from '../components/format.js';
 import { createMoodSharingPanel } from '../components/mood-sharing.js';
+import { createPasswordPanel } from '../components/password-form.js';
 
 const EDITABLE = ['display_name', 'time_zone', 'avatar_color'];
 
@@ -107,7 +108,10 @@ export function renderAccount(container, ctx) {
       ),
       sessions.element,
     ),
-    mood.element,
+    h('div', { class: 'two-column' },
+      createPasswordPanel({ signal: ctx.signal, onChanged: () => sessions.load() }),
+      mood.element,
+    ),
   ));
   sessions.load();
   mood.load();

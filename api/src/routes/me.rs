@@ -1,7 +1,8 @@
-//! The signed-in user's own account: profile and device sessions.
+//! The signed-in user's own account: profile, password and device sessions.
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use models::password::{self, NewPassword};
 use models::profile::{self, DisplayName};
 use models::session;
 use models::user::{self, ProfileChange};
@@ -13,8 +14,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::CurrentUser;
-use crate::error::{ApiResult, not_found};
+use crate::error::{ApiError, ApiResult, not_found};
 use crate::extract::{Json, Path};
+use crate::routes::auth::blocking;
 use crate::state::AppState;
 use crate::views::{AccountView, SessionView};
 
@@ -28,6 +30,16 @@ pub struct ProfilePatch {
     pub time_zone: Option<String>,
     /// New avatar colour, `#rrggbb`.
     pub avatar_color: Option<String>,
+}
+
+/// A password change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    /// The password in use now.
+    pub current_password: String,
+    /// The new password, 10 to 256 characters.
+    pub new_password: NewPassword,
 }
 
 /// The signed-in user's account.
@@ -96,10 +108,50 @@ pub async fn revoke_session(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Changes the password after checking the current one; every other device is signed out at
+/// once (this one stays signed in). Attempts count toward the account's login limit.
+#[utoipa::path(post, path = "/me/password", tag = "account", request_body = PasswordChange,
+    responses((status = 204, description = "changed; every other session revoked"),
+              (status = 403, description = "`wrong_password`: the current password is not right"),
+              (status = 422, description = "the new password is too short or too long"),
+              (status = 429, description = "too many attempts")))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Json(change): Json<PasswordChange>,
+) -> ApiResult<StatusCode> {
+    state.limits.check_account(&current.user.email)?;
+    let (_, stored) = user::find_credentials(&state.db, &current.user.email)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    let PasswordChange {
+        current_password,
+        new_password,
+    } = change;
+    let new_hash = blocking(move || {
+        password::verify_password(&current_password, &stored)
+            .then(|| password::hash_password(new_password.expose()))
+            .transpose()
+    })
+    .await??
+    .ok_or(ApiError::Denied {
+        code: "wrong_password",
+        message: "the current password is not right".into(),
+    })?;
+    let revoked =
+        session::change_password(&state.db, current.user.id, current.session.id, &new_hash).await?;
+    for (id, hash) in &revoked {
+        state.auth.session_revoked(*id, hash);
+    }
+    tracing::info!(user.id = %current.user.id, sessions.revoked = revoked.len(), "password changed");
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// This feature's routes, each at the path its handler's OpenAPI annotation declares.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(me, update_me))
+        .routes(routes!(change_password))
         .routes(routes!(list_sessions))
         .routes(routes!(revoke_session))
 }

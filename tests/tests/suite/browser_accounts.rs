@@ -136,3 +136,31 @@ async fn log_out_a_second_device_from_the_account_page(c: &Client, app: &TestApp
         401
     );
 }
+
+/// In the account page a user changes the password: the page says so, and another browser of
+/// theirs is signed out at once (its next page load shows the login form).
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn changing_the_password_in_the_page_signs_out_the_other_browser(db: PgPool) {
+    use tests::browser::{log_in, open_page, sign_up, type_into};
+    let app = TestApp::spawn(db).await;
+    let laptop = Browser::start(&[]).await.expect("start Chromium");
+    let library = Browser::start(&[]).await.expect("start Chromium");
+    sign_up(&laptop.client, &app, "Ada", "ada@uni.ac.uk").await;
+    log_in(&library.client, &app, "ada@uni.ac.uk").await;
+
+    let form = "#password-form";
+    open_page(&laptop.client, "/account", form).await;
+    for (name, value) in [
+        ("current_password", tests::PASSWORD),
+        ("new_password", "a much longer passphrase"),
+        ("repeat_password", "a much longer passphrase"),
+    ] {
+        type_into(&laptop.client, &format!("{form} [name={name}]"), value).await;
+    }
+    click(&laptop.client, &format!("{form} [type=submit]")).await;
+    wait_for_text(&laptop.client, "#password-panel", "Password changed").await;
+
+    library.client.refresh().await.expect("reload");
+    wait_for_text(&library.client, "#login-form", "").await;
+    app.stop().await;
+}

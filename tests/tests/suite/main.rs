@@ -3,6 +3,7 @@
 //! Run one feature with `cargo test -p tests --test suite chat_delivery::`.
 
 mod accounts;
+mod accounts_password;
 mod browser_accounts;
 mod browser_chat;
 mod browser_consultations;
