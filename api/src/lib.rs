@@ -188,10 +188,14 @@ fn spawn_background(state: &AppState) -> tokio::task::JoinSet<()> {
     tasks.spawn(state.gateway.clone().run_background());
     let mut revocations = state.auth.subscribe();
     let gateway = state.gateway.clone();
+    let rooms = state.rooms.clone();
     tasks.spawn(async move {
         loop {
             match revocations.recv().await {
-                Ok(auth::AuthEvent::SessionRevoked(session)) => gateway.hub.close_session(session),
+                Ok(auth::AuthEvent::SessionRevoked(session)) => {
+                    gateway.hub.close_session(session);
+                    rooms.end_session(session).await;
+                }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
                     tracing::warn!(
                         missed,

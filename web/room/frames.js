@@ -12,6 +12,7 @@ export const END_TEXT = {
   cancelled: 'The consultation was cancelled.',
   removed: 'You no longer have a place in this consultation.',
   too_slow: 'The connection was too slow to keep up. Rejoin to continue.',
+  signed_out: 'You were signed out on this device.',
   shutdown: 'The server is restarting. Rejoin in a moment.',
 };
 

@@ -167,6 +167,7 @@ pub async fn upgrade(
         conversation,
         consultation: id,
         caller: caller.user.clone(),
+        session: caller.session.id,
         lecturer: loaded.role == lifecycle::Role::Lecturer,
         closes_at: loaded.facts.closes_at(),
     };

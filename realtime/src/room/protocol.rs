@@ -167,6 +167,9 @@ pub enum EndReason {
     TooSlow,
     /// The server is shutting down.
     Shutdown,
+    /// The device session this socket was opened with was revoked (signed out, or the
+    /// password changed).
+    SignedOut,
 }
 
 /// A frame sent by the server.

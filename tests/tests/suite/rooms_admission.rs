@@ -222,3 +222,34 @@ async fn the_room_ends_by_itself_when_the_consultation_ends(db: PgPool) {
         409
     );
 }
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn signing_a_device_out_ends_its_room_socket(db: PgPool) {
+    let app = TestApp::spawn(db.clone()).await;
+    let c = cast(&app, 1).await;
+    let id = appointment(&app, &c).await;
+    sqlx::query("UPDATE consultations SET starts_at = now() - interval '10 minutes' WHERE id = $1")
+        .bind(id)
+        .execute(&db)
+        .await
+        .expect("start the consultation");
+    let student = &c.students[0].1;
+    let mut peer = join(&app, id, student).await;
+    let (_, sessions) = app.get_json(student, "/api/v1/me/sessions").await;
+    let session = sessions
+        .as_array()
+        .and_then(|all| all.iter().find(|s| s["current"] == true))
+        .and_then(|s| s["id"].as_str())
+        .expect("the current session")
+        .to_owned();
+    let revoke = reqwest::Client::new()
+        .delete(app.url(&format!("/api/v1/me/sessions/{session}")))
+        .bearer_auth(student)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(revoke.status(), 204);
+    let ended = peer.next_of("ended").await.expect("ended by the sign-out");
+    assert_eq!(ended["reason"], "signed_out");
+    app.stop().await;
+}

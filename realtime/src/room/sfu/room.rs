@@ -27,6 +27,8 @@ pub struct Ticket {
     pub consultation: Uuid,
     /// The user's account.
     pub caller: models::user::User,
+    /// The device session the socket was opened with (revoking it ends the socket).
+    pub session: Uuid,
     /// Whether they are its lecturer.
     pub lecturer: bool,
     /// The conversation shown beside the video.
@@ -191,6 +193,7 @@ impl Room {
             participant_id,
             Member {
                 view,
+                session: ticket.session,
                 outbox: outbox.clone(),
                 subscriber,
             },
@@ -382,6 +385,14 @@ impl Room {
         let state = self.state.lock().await;
         for member in state.members.values().filter(|m| m.view.user_id == user_id) {
             member.outbox.end(EndReason::Removed);
+        }
+    }
+
+    /// Ends the sockets opened with a device session that was revoked.
+    pub(super) async fn end_session(&self, session: Uuid) {
+        let state = self.state.lock().await;
+        for member in state.members.values().filter(|m| m.session == session) {
+            member.outbox.end(EndReason::SignedOut);
         }
     }
 

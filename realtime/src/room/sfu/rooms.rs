@@ -113,6 +113,14 @@ impl Rooms {
         }
     }
 
+    /// Ends every room socket opened with `session`, which was revoked.
+    pub async fn end_session(&self, session: Uuid) {
+        let rooms: Vec<Arc<Room>> = self.rooms.lock().values().cloned().collect();
+        for room in rooms {
+            room.end_session(session).await;
+        }
+    }
+
     /// Number of rooms running here.
     pub fn len(&self) -> usize {
         self.rooms.count()

@@ -18,6 +18,8 @@ use crate::room::track::Published;
 /// One participant: how the others see them, their frames, and their subscriber connection.
 pub(super) struct Member {
     pub(super) view: ParticipantView,
+    /// The device session its socket was opened with.
+    pub(super) session: Uuid,
     pub(super) outbox: Outbox,
     pub(super) subscriber: Arc<Subscriber>,
 }
