@@ -2,6 +2,7 @@
 //! [`Application`] that wires the database and every capability together. The `chatterly`
 //! binary is a thin wrapper around it, and the integration tests build it the same way.
 
+pub mod admin_cli;
 pub mod auth;
 mod auth_cache;
 pub mod config;
@@ -80,24 +81,32 @@ pub fn plan_each_execution(options: PgConnectOptions) -> PgConnectOptions {
     options.options([("plan_cache_mode", "force_custom_plan")])
 }
 
+/// Connects to `DATABASE_URL`, or starts the private cluster when none is configured (returned,
+/// so the caller stops it), and applies the migrations: what the server and the admin commands
+/// need before they touch the database.
+pub async fn connect(config: &Config) -> Result<(models::Db, Option<LocalCluster>), StartupError> {
+    let (url, cluster) = match &config.database_url {
+        Some(url) => (url.clone(), None),
+        None => {
+            let cluster = LocalCluster::start(&config.data_dir).await?;
+            cluster.ensure_database().await?;
+            (cluster.url(), Some(cluster))
+        }
+    };
+    let db = PgPoolOptions::new()
+        .max_connections(config.db_max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(plan_each_execution(PgConnectOptions::from_str(&url)?))
+        .await?;
+    models::MIGRATOR.run(&db).await?;
+    Ok((db, cluster))
+}
+
 impl Application {
     /// Connects to `DATABASE_URL`, or starts the private cluster when none is configured, applies
     /// migrations and binds the listening socket.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
-        let (url, cluster) = match &config.database_url {
-            Some(url) => (url.clone(), None),
-            None => {
-                let cluster = LocalCluster::start(&config.data_dir).await?;
-                cluster.ensure_database().await?;
-                (cluster.url(), Some(cluster))
-            }
-        };
-        let db = PgPoolOptions::new()
-            .max_connections(config.db_max_connections)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect_with(plan_each_execution(PgConnectOptions::from_str(&url)?))
-            .await?;
-        models::MIGRATOR.run(&db).await?;
+        let (db, cluster) = connect(&config).await?;
         let mut app = Self::with_pool(config, db, models::clock::Clock::system()).await?;
         app.cluster = cluster;
         Ok(app)

@@ -34,6 +34,24 @@ enum Command {
         #[command(subcommand)]
         command: ModelCommand,
     },
+    /// Administer accounts from the shell (uses the same database as `serve`).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Make EMAIL an admin: promotes an existing account, or creates one with a one-time
+    /// password that is printed once.
+    Create {
+        /// The admin's email.
+        email: String,
+        /// Display name of a new account.
+        #[arg(long)]
+        name: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -103,10 +121,30 @@ async fn main() -> ExitCode {
             }
             Err(e) => config_failed(&e),
         },
+        Command::Admin {
+            command: AdminCommand::Create { email, name },
+        } => match Config::load(cli.config) {
+            Ok(config) => admin_create(&config, &email, name.as_deref()).await,
+            Err(e) => config_failed(&e),
+        },
         Command::Serve => match Config::load(cli.config) {
             Ok(config) => serve(config).await,
             Err(e) => config_failed(&e),
         },
+    }
+}
+
+async fn admin_create(config: &Config, email: &str, name: Option<&str>) -> ExitCode {
+    telemetry::init_logging(config.log_format);
+    match api::admin_cli::create(config, email, name).await {
+        Ok(line) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("chatterly: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod accounts_password;
+mod admin_cli;
 mod browser_accounts;
 mod browser_chat;
 mod browser_consultations;
