@@ -76,6 +76,8 @@ pub struct Config {
     pub rtc_turn_username: Option<String>,
     /// TURN credential.
     pub rtc_turn_credential: Option<String>,
+    /// Most chat WebSocket connections (tabs, devices) one user may hold at once.
+    pub ws_connections_per_user: usize,
     /// When set, `/metrics` answers only `Authorization: Bearer <this token>` (a scraper's
     /// secret); unset, it is open (the default, for a server on a private network).
     pub metrics_token: Option<String>,
@@ -121,6 +123,7 @@ impl Default for Config {
             rtc_turn_username: None,
             rtc_turn_credential: None,
             metrics_token: None,
+            ws_connections_per_user: 10,
             mood_window_seconds: 300,
             mood_grace_ms: 5000,
             mood_job_enabled: true,

@@ -65,6 +65,15 @@ pub enum ApiError {
         /// Seconds until a retry can succeed.
         retry_after_secs: u64,
     },
+    /// The caller already holds as many of something (connections, bookings) as one person
+    /// may; not a matter of waiting like [`ApiError::RateLimited`].
+    #[error("{message}")]
+    TooMany {
+        /// Machine-readable code.
+        code: &'static str,
+        /// What the limit is and what to do.
+        message: String,
+    },
     /// The request body is larger than allowed.
     #[error("request body is too large")]
     PayloadTooLarge,
@@ -104,6 +113,7 @@ impl ApiError {
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            Self::TooMany { code, .. } => (StatusCode::TOO_MANY_REQUESTS, code),
             Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Self::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")

@@ -45,6 +45,7 @@ impl AppState {
             realtime::GatewayConfig {
                 presence_grace: std::time::Duration::from_millis(config.presence_grace_ms),
                 messages_per_second: config.messages_per_second,
+                max_connections_per_user: config.ws_connections_per_user,
                 message_burst: config.messages_per_second.saturating_mul(2),
                 ..realtime::GatewayConfig::default()
             },

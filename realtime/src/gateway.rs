@@ -27,6 +27,8 @@ const WRITER_QUEUE: usize = 8192;
 pub struct GatewayConfig {
     /// Events a device's queue holds before it is disconnected as too slow.
     pub queue_capacity: usize,
+    /// Most chat connections one user may hold at once (tabs and devices).
+    pub max_connections_per_user: usize,
     /// Interval of server pings.
     pub heartbeat: Duration,
     /// A connection silent this long is closed.
@@ -52,6 +54,7 @@ impl Default for GatewayConfig {
     fn default() -> Self {
         Self {
             queue_capacity: 1024,
+            max_connections_per_user: 10,
             heartbeat: Duration::from_secs(20),
             idle_timeout: Duration::from_secs(60),
             receipt_flush: Duration::from_millis(200),
@@ -99,7 +102,7 @@ impl Gateway {
             writers,
             writer_queues: Mutex::new(writer_queues),
             db,
-            hub: Hub::new(config.queue_capacity),
+            hub: Hub::new(config.queue_capacity, config.max_connections_per_user),
             members: DashMap::new(),
             pending: Mutex::new(PendingPositions::default()),
             limiter: DefaultKeyedRateLimiter::keyed(

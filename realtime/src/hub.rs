@@ -14,6 +14,8 @@ use uuid::Uuid;
 pub const CLOSE_REVOKED: u16 = 4001;
 /// WebSocket close code: the client could not keep up with its queue.
 pub const CLOSE_TOO_SLOW: u16 = 4008;
+/// WebSocket close code: the user already has the most connections allowed.
+pub const CLOSE_TOO_MANY: u16 = 4029;
 
 /// Something to hand to a device's connection task.
 #[derive(Debug, Clone)]
@@ -97,29 +99,51 @@ pub struct Registration {
     pub first_device: bool,
 }
 
+/// A user already holds the most connections allowed ([`Hub::new`]'s `max_per_user`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("you already have {0} connections open; close one (another tab or device) first")]
+pub struct TooManyDevices(pub usize);
+
 /// The registry of connected devices, by user.
 pub struct Hub {
     devices: DashMap<Uuid, Vec<Device>>,
     next_id: AtomicU64,
     queue_capacity: usize,
+    max_per_user: usize,
 }
 
 impl Hub {
-    /// An empty hub whose device queues hold `queue_capacity` events.
-    pub fn new(queue_capacity: usize) -> Self {
+    /// An empty hub whose device queues hold `queue_capacity` events and which lets one user
+    /// hold at most `max_per_user` connections (so nobody can exhaust the server's sockets).
+    pub fn new(queue_capacity: usize, max_per_user: usize) -> Self {
         Self {
             devices: DashMap::new(),
             next_id: AtomicU64::new(1),
             queue_capacity: queue_capacity.max(1),
+            max_per_user: max_per_user.max(1),
         }
     }
 
-    /// Registers a new connection of `user` through `session`.
-    pub fn register(&self, user: Uuid, session: Uuid) -> Registration {
+    /// Whether `user` may open another connection now (checked again by [`Hub::register`]).
+    pub fn has_room_for(&self, user: Uuid) -> Result<(), TooManyDevices> {
+        match self.devices.get(&user) {
+            Some(devices) if devices.len() >= self.max_per_user => {
+                Err(TooManyDevices(self.max_per_user))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Registers a new connection of `user` through `session`, unless they already hold the
+    /// most allowed.
+    pub fn register(&self, user: Uuid, session: Uuid) -> Result<Registration, TooManyDevices> {
+        let mut devices = self.devices.entry(user).or_default();
+        if devices.len() >= self.max_per_user {
+            return Err(TooManyDevices(self.max_per_user));
+        }
         let (queue, events) = mpsc::channel(self.queue_capacity);
         let close = Arc::new(CloseSignal::default());
         let device_id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let mut devices = self.devices.entry(user).or_default();
         devices.push(Device {
             id: device_id,
             session,
@@ -127,12 +151,12 @@ impl Hub {
             close: close.clone(),
         });
         let first_device = devices.len() == 1;
-        Registration {
+        Ok(Registration {
             device_id,
             events,
             close,
             first_device,
-        }
+        })
     }
 
     /// Removes a connection; returns `true` if the user has no device left.
@@ -204,10 +228,10 @@ mod tests {
 
     #[tokio::test]
     async fn every_device_of_a_user_gets_the_event() {
-        let hub = Hub::new(8);
+        let hub = Hub::new(8, 10);
         let user = Uuid::from_u128(1);
-        let mut laptop = hub.register(user, Uuid::from_u128(10));
-        let mut phone = hub.register(user, Uuid::from_u128(11));
+        let mut laptop = hub.register(user, Uuid::from_u128(10)).unwrap();
+        let mut phone = hub.register(user, Uuid::from_u128(11)).unwrap();
         assert!(laptop.first_device && !phone.first_device);
         hub.send_to_user(user, &frame("hi"));
         assert!(
@@ -227,11 +251,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_queue_disconnects_only_that_device() {
-        let hub = Hub::new(2);
+        let hub = Hub::new(2, 10);
         let slow_user = Uuid::from_u128(1);
         let fast_user = Uuid::from_u128(2);
-        let slow = hub.register(slow_user, Uuid::from_u128(10));
-        let mut fast = hub.register(fast_user, Uuid::from_u128(11));
+        let slow = hub.register(slow_user, Uuid::from_u128(10)).unwrap();
+        let mut fast = hub.register(fast_user, Uuid::from_u128(11)).unwrap();
         for i in 0..3 {
             hub.send_to_users(&[slow_user, fast_user], &frame(&i.to_string()));
             assert!(fast.events.recv().await.is_some());
@@ -241,15 +265,35 @@ mod tests {
 
     #[tokio::test]
     async fn revoking_a_session_closes_only_its_devices() {
-        let hub = Hub::new(2);
+        let hub = Hub::new(2, 10);
         let user = Uuid::from_u128(1);
-        let revoked = hub.register(user, Uuid::from_u128(10));
-        let kept = hub.register(user, Uuid::from_u128(11));
+        let revoked = hub.register(user, Uuid::from_u128(10)).unwrap();
+        let kept = hub.register(user, Uuid::from_u128(11)).unwrap();
         hub.close_session(Uuid::from_u128(10));
         assert_eq!(revoked.close.requested().await, CLOSE_REVOKED);
         let still_open =
             tokio::time::timeout(std::time::Duration::from_millis(50), kept.close.requested())
                 .await;
         assert!(still_open.is_err());
+    }
+
+    #[test]
+    fn a_user_holds_at_most_the_allowed_connections_and_a_closed_one_frees_its_place() {
+        let hub = Hub::new(8, 2);
+        let (user, other) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let first = hub.register(user, Uuid::from_u128(10)).unwrap();
+        let _second = hub.register(user, Uuid::from_u128(11)).unwrap();
+        assert_eq!(hub.has_room_for(user), Err(TooManyDevices(2)));
+        assert_eq!(
+            hub.register(user, Uuid::from_u128(12)).err(),
+            Some(TooManyDevices(2))
+        );
+        assert!(
+            hub.register(other, Uuid::from_u128(13)).is_ok(),
+            "others are not affected"
+        );
+        hub.unregister(user, first.device_id);
+        assert!(hub.has_room_for(user).is_ok());
+        assert!(hub.register(user, Uuid::from_u128(14)).is_ok());
     }
 }

@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::CurrentUser;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// Largest frame a client may send (a 100,000-character message fits with room to spare).
@@ -19,7 +19,8 @@ pub const MAX_FRAME_BYTES: usize = 512 * 1024;
 /// Upgrades to the chat WebSocket (see docs/protocol.md).
 #[utoipa::path(get, path = "/ws", tag = "chat",
     responses((status = 101, description = "switching to the WebSocket protocol"),
-              (status = 401, description = "not logged in"), (status = 403, description = "cross-origin request")))]
+              (status = 401, description = "not logged in"), (status = 403, description = "cross-origin request"),
+              (status = 429, description = "`too_many_connections`: the user already holds the most chat connections allowed")))]
 pub async fn upgrade(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -27,6 +28,14 @@ pub async fn upgrade(
     ws: WebSocketUpgrade,
 ) -> ApiResult<Response> {
     crate::security::check_websocket_origin(&headers, state.config.public_url.as_deref())?;
+    state
+        .gateway
+        .hub
+        .has_room_for(current.user.id)
+        .map_err(|refused| ApiError::TooMany {
+            code: "too_many_connections",
+            message: refused.to_string(),
+        })?;
     let gateway = state.gateway.clone();
     let (user, session) = (current.user.id, current.session.id);
     Ok(ws

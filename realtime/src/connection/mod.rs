@@ -14,9 +14,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use axum::extract::ws::Message as WsMessage;
+use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes};
 use futures::stream::FuturesOrdered;
-use futures::{Sink, Stream, StreamExt as _};
+use futures::{Sink, SinkExt as _, Stream, StreamExt as _};
 use models::ModelError;
 use models::message::{SendError, Sent};
 use tokio::time::Instant;
@@ -24,7 +24,7 @@ use uuid::Uuid;
 
 use crate::cursor::Cursors;
 use crate::gateway::Gateway;
-use crate::hub::{CLOSE_REVOKED, CLOSE_TOO_SLOW, Event};
+use crate::hub::{CLOSE_REVOKED, CLOSE_TOO_MANY, CLOSE_TOO_SLOW, Event, TooManyDevices};
 use crate::protocol::ServerFrame;
 
 /// Sends a device may have waiting for storage before the server stops reading its frames.
@@ -55,7 +55,10 @@ where
     S: Stream<Item = Result<WsMessage, E>> + Sink<WsMessage> + Unpin + Send,
     E: std::fmt::Display,
 {
-    let registration = gateway.hub.register(user, session);
+    let registration = match gateway.hub.register(user, session) {
+        Ok(registration) => registration,
+        Err(refused) => return refuse_too_many(socket, refused).await,
+    };
     metrics::gauge!("ws_connections").increment(1.0);
     Box::pin(gateway.device_connected(user)).await;
     let mut connection = Connection {
@@ -74,6 +77,29 @@ where
     let last = gateway.hub.unregister(user, registration.device_id);
     metrics::gauge!("ws_connections").decrement(1.0);
     gateway.device_disconnected(user, last);
+}
+
+/// Turns away a connection over the user's limit (two tabs raced past the upgrade's check):
+/// an `error` frame saying why, then close code [`CLOSE_TOO_MANY`].
+async fn refuse_too_many<S>(mut socket: S, refused: TooManyDevices)
+where
+    S: Sink<WsMessage> + Unpin,
+{
+    let frame = ServerFrame::Error {
+        code: "too_many_connections",
+        message: &refused.to_string(),
+        client_id: None,
+        conversation: None,
+        retry_after_ms: None,
+    };
+    let _ = socket
+        .send(WsMessage::Text(Utf8Bytes::from(frame.to_json())))
+        .await;
+    let close = CloseFrame {
+        code: CLOSE_TOO_MANY,
+        reason: Utf8Bytes::from_static("too many connections"),
+    };
+    let _ = socket.send(WsMessage::Close(Some(close))).await;
 }
 
 /// One device's session state: its socket, its cursors and its sends in flight.

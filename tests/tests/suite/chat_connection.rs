@@ -197,3 +197,34 @@ async fn sending_too_fast_is_refused_with_a_retry_time(db: PgPool) {
     a.send_message(direct, "later", "calm again").await.unwrap();
     a.next_of("ack").await.unwrap();
 }
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn one_user_holds_at_most_the_allowed_connections(db: PgPool) {
+    let app = TestApp::spawn_with(db, |c| c.ws_connections_per_user = 2).await;
+    let (_, token) = app.user_with_token("ada@uni.ac.uk", "Ada").await;
+    let (_, other) = app.user_with_token("bo@uni.ac.uk", "Bo").await;
+    let bearer = format!("Bearer {token}");
+    let first = WsClient::connect(app.addr, &token)
+        .await
+        .expect("first tab");
+    let _second = WsClient::connect(app.addr, &token)
+        .await
+        .expect("second tab");
+    let third = WsClient::try_connect(app.addr, &[("authorization", bearer.as_str())]).await;
+    assert_eq!(third.err(), Some(429), "a third connection is refused");
+    // Someone else is not affected, and closing a tab frees its place.
+    WsClient::connect(app.addr, &other)
+        .await
+        .expect("another user");
+    first.close().await;
+    let mut again = None;
+    for _ in 0..50 {
+        if let Ok(client) = WsClient::connect(app.addr, &token).await {
+            again = Some(client);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(again.is_some(), "the closed tab's place is free again");
+    app.stop().await;
+}
