@@ -13,6 +13,7 @@ export const END_TEXT = {
   removed: 'You no longer have a place in this consultation.',
   too_slow: 'The connection was too slow to keep up. Rejoin to continue.',
   signed_out: 'You were signed out on this device.',
+  joined_elsewhere: 'You joined this room from another tab or device.',
   shutdown: 'The server is restarting. Rejoin in a moment.',
 };
 

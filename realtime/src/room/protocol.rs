@@ -167,6 +167,8 @@ pub enum EndReason {
     TooSlow,
     /// The server is shutting down.
     Shutdown,
+    /// The same person joined the room again (another tab or device), which took their seat.
+    JoinedElsewhere,
     /// The device session this socket was opened with was revoked (signed out, or the
     /// password changed).
     SignedOut,

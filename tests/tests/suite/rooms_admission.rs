@@ -253,3 +253,51 @@ async fn signing_a_device_out_ends_its_room_socket(db: PgPool) {
     assert_eq!(ended["reason"], "signed_out");
     app.stop().await;
 }
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn a_second_tab_takes_the_seat_of_the_first(db: PgPool) {
+    let app = TestApp::spawn(db.clone()).await;
+    let c = cast(&app, 1).await;
+    let id = appointment(&app, &c).await;
+    sqlx::query("UPDATE consultations SET starts_at = now() - interval '10 minutes' WHERE id = $1")
+        .bind(id)
+        .execute(&db)
+        .await
+        .expect("start the consultation");
+    let (student_id, student) = (c.students[0].0, &c.students[0].1);
+    let mut lecturer = join(&app, id, &c.lecturer.1).await;
+    let mut first_tab = join(&app, id, student).await;
+    lecturer
+        .next_of("participant_joined")
+        .await
+        .expect("joined");
+    let second_tab = join(&app, id, student).await;
+    let ended = first_tab
+        .next_of("ended")
+        .await
+        .expect("the first tab ends");
+    assert_eq!(ended["reason"], "joined_elsewhere");
+    let seats = |ready: &Value| {
+        ready["participants"]
+            .as_array()
+            .map(|all| {
+                all.iter()
+                    .filter(|p| p["user_id"] == student_id.to_string())
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    assert_eq!(seats(&second_tab.ready), 1, "{}", second_tab.ready);
+    // The lecturer sees the first tab leave and the second one arrive: one seat.
+    let arrived = lecturer
+        .next_of("participant_joined")
+        .await
+        .expect("second tab");
+    assert_eq!(arrived["participant"]["user_id"], student_id.to_string());
+    let left = lecturer
+        .next_of("participant_left")
+        .await
+        .expect("first tab left");
+    assert_eq!(left["participant_id"], first_tab.ready["you"]);
+    app.stop().await;
+}

@@ -147,13 +147,24 @@ impl Room {
     }
 
     /// Adds the ticket's holder, telling the others, and starts forwarding the room's tracks.
+    /// A person has one seat: their earlier socket in this room (another tab or device) is
+    /// ended with `joined_elsewhere`, so nobody fills a room with copies of themselves.
     pub(super) async fn join(self: &Arc<Self>, ticket: &Ticket) -> Result<Joined, JoinError> {
         let mut state = self.state.lock().await;
         if state.ended.is_some() {
             return Err(JoinError::Ended);
         }
-        if state.members.len() >= self.factory.config().max_participants {
+        let user = ticket.caller.id;
+        let others = state
+            .members
+            .values()
+            .filter(|m| m.view.user_id != user)
+            .count();
+        if others >= self.factory.config().max_participants {
             return Err(JoinError::Full);
+        }
+        for earlier in state.members.values().filter(|m| m.view.user_id == user) {
+            earlier.outbox.end(EndReason::JoinedElsewhere);
         }
         let participant_id = Uuid::new_v4();
         let (outbox, frames, end) = Outbox::new();
@@ -164,14 +175,18 @@ impl Room {
             lecturer: ticket.lecturer,
             muted: Vec::new(),
         };
-        for other in state.members.values() {
+        for other in state.members.values().filter(|m| m.view.user_id != user) {
             other.outbox.send(ServerFrame::ParticipantJoined {
                 participant: view.clone(),
             });
         }
         let config = self.factory.config();
-        let mut participants: Vec<ParticipantView> =
-            state.members.values().map(|m| m.view.clone()).collect();
+        let mut participants: Vec<ParticipantView> = state
+            .members
+            .values()
+            .filter(|m| m.view.user_id != user)
+            .map(|m| m.view.clone())
+            .collect();
         participants.push(view.clone());
         let tracks: Vec<Arc<Published>> = state.tracks.values().cloned().collect();
         outbox.send(ServerFrame::Ready {
