@@ -228,11 +228,7 @@ async fn signing_a_device_out_ends_its_room_socket(db: PgPool) {
     let app = TestApp::spawn(db.clone()).await;
     let c = cast(&app, 1).await;
     let id = appointment(&app, &c).await;
-    sqlx::query("UPDATE consultations SET starts_at = now() - interval '10 minutes' WHERE id = $1")
-        .bind(id)
-        .execute(&db)
-        .await
-        .expect("start the consultation");
+    under_way(&db, id).await;
     let student = &c.students[0].1;
     let mut peer = join(&app, id, student).await;
     let (_, sessions) = app.get_json(student, "/api/v1/me/sessions").await;
@@ -259,11 +255,7 @@ async fn a_second_tab_takes_the_seat_of_the_first(db: PgPool) {
     let app = TestApp::spawn(db.clone()).await;
     let c = cast(&app, 1).await;
     let id = appointment(&app, &c).await;
-    sqlx::query("UPDATE consultations SET starts_at = now() - interval '10 minutes' WHERE id = $1")
-        .bind(id)
-        .execute(&db)
-        .await
-        .expect("start the consultation");
+    under_way(&db, id).await;
     let (student_id, student) = (c.students[0].0, &c.students[0].1);
     let mut lecturer = join(&app, id, &c.lecturer.1).await;
     let mut first_tab = join(&app, id, student).await;
@@ -300,4 +292,13 @@ async fn a_second_tab_takes_the_seat_of_the_first(db: PgPool) {
         .expect("first tab left");
     assert_eq!(left["participant_id"], first_tab.ready["you"]);
     app.stop().await;
+}
+
+/// Moves consultation `id` to have started ten minutes ago, so its room is open.
+async fn under_way(db: &PgPool, id: Uuid) {
+    sqlx::query("UPDATE consultations SET starts_at = now() - interval '10 minutes' WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await
+        .expect("start the consultation");
 }
