@@ -14,9 +14,11 @@ mod record;
 mod room;
 mod rooms;
 mod state;
+mod ticket;
 
 // The submodules are private; their public items keep their `realtime::room::sfu::` paths (the
 // session, the HTTP edge and the application state name them so).
 pub use record::RecordError;
-pub use room::{JoinError, Joined, Room, Ticket};
+pub use room::{Joined, Room};
 pub use rooms::Rooms;
+pub use ticket::{JoinError, Ticket};

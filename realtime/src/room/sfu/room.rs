@@ -7,46 +7,18 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
-use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 use webrtc::media_stream::track_remote::TrackRemote;
 
 use super::record::{RecordError, store_stopped};
 use super::state::{Member, RoomState};
+use super::ticket::{JoinError, Ticket};
 use crate::room::outbox::{Outbox, TaskGuard};
 use crate::room::peer::PeerFactory;
 use crate::room::protocol::{EndReason, ParticipantView, ServerFrame, Source};
 use crate::room::subscriber::Subscriber;
 use crate::room::track::Published;
-
-/// Who is joining a room, as the HTTP edge checked them.
-#[derive(Debug, Clone)]
-pub struct Ticket {
-    /// The consultation.
-    pub consultation: Uuid,
-    /// The user's account.
-    pub caller: models::user::User,
-    /// The device session the socket was opened with (revoking it ends the socket).
-    pub session: Uuid,
-    /// Whether they are its lecturer.
-    pub lecturer: bool,
-    /// The conversation shown beside the video.
-    pub conversation: Uuid,
-    /// When the room closes by itself.
-    pub closes_at: DateTime<Utc>,
-}
-
-/// Why a participant could not join.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum JoinError {
-    /// The room holds its maximum.
-    #[error("the room is full")]
-    Full,
-    /// The room ended meanwhile.
-    #[error("the room has ended")]
-    Ended,
-}
 
 /// The running rooms of a registry by consultation. The registry owns it; each room holds it
 /// weakly, to take itself off once its last participant left.

@@ -7,7 +7,8 @@ use std::sync::{Arc, Weak};
 use uuid::Uuid;
 
 use super::record::RecordError;
-use super::room::{JoinError, Joined, Room, RoomMap, Ticket};
+use super::room::{Joined, Room, RoomMap};
+use super::ticket::{JoinError, Ticket};
 use crate::room::outbox::TaskGuard;
 use crate::room::peer::{PeerFactory, RoomConfig};
 use crate::room::protocol::{EndReason, ParticipantView};
