@@ -172,6 +172,17 @@ impl TestApp {
         body["token"].as_str().expect("token").to_owned()
     }
 
+    /// The id of the device session `token` belongs to (the one `/me/sessions` marks current).
+    pub async fn current_session(&self, token: &str) -> String {
+        let (_, sessions) = self.get_json(token, "/api/v1/me/sessions").await;
+        sessions
+            .as_array()
+            .and_then(|all| all.iter().find(|s| s["current"] == true))
+            .and_then(|s| s["id"].as_str())
+            .expect("the current session")
+            .to_owned()
+    }
+
     /// Makes `user` a lecturer, as the admin holding `admin_token` (asserting success).
     pub async fn promote_to_lecturer(&self, admin_token: &str, user: uuid::Uuid) {
         let response = reqwest::Client::new()

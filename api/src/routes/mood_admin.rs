@@ -290,7 +290,7 @@ pub async fn upload(
 
 /// Whether the upload says it is CSV or TSV (`text/csv`, `text/tab-separated-values`, with any
 /// parameters such as `charset`): anything else, a form post from another site included, is
-/// refused before the body is read.
+/// refused before the body is parsed or anything stored.
 fn is_dataset_type(headers: &HeaderMap) -> bool {
     headers
         .get(CONTENT_TYPE)

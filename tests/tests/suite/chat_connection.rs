@@ -147,15 +147,7 @@ async fn the_upgrade_checks_session_and_origin_and_revocation_closes_the_socket(
     assert!(WsClient::try_connect(app.addr, &ok).await.is_ok());
 
     let mut ws = WsClient::connect(app.addr, &token).await.unwrap();
-    let (_, me) = app.get_json(&token, "/api/v1/me/sessions").await;
-    let session = me
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["current"] == true)
-        .and_then(|s| s["id"].as_str())
-        .unwrap()
-        .to_owned();
+    let session = app.current_session(&token).await;
     let revoke = reqwest::Client::new()
         .delete(app.url(&format!("/api/v1/me/sessions/{session}")))
         .bearer_auth(&other_device)

@@ -231,13 +231,7 @@ async fn signing_a_device_out_ends_its_room_socket(db: PgPool) {
     under_way(&db, id).await;
     let student = &c.students[0].1;
     let mut peer = join(&app, id, student).await;
-    let (_, sessions) = app.get_json(student, "/api/v1/me/sessions").await;
-    let session = sessions
-        .as_array()
-        .and_then(|all| all.iter().find(|s| s["current"] == true))
-        .and_then(|s| s["id"].as_str())
-        .expect("the current session")
-        .to_owned();
+    let session = app.current_session(student).await;
     let revoke = reqwest::Client::new()
         .delete(app.url(&format!("/api/v1/me/sessions/{session}")))
         .bearer_auth(student)
