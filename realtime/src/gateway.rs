@@ -10,7 +10,7 @@ use axum::extract::ws::Utf8Bytes;
 use chrono::Utc;
 use dashmap::DashMap;
 use governor::{DefaultKeyedRateLimiter, Quota};
-use models::conversation;
+use models::conversation::{self, Roster};
 use models::message::{self, Message, Outgoing, SendError, Sent};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -76,7 +76,7 @@ pub struct Gateway {
     pub hub: Hub,
     /// Tunables.
     pub config: GatewayConfig,
-    members: DashMap<Uuid, Arc<Vec<Uuid>>>,
+    members: DashMap<Uuid, Arc<Roster>>,
     pending: Mutex<PendingPositions>,
     limiter: DefaultKeyedRateLimiter<Uuid>,
     announced_online: Mutex<HashSet<Uuid>>,
@@ -174,33 +174,52 @@ impl Gateway {
         }
     }
 
-    /// The member ids of a conversation, from cache or the database.
-    pub async fn members(&self, conversation: Uuid) -> Result<Arc<Vec<Uuid>>, models::ModelError> {
-        if let Some(members) = self.members.get(&conversation) {
-            return Ok(members.clone());
+    /// A conversation's roster (who may read and write), from cache or the database; `None` if
+    /// the conversation does not exist (never cached).
+    pub async fn roster(
+        &self,
+        conversation: Uuid,
+    ) -> Result<Option<Arc<Roster>>, models::ModelError> {
+        if let Some(roster) = self.members.get(&conversation) {
+            return Ok(Some(roster.clone()));
         }
-        let members = Arc::new(conversation::member_ids(&self.db, conversation).await?);
-        self.members.insert(conversation, members.clone());
-        Ok(members)
+        let Some(roster) = conversation::roster(&self.db, conversation).await? else {
+            return Ok(None);
+        };
+        let roster = Arc::new(roster);
+        self.members.insert(conversation, roster.clone());
+        Ok(Some(roster))
     }
 
-    /// Forgets the cached member list (after members were added or removed).
+    /// The ids of everyone who receives the conversation's messages and receipts (cached).
+    pub async fn readers(&self, conversation: Uuid) -> Result<Vec<Uuid>, models::ModelError> {
+        Ok(self
+            .roster(conversation)
+            .await?
+            .map(|r| r.readers())
+            .unwrap_or_default())
+    }
+
+    /// Forgets the cached roster (after members, invitations or blocks changed).
     pub fn forget_members(&self, conversation: Uuid) {
         self.members.remove(&conversation);
     }
 
-    /// Whether `user` is a member of `conversation` (cached).
-    pub async fn is_member(
+    /// Whether `user` may read `conversation` (cached).
+    pub async fn can_read(
         &self,
         conversation: Uuid,
         user: Uuid,
     ) -> Result<bool, models::ModelError> {
-        Ok(self.members(conversation).await?.contains(&user))
+        Ok(self
+            .roster(conversation)
+            .await?
+            .is_some_and(|r| r.can_read(user)))
     }
 
-    /// Pushes a stored message to every connected device of every member.
+    /// Pushes a stored message to every connected device of every reader.
     pub async fn publish(&self, message: &Message) -> Result<(), models::ModelError> {
-        let members = self.members(message.conversation_id).await?;
+        let members = self.readers(message.conversation_id).await?;
         let json = ServerFrame::Message(MessagePayload::from(message)).to_json();
         let event = Event::Message {
             conversation: message.conversation_id,
@@ -256,21 +275,22 @@ impl Gateway {
                 read_seq: p.read_seq,
             };
             let event = Event::Frame(Utf8Bytes::from(frame.to_json()));
-            match self.members(p.conversation_id).await {
+            match self.readers(p.conversation_id).await {
                 Ok(members) => self.hub.send_to_users(&members, &event),
                 Err(e) => tracing::warn!(error = %e, "could not load members for a receipt"),
             }
         }
     }
 
-    /// Relays a typing indicator to the conversation's other members.
+    /// Relays a typing indicator to the conversation's other readers (the caller checked that
+    /// `user` may write there).
     pub async fn typing(
         &self,
         conversation: Uuid,
         user: Uuid,
         active: bool,
     ) -> Result<(), models::ModelError> {
-        let members = self.members(conversation).await?;
+        let members = self.readers(conversation).await?;
         let frame = ServerFrame::Typing {
             conversation,
             user,

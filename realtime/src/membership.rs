@@ -1,6 +1,7 @@
 //! Conversation membership as use cases: each runs the data layer's transaction
-//! (`models::conversation`), then invalidates the gateway's member cache and tells a removed
-//! member's devices, so no caller can forget either. The HTTP edge then announces the
+//! (`models::conversation`), then invalidates the gateway's roster cache and tells a removed
+//! member's devices, so no caller can forget either. Requests, invitations and blocks
+//! (consent before contact) go through here too. The HTTP edge then announces the
 //! conversation to the people concerned (their own view of it).
 
 use models::values::GroupName;
@@ -33,13 +34,97 @@ pub struct Started {
     pub members: Vec<Uuid>,
 }
 
-/// Opens the direct conversation between `me` and `other`, or returns the existing one.
+/// Opens the direct conversation between `me` and `other` (a request unless they are
+/// contacts), or returns the existing one, accepting `other`'s pending request to `me`.
 pub async fn open_direct(gateway: &Gateway, me: Uuid, other: Uuid) -> Result<Started, ModelError> {
-    let (id, created) = conversation::open_direct(&gateway.db, me, other).await?;
-    started(gateway, id, created).await
+    let opened = conversation::open_direct(&gateway.db, me, other).await?;
+    if opened.accepted {
+        gateway.forget_members(opened.id);
+    }
+    started(gateway, opened.id, opened.created).await
 }
 
-/// Creates a group named `name` owned by `me` with `member_ids`.
+/// `me` accepts the request or invitation to `id`: from now on a member (and a contact of the
+/// other members).
+pub async fn accept(gateway: &Gateway, me: Uuid, id: Uuid) -> Result<(), MembershipError> {
+    conversation::accept(&gateway.db, id, me)
+        .await
+        .map_err(missing("invitation"))?;
+    gateway.forget_members(id);
+    tracing::info!(conversation.id = %id, "invitation accepted");
+    Ok(())
+}
+
+/// `me` declines the request or invitation to `id`. A declined direct request is deleted:
+/// the asker's devices get `removed`. Returns who remains a member (to announce the change).
+pub async fn decline(gateway: &Gateway, me: Uuid, id: Uuid) -> Result<Vec<Uuid>, MembershipError> {
+    let declined = conversation::decline(&gateway.db, id, me)
+        .await
+        .map_err(missing("invitation"))?;
+    Ok(withdrawn(gateway, &declined))
+}
+
+/// Tells the devices concerned that an invitation was withdrawn; returns who must see the
+/// changed conversation (nobody when it was deleted).
+fn withdrawn(gateway: &Gateway, declined: &conversation::Declined) -> Vec<Uuid> {
+    gateway.forget_members(declined.conversation);
+    let mut gone = vec![declined.user];
+    if declined.deleted {
+        gone.extend(declined.remaining.iter().copied());
+    }
+    let frame = ServerFrame::Removed {
+        conversation: declined.conversation,
+    }
+    .to_json();
+    for user in gone {
+        let unfollow = Event::Unfollow {
+            conversation: declined.conversation,
+            frame: frame.clone().into(),
+        };
+        gateway.hub.send_to_user(user, &unfollow);
+    }
+    if declined.deleted {
+        Vec::new()
+    } else {
+        declined.remaining.clone()
+    }
+}
+
+/// `me` blocks `other`: requests between them are withdrawn (their devices hear `removed`),
+/// their direct conversation takes no new messages. Returns the groups whose remaining
+/// members must see the change, with those members.
+pub async fn block(
+    gateway: &Gateway,
+    me: Uuid,
+    other: Uuid,
+) -> Result<Vec<(Uuid, Vec<Uuid>)>, MembershipError> {
+    let blocked = conversation::block(&gateway.db, me, other)
+        .await
+        .map_err(missing("user"))?;
+    if let Some(direct) = blocked.direct {
+        gateway.forget_members(direct);
+    }
+    tracing::info!(withdrawn = blocked.withdrawn.len(), "user blocked");
+    Ok(blocked
+        .withdrawn
+        .iter()
+        .map(|w| (w.conversation, withdrawn(gateway, w)))
+        .filter(|(_, remaining)| !remaining.is_empty())
+        .collect())
+}
+
+/// `me` unblocks `other`: their direct conversation takes messages again.
+pub async fn unblock(gateway: &Gateway, me: Uuid, other: Uuid) -> Result<(), MembershipError> {
+    let direct = conversation::unblock(&gateway.db, me, other)
+        .await
+        .map_err(missing("block"))?;
+    if let Some(direct) = direct {
+        gateway.forget_members(direct);
+    }
+    Ok(())
+}
+
+/// Creates a group named `name` owned by `me`, inviting `member_ids`.
 pub async fn create_group(
     gateway: &Gateway,
     me: Uuid,
@@ -62,7 +147,7 @@ async fn started(gateway: &Gateway, id: Uuid, created: bool) -> Result<Started, 
     })
 }
 
-/// Adds `user` to group `id` (its owner, `me`, only).
+/// Invites `user` to group `id` (its owner, `me`, only).
 pub async fn add_member(
     gateway: &Gateway,
     me: Uuid,
@@ -99,9 +184,9 @@ pub async fn remove_member(
     Ok(conversation::member_ids(&gateway.db, id).await?)
 }
 
-/// Refuses callers who are not members, as if the conversation did not exist.
+/// Refuses callers who may not read the conversation, as if it did not exist.
 async fn member_of(gateway: &Gateway, me: Uuid, id: Uuid) -> Result<(), MembershipError> {
-    if conversation::is_member(&gateway.db, id, me).await? {
+    if conversation::can_read(&gateway.db, id, me).await? {
         Ok(())
     } else {
         Err(MembershipError::NotFound("conversation"))

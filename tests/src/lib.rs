@@ -268,6 +268,46 @@ impl TestApp {
         .await
     }
 
+    /// Accepts, as the holder of `token`, the request or invitation to `conversation`.
+    pub async fn accept(&self, token: &str, conversation: uuid::Uuid) {
+        let response = reqwest::Client::new()
+            .post(self.url(&format!("/api/v1/conversations/{conversation}/accept")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("accept");
+        assert_eq!(response.status(), 200, "accept {conversation}");
+    }
+
+    /// Opens the direct conversation from the holder of `token` to `other`, who accepts it with
+    /// `other_token`: the two are contacts afterwards.
+    pub async fn open_accepted_direct(
+        &self,
+        token: &str,
+        other: uuid::Uuid,
+        other_token: &str,
+    ) -> uuid::Uuid {
+        let id = self.open_direct(token, other).await;
+        self.accept(other_token, id).await;
+        id
+    }
+
+    /// Creates a group owned by the holder of `token`; every invited member accepts with their
+    /// own token.
+    pub async fn create_accepted_group(
+        &self,
+        token: &str,
+        name: &str,
+        members: &[(uuid::Uuid, &str)],
+    ) -> uuid::Uuid {
+        let ids: Vec<uuid::Uuid> = members.iter().map(|(id, _)| *id).collect();
+        let group = self.create_group(token, name, &ids).await;
+        for (_, member_token) in members {
+            self.accept(member_token, group).await;
+        }
+        group
+    }
+
     /// A GET with a bearer token, returning status and JSON body.
     pub async fn get_json(&self, token: &str, path: &str) -> (u16, Value) {
         let response = reqwest::Client::new()

@@ -1,11 +1,11 @@
 //! Conversations over REST: create (direct or group), list, read, manage members, page history,
-//! search, and the contact list. Live traffic goes over the WebSocket (routes::ws).
+//! search. Live traffic goes over the WebSocket (routes::ws).
 
 use axum::extract::State;
 use axum::extract::ws::Utf8Bytes;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use models::conversation;
+use models::conversation::{self, Kind, MemberStatus};
 use models::message;
 use models::values::{GroupName, PageSize, SearchQuery};
 use realtime::hub::Event;
@@ -23,8 +23,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 use crate::views::chat::{
-    ContactList, ContactView, ConversationList, ConversationView, MemberView, MessagePage,
-    MessageView, SearchResults,
+    ConversationList, ConversationView, MemberView, MessagePage, MessageView, SearchResults,
 };
 
 /// What to create.
@@ -80,8 +79,8 @@ pub struct SearchParams {
     pub offset: Option<i64>,
 }
 
-/// The conversation as `viewer` sees it; 404 if they are not a member.
-async fn view_for(
+/// The conversation as `viewer` sees it; 404 if they are neither a member nor invited.
+pub(crate) async fn view_for(
     state: &AppState,
     conversation: Uuid,
     viewer: Uuid,
@@ -90,24 +89,31 @@ async fn view_for(
         .await?
         .pop()
         .ok_or(ApiError::NotFound("conversation"))?;
-    let members = member_views(state, conversation).await?;
+    let contacts = conversation::contact_ids(&state.db, viewer).await?;
+    let members = member_views(state, conversation, viewer, &contacts).await?;
     Ok(ConversationView::new(summary, members, viewer))
 }
 
-/// A conversation's members with their live presence.
-async fn member_views(state: &AppState, conversation: Uuid) -> ApiResult<Vec<MemberView>> {
+/// A conversation's members, with live presence for the viewer and their contacts only.
+async fn member_views(
+    state: &AppState,
+    conversation: Uuid,
+    viewer: Uuid,
+    contacts: &[Uuid],
+) -> ApiResult<Vec<MemberView>> {
     let members = conversation::members(&state.db, conversation).await?;
     Ok(members
         .into_iter()
         .map(|m| {
-            let online = state.gateway.hub.is_online(m.user_id);
-            MemberView::new(m, online)
+            let visible = m.user_id == viewer || contacts.contains(&m.user_id);
+            let presence = visible.then(|| state.gateway.hub.is_online(m.user_id));
+            MemberView::new(m, presence)
         })
         .collect())
 }
 
-/// Tells `added` (new members of `conversation`) and the existing members about the change, and
-/// makes the new members' connected devices follow it.
+/// Tells `added` (new members or invitees of `conversation`) and the existing members about
+/// the change; new readers' connected devices follow it from its latest message.
 pub(crate) async fn welcome(state: &AppState, conversation: Uuid, added: &[Uuid]) -> ApiResult<()> {
     let Some(first) = added.first() else {
         return Ok(());
@@ -124,9 +130,10 @@ pub(crate) async fn welcome(state: &AppState, conversation: Uuid, added: &[Uuid]
     announce(state, conversation, &others, None).await
 }
 
-/// Pushes a `conversation` frame to each of `users` (their own view), making their connected
-/// devices follow it from `follow_from` when given.
-async fn announce(
+/// Pushes a `conversation` frame to each of `users` (their own view), making the connected
+/// devices of those who may read it follow it from `follow_from` when given (a group
+/// invitation is only shown, not followed).
+pub(crate) async fn announce(
     state: &AppState,
     conversation: Uuid,
     users: &[Uuid],
@@ -134,11 +141,12 @@ async fn announce(
 ) -> ApiResult<()> {
     for user in users {
         let view = view_for(state, conversation, *user).await?;
+        let reads = view.status == MemberStatus::Active || view.kind == Kind::Direct;
         let frame = ServerFrame::Conversation {
             conversation: ServerFrame::view(&view),
         };
         let frame = Utf8Bytes::from(frame.to_json());
-        let event = match follow_from {
+        let event = match follow_from.filter(|_| reads) {
             Some(from_seq) => Event::Follow {
                 conversation,
                 from_seq,
@@ -151,10 +159,14 @@ async fn announce(
     Ok(())
 }
 
-/// Starts a direct conversation (or returns the existing one) or creates a group.
+/// Starts a direct conversation (or returns the existing one) or creates a group. With someone
+/// who is not a contact a direct conversation is a request they must accept (until then the
+/// caller may write `REQUEST_MESSAGE_CAP` messages); group members are invited.
 #[utoipa::path(post, path = "/conversations", tag = "chat", request_body = NewConversation,
     responses((status = 201, body = ConversationView, description = "created"),
               (status = 200, body = ConversationView, description = "the existing direct conversation"),
+              (status = 403, description = "the other person blocked the caller"),
+              (status = 409, description = "the caller blocked the other person"),
               (status = 422, description = "invalid members or name")))]
 pub async fn create(
     State(state): State<AppState>,
@@ -174,6 +186,8 @@ pub async fn create(
         announce(&state, started.id, &started.members, Some(0)).await?;
         StatusCode::CREATED
     } else {
+        // Opening it may have accepted the other's request: both see the current view.
+        announce(&state, started.id, &started.members, None).await?;
         StatusCode::OK
     };
     Ok((status, Json(view_for(&state, started.id, me).await?)))
@@ -187,9 +201,10 @@ pub async fn list(
 ) -> ApiResult<Json<ConversationList>> {
     let me = current.user.id;
     let summaries = conversation::list_for(&state.db, me, None).await?;
+    let contacts = conversation::contact_ids(&state.db, me).await?;
     let mut conversations = Vec::with_capacity(summaries.len());
     for summary in summaries {
-        let members = member_views(&state, summary.id).await?;
+        let members = member_views(&state, summary.id, me, &contacts).await?;
         conversations.push(ConversationView::new(summary, members, me));
     }
     Ok(Json(ConversationList { conversations }))
@@ -207,11 +222,11 @@ pub async fn get(
     Ok(Json(view_for(&state, id, current.user.id).await?))
 }
 
-/// Adds a member to a group (owner only).
+/// Invites someone to a group (owner only); they become a member when they accept.
 #[utoipa::path(post, path = "/conversations/{id}/members", tag = "chat", request_body = NewMember,
     params(("id" = Uuid, Path, description = "conversation id")),
     responses((status = 200, body = ConversationView), (status = 403, description = "not the owner"),
-              (status = 409, description = "already a member, or the group is full")))]
+              (status = 409, description = "already a member or invited, or the group is full")))]
 pub async fn add_member(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -258,7 +273,7 @@ pub async fn history(
     Query(params): Query<HistoryParams>,
 ) -> ApiResult<Json<MessagePage>> {
     let limit = params.limit.unwrap_or(PageSize::HISTORY).get();
-    if !conversation::is_member(&state.db, id, current.user.id).await? {
+    if !conversation::can_read(&state.db, id, current.user.id).await? {
         return Err(ApiError::NotFound("conversation"));
     }
     if params.before.is_some() && params.after.is_some() {
@@ -292,29 +307,6 @@ pub async fn search(
     }))
 }
 
-/// Everyone the caller shares a conversation with, with presence.
-#[utoipa::path(get, path = "/contacts", tag = "chat", responses((status = 200, body = ContactList)))]
-pub async fn contacts(
-    State(state): State<AppState>,
-    current: CurrentUser,
-) -> ApiResult<Json<ContactList>> {
-    let contacts = conversation::contacts(&state.db, current.user.id).await?;
-    let ids: Vec<Uuid> = contacts.iter().map(|c| c.user_id).collect();
-    let moods = models::mood::current_moods(&state.db, &ids).await?;
-    let contacts = contacts
-        .into_iter()
-        .map(|c| {
-            let online = state.gateway.hub.is_online(c.user_id);
-            let mood = moods
-                .iter()
-                .find(|m| m.user_id == c.user_id)
-                .map(crate::views::mood::MoodView::from);
-            ContactView::new(c, online, mood)
-        })
-        .collect();
-    Ok(Json(ContactList { contacts }))
-}
-
 /// This feature's routes, each at the path its handler's OpenAPI annotation declares.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -324,5 +316,4 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(remove_member))
         .routes(routes!(history))
         .routes(routes!(search))
-        .routes(routes!(contacts))
 }

@@ -4,12 +4,14 @@
 pub mod admin;
 pub mod auth;
 pub mod consultations;
+pub mod contacts;
 pub mod conversations;
 pub mod health;
 pub mod me;
 pub mod mood;
 pub mod mood_admin;
 pub mod recordings;
+pub mod requests;
 pub mod rooms;
 pub mod users;
 pub mod ws;
@@ -43,6 +45,8 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::routes())
         .merge(ws::routes())
         .merge(conversations::routes())
+        .merge(contacts::routes())
+        .merge(requests::routes())
         .merge(mood::routes())
         .merge(mood_admin::routes())
         .merge(consultations::routes())

@@ -1,6 +1,7 @@
 //! The user directory: signed-in users find lecturers and classmates.
 
 use axum::extract::State;
+use models::conversation;
 use models::user::{self, DirectoryQuery, NameFilter, Role};
 use models::values::PageSize;
 use serde::Deserialize;
@@ -45,31 +46,41 @@ impl DirectoryParams {
     }
 }
 
-/// Searches the directory by name and role.
+/// Searches the directory by name and role (time zones only of the caller's contacts).
 #[utoipa::path(get, path = "/users", tag = "directory", params(DirectoryParams),
     responses((status = 200, body = UserList<ProfileView>), (status = 401, description = "not logged in")))]
 pub async fn search(
     State(state): State<AppState>,
-    _current: CurrentUser,
+    current: CurrentUser,
     Query(params): Query<DirectoryParams>,
 ) -> ApiResult<Json<UserList<ProfileView>>> {
+    let me = current.user.id;
     let users = user::search(&state.db, &params.to_query(), false).await?;
+    let contacts = conversation::contact_ids(&state.db, me).await?;
     Ok(Json(UserList {
-        users: users.into_iter().map(ProfileView::from).collect(),
+        users: users
+            .into_iter()
+            .map(|u| {
+                let visible = u.id == me || contacts.contains(&u.id);
+                ProfileView::seen_by(u, visible)
+            })
+            .collect(),
     }))
 }
 
-/// One user's public profile.
+/// One user's public profile (the time zone only for a contact).
 #[utoipa::path(get, path = "/users/{id}", tag = "directory",
     params(("id" = Uuid, Path, description = "user id")),
     responses((status = 200, body = ProfileView), (status = 404, description = "no such user")))]
 pub async fn profile(
     State(state): State<AppState>,
-    _current: CurrentUser,
+    current: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<ProfileView>> {
+    let me = current.user.id;
     let user = user::find(&state.db, id).await.map_err(not_found("user"))?;
-    Ok(Json(user.into()))
+    let visible = id == me || conversation::is_contact(&state.db, me, id).await?;
+    Ok(Json(ProfileView::seen_by(user, visible)))
 }
 
 /// This feature's routes, each at the path its handler's OpenAPI annotation declares.

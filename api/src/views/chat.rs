@@ -1,7 +1,7 @@
 //! The JSON shapes of conversations, messages, contacts and search results.
 
 use chrono::{DateTime, Utc};
-use models::conversation::{Contact, Kind, Member, Summary};
+use models::conversation::{Contact, Kind, Member, MemberStatus, Summary};
 use models::message::{Message, SearchHit};
 use models::profile::initials;
 use models::user::Role;
@@ -55,9 +55,9 @@ pub struct MemberView {
     pub avatar_color: String,
     /// University role.
     pub role: Role,
-    /// Connected right now?
+    /// Connected right now? Always false for someone who is not the viewer's contact.
     pub online: bool,
-    /// Last time online.
+    /// Last time online; null for someone who is not the viewer's contact.
     pub last_seen_at: Option<DateTime<Utc>>,
     /// Highest seq delivered to any of their devices.
     pub delivered_seq: i64,
@@ -65,22 +65,27 @@ pub struct MemberView {
     pub read_seq: i64,
     /// Owns the group?
     pub is_owner: bool,
+    /// `active`, or `invited` while they have not answered the request or invitation.
+    pub status: MemberStatus,
 }
 
 impl MemberView {
-    /// Builds the view; `online` comes from the gateway.
-    pub fn new(m: Member, online: bool) -> Self {
+    /// Builds the view; `presence` is whether they are online (from the gateway), `None` when
+    /// the viewer may not see their presence (not a contact).
+    pub fn new(m: Member, presence: Option<bool>) -> Self {
+        let last_seen_at = presence.and(m.last_seen_at);
         Self {
             initials: initials(&m.display_name),
             id: m.user_id,
             display_name: m.display_name,
             avatar_color: m.avatar_color,
             role: m.role,
-            online,
-            last_seen_at: m.last_seen_at,
+            online: presence.unwrap_or(false),
+            last_seen_at,
             delivered_seq: m.delivered_seq,
             read_seq: m.read_seq,
             is_owner: m.is_owner,
+            status: m.status,
         }
     }
 }
@@ -110,6 +115,11 @@ pub struct ConversationView {
     pub read_seq: i64,
     /// Creation time.
     pub created_at: DateTime<Utc>,
+    /// The viewer's standing: `active`, or `invited` (a request or invitation to accept,
+    /// decline or block; a group invitation shows no messages).
+    pub status: MemberStatus,
+    /// Who asked the viewer, while the viewer is invited.
+    pub invited_by: Option<Uuid>,
 }
 
 impl ConversationView {
@@ -134,6 +144,8 @@ impl ConversationView {
             unread_count: summary.unread_count,
             read_seq: summary.read_seq,
             created_at: summary.created_at,
+            status: summary.status,
+            invited_by: summary.invited_by,
         }
     }
 }

@@ -60,20 +60,21 @@ pub struct ProfileView {
     pub initials: String,
     /// Avatar colour, `#rrggbb`.
     pub avatar_color: String,
-    /// IANA time zone, so others can see their local time.
-    pub time_zone: String,
+    /// IANA time zone, so contacts can see their local time; null for anyone else.
+    pub time_zone: Option<String>,
     /// Role, so students can find lecturers.
     pub role: Role,
 }
 
-impl From<User> for ProfileView {
-    fn from(u: User) -> Self {
+impl ProfileView {
+    /// The profile as a viewer sees it: the time zone only when `contact` (or it is the viewer).
+    pub fn seen_by(u: User, contact: bool) -> Self {
         Self {
             initials: initials(&u.display_name),
             id: u.id,
             display_name: u.display_name,
             avatar_color: u.avatar_color,
-            time_zone: u.time_zone,
+            time_zone: contact.then_some(u.time_zone),
             role: u.role,
         }
     }

@@ -1,5 +1,8 @@
-//! Contacts and presence: the people a user shares a conversation with, and when a user was last
-//! online.
+//! Contacts and presence. Who counts as a contact is defined once, by the `contact_pairs` view
+//! (migration `20261202000008_consent.sql`, explained in `docs/privacy.md`): active members of a
+//! shared conversation, or lecturer and student of a confirmed consultation that has not ended,
+//! and never two people one of whom blocked the other. Every presence, mood and time zone check
+//! goes through the functions here.
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -7,7 +10,7 @@ use uuid::Uuid;
 use crate::user::Role;
 use crate::{Db, ModelError};
 
-/// A contact: someone who shares at least one conversation with the user.
+/// A contact (see the module documentation for who counts).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contact {
     /// User id.
@@ -31,10 +34,7 @@ pub async fn contacts(db: &Db, user_id: Uuid) -> Result<Vec<Contact>, ModelError
         r#"SELECT u.id AS user_id, u.display_name, u.avatar_color, u.role AS "role: Role",
                   u.time_zone, u.last_seen_at
            FROM users u
-           WHERE u.id IN (SELECT theirs.user_id
-                          FROM conversation_members mine
-                          JOIN conversation_members theirs ON theirs.conversation_id = mine.conversation_id
-                          WHERE mine.user_id = $1 AND theirs.user_id <> $1)
+           WHERE u.id IN (SELECT contact_id FROM contact_pairs WHERE user_id = $1)
            ORDER BY lower(u.display_name), u.id"#,
         user_id,
     )
@@ -46,15 +46,23 @@ pub async fn contacts(db: &Db, user_id: Uuid) -> Result<Vec<Contact>, ModelError
 /// The ids of the user's contacts (who must hear about their presence).
 pub async fn contact_ids(db: &Db, user_id: Uuid) -> Result<Vec<Uuid>, ModelError> {
     let ids = sqlx::query_scalar!(
-        r#"SELECT DISTINCT theirs.user_id AS "id!"
-           FROM conversation_members mine
-           JOIN conversation_members theirs ON theirs.conversation_id = mine.conversation_id
-           WHERE mine.user_id = $1 AND theirs.user_id <> $1"#,
+        r#"SELECT DISTINCT contact_id AS "id!" FROM contact_pairs WHERE user_id = $1"#,
         user_id,
     )
     .fetch_all(db)
     .await?;
     Ok(ids)
+}
+
+/// Whether `a` and `b` are contacts (a person is not their own contact).
+pub async fn is_contact(db: &Db, a: Uuid, b: Uuid) -> Result<bool, ModelError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM contact_pairs WHERE user_id = $1 AND contact_id = $2) AS "exists!""#,
+        a,
+        b,
+    )
+    .fetch_one(db)
+    .await?)
 }
 
 /// Records when a user was last online.

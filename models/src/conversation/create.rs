@@ -1,60 +1,17 @@
-//! Creating conversations: finding or opening the direct one of a pair, and making groups (also
-//! used by rooms, which own a group conversation).
+//! Creating groups: the owner is a member at once, everyone else is invited and joins by
+//! accepting. Rooms make their group conversation with `insert_group` and `add_group_members`
+//! (the booking is the consent, so room members are active at once). Direct conversations are
+//! opened in `requests`.
 
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::types::{direct_key, group_members, normalise_name};
+use super::requests::{refuse_if_blocked, unknown_user};
+use super::types::{group_members, normalise_name};
 use crate::{Db, ModelError};
 
-/// Maps a foreign-key violation on a member's user to "no such user"; other errors pass through.
-fn unknown_user(e: sqlx::Error) -> ModelError {
-    match &e {
-        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
-            ModelError::invalid("user_id", "no such user")
-        }
-        _ => ModelError::Database(e),
-    }
-}
-
-/// Finds or creates the direct conversation between `me` and `other`; `true` if it was created.
-pub async fn open_direct(db: &Db, me: Uuid, other: Uuid) -> Result<(Uuid, bool), ModelError> {
-    if me == other {
-        return Err(ModelError::invalid(
-            "user_id",
-            "a direct conversation needs another person",
-        ));
-    }
-    let key = direct_key(me, other);
-    let mut tx = db.begin().await?;
-    let created = sqlx::query_scalar!(
-        "INSERT INTO conversations (id, kind, direct_key) VALUES ($1, 'direct', $2)
-         ON CONFLICT (direct_key) DO NOTHING RETURNING id",
-        Uuid::now_v7(),
-        key,
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(id) = created else {
-        tx.rollback().await?;
-        let id = sqlx::query_scalar!("SELECT id FROM conversations WHERE direct_key = $1", key)
-            .fetch_one(db)
-            .await?;
-        return Ok((id, false));
-    };
-    sqlx::query!(
-        "INSERT INTO conversation_members (conversation_id, user_id) SELECT $1, unnest($2::uuid[])",
-        id,
-        &[me, other][..],
-    )
-    .execute(&mut *tx)
-    .await
-    .map_err(unknown_user)?;
-    tx.commit().await?;
-    Ok((id, true))
-}
-
-/// Creates a group owned by `owner` with the given members (the owner is added if missing).
+/// Creates a group owned by `owner` and invites the given members (the owner is added if
+/// missing); refused if any of them blocked the owner or was blocked by them.
 pub async fn create_group(
     db: &Db,
     owner: Uuid,
@@ -65,8 +22,12 @@ pub async fn create_group(
     let members = group_members(owner, member_ids)?;
     let id = Uuid::now_v7();
     let mut tx = db.begin().await?;
+    refuse_if_blocked(&mut tx, owner, &members[1..]).await?;
     insert_group(&mut tx, id, &name, owner).await?;
-    add_group_members(&mut tx, id, owner, &members)
+    add_group_members(&mut tx, id, owner, &members[..1])
+        .await
+        .map_err(unknown_user)?;
+    invite_group_members(&mut tx, id, owner, &members[1..])
         .await
         .map_err(unknown_user)?;
     tx.commit().await?;
@@ -108,6 +69,27 @@ pub(crate) async fn add_group_members(
         id,
         members,
         owner,
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Invites `members` to group `id` on behalf of `inviter`; returns those who were neither
+/// members nor invited yet.
+pub(crate) async fn invite_group_members(
+    conn: &mut PgConnection,
+    id: Uuid,
+    inviter: Uuid,
+    members: &[Uuid],
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "INSERT INTO conversation_members (conversation_id, user_id, status, invited_by)
+         SELECT $1, m, 'invited', $3 FROM unnest($2::uuid[]) AS m
+         ON CONFLICT DO NOTHING
+         RETURNING user_id",
+        id,
+        members,
+        inviter,
     )
     .fetch_all(conn)
     .await

@@ -1,8 +1,10 @@
-//! Changing who belongs to a group: the owner adds members up to the limit, members leave or are
-//! removed, and ownership passes on when the owner leaves. Each change locks the group first.
+//! Changing who belongs to a group: the owner invites people up to the limit (invitations
+//! count), members leave or are removed, and ownership passes on when the owner leaves (to the
+//! longest-standing active member). Each change locks the group first.
 
 use uuid::Uuid;
 
+use super::requests::refuse_if_blocked;
 use super::types::{Kind, MAX_GROUP_MEMBERS};
 use crate::error::on_constraint;
 use crate::{Db, ModelError};
@@ -27,7 +29,8 @@ async fn lock_group(
     Ok(group.owner_id)
 }
 
-/// Adds `user_id` to a group; only its owner may, and only up to the size limit.
+/// Invites `user_id` to a group; only its owner may, only up to the size limit, and not
+/// between two people one of whom blocked the other.
 pub async fn add_member(
     db: &Db,
     conversation_id: Uuid,
@@ -58,10 +61,13 @@ pub async fn add_member(
             message: "a group holds at most 100 members".into(),
         });
     }
+    refuse_if_blocked(&mut tx, actor, &[user_id]).await?;
     sqlx::query!(
-        "INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2)",
+        "INSERT INTO conversation_members (conversation_id, user_id, status, invited_by)
+         VALUES ($1, $2, 'invited', $3)",
         conversation_id,
-        user_id
+        user_id,
+        actor
     )
     .execute(&mut *tx)
     .await
@@ -73,7 +79,7 @@ pub async fn add_member(
             e,
             "conversation_members_pkey",
             "already_member",
-            "that person is already a member",
+            "that person is already a member or invited",
         ),
     })?;
     sqlx::query!(
@@ -118,7 +124,8 @@ pub async fn remove_member(
     }
     if owner_id == Some(user_id) {
         sqlx::query!(
-            "WITH heir AS (SELECT user_id FROM conversation_members WHERE conversation_id = $1
+            "WITH heir AS (SELECT user_id FROM conversation_members
+                           WHERE conversation_id = $1 AND status = 'active'
                            ORDER BY joined_at, user_id LIMIT 1)
              UPDATE conversation_members SET role = 'owner' WHERE conversation_id = $1
                AND user_id = (SELECT user_id FROM heir)",

@@ -20,7 +20,7 @@ pub struct Position {
 
 /// Stores positions in one statement; positions only move forward and never past the
 /// conversation's last message. Returns the stored values (after both rules) of the rows that
-/// exist, i.e. whose user is still a member.
+/// exist, i.e. whose user is still an active member (an invited person's reading stays private).
 pub async fn store_positions(db: &Db, positions: &[Position]) -> Result<Vec<Position>, ModelError> {
     let conversations: Vec<Uuid> = positions.iter().map(|p| p.conversation_id).collect();
     let users: Vec<Uuid> = positions.iter().map(|p| p.user_id).collect();
@@ -35,7 +35,7 @@ pub async fn store_positions(db: &Db, positions: &[Position]) -> Result<Vec<Posi
                     AS p(conversation_id, user_id, delivered_seq, read_seq),
                 conversations c
            WHERE cm.conversation_id = p.conversation_id AND cm.user_id = p.user_id
-             AND c.id = p.conversation_id
+             AND cm.status = 'active' AND c.id = p.conversation_id
            RETURNING cm.conversation_id, cm.user_id, cm.delivered_seq, cm.read_seq"#,
         &conversations[..],
         &users[..],

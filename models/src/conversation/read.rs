@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::roster::{MemberStatus, Roster};
 use super::types::Kind;
 use crate::user::Role;
 use crate::{Db, ModelError};
@@ -25,6 +26,10 @@ pub struct Summary {
     pub created_at: DateTime<Utc>,
     /// The viewer's read position.
     pub read_seq: i64,
+    /// The viewer's standing: a member, or invited (a request or invitation to answer).
+    pub status: MemberStatus,
+    /// Who invited the viewer, while they are invited.
+    pub invited_by: Option<Uuid>,
     /// Messages from others after the viewer's read position.
     pub unread_count: i64,
     /// The latest message, if any.
@@ -46,14 +51,17 @@ pub struct Member {
     pub last_seen_at: Option<DateTime<Utc>>,
     /// Whether they own the group.
     pub is_owner: bool,
+    /// Member, or invited and not answered yet.
+    pub status: MemberStatus,
     /// Highest seq delivered to any of their devices.
     pub delivered_seq: i64,
     /// Highest seq they have read.
     pub read_seq: i64,
 }
 
-/// The conversations `user_id` belongs to, latest activity first, with unread counts and the
-/// last message. `only` restricts the list to one conversation.
+/// The conversations `user_id` belongs to or is invited to, latest activity first, with unread
+/// counts and the last message (neither for a group invitation, whose messages the invited
+/// person cannot read yet). `only` restricts the list to one conversation.
 pub async fn list_for(
     db: &Db,
     user_id: Uuid,
@@ -61,6 +69,7 @@ pub async fn list_for(
 ) -> Result<Vec<Summary>, ModelError> {
     let rows = sqlx::query!(
         r#"SELECT c.id, c.kind AS "kind: Kind", c.name, c.owner_id, c.last_seq, c.created_at, cm.read_seq,
+                  cm.status AS "status: MemberStatus", cm.invited_by,
                   (SELECT count(*) FROM messages m
                    WHERE m.conversation_id = c.id AND m.seq > cm.read_seq AND m.sender_id <> $1) AS "unread!",
                   lm.id AS "lm_id?", lm.seq AS "lm_seq?", lm.sender_id AS "lm_sender?",
@@ -78,6 +87,7 @@ pub async fn list_for(
     Ok(rows
         .into_iter()
         .map(|r| {
+            let hidden = r.status == MemberStatus::Invited && r.kind == Kind::Group;
             let last_message = match (
                 r.lm_id,
                 r.lm_seq,
@@ -93,7 +103,7 @@ pub async fn list_for(
                     Some(client_id),
                     Some(body),
                     Some(created_at),
-                ) => Some(crate::message::Message {
+                ) if !hidden => Some(crate::message::Message {
                     id,
                     conversation_id: r.id,
                     seq,
@@ -112,7 +122,9 @@ pub async fn list_for(
                 last_seq: r.last_seq,
                 created_at: r.created_at,
                 read_seq: r.read_seq,
-                unread_count: r.unread,
+                unread_count: if hidden { 0 } else { r.unread },
+                status: r.status,
+                invited_by: r.invited_by,
                 last_message,
             }
         })
@@ -124,7 +136,8 @@ pub async fn members(db: &Db, conversation_id: Uuid) -> Result<Vec<Member>, Mode
     let rows = sqlx::query_as!(
         Member,
         r#"SELECT u.id AS user_id, u.display_name, u.avatar_color, u.role AS "role: Role", u.last_seen_at,
-                  (cm.role = 'owner') AS "is_owner!", cm.delivered_seq, cm.read_seq
+                  (cm.role = 'owner') AS "is_owner!", cm.status AS "status: MemberStatus",
+                  cm.delivered_seq, cm.read_seq
            FROM conversation_members cm JOIN users u ON u.id = cm.user_id
            WHERE cm.conversation_id = $1
            ORDER BY cm.joined_at, u.id"#,
@@ -146,23 +159,51 @@ pub async fn member_ids(db: &Db, conversation_id: Uuid) -> Result<Vec<Uuid>, Mod
     Ok(ids)
 }
 
-/// Whether `user_id` is a member of `conversation_id`.
-pub async fn is_member(db: &Db, conversation_id: Uuid, user_id: Uuid) -> Result<bool, ModelError> {
-    let found = sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $2) AS "found!""#,
-        conversation_id,
-        user_id,
-    )
-    .fetch_one(db)
-    .await?;
-    Ok(found)
+/// Whether `user_id` may read `conversation_id` ([`Roster::can_read`]).
+pub async fn can_read(db: &Db, conversation_id: Uuid, user_id: Uuid) -> Result<bool, ModelError> {
+    Ok(roster(db, conversation_id)
+        .await?
+        .is_some_and(|r| r.can_read(user_id)))
 }
 
-/// Each conversation of `user_id` with its latest seq, for catching up after a reconnect.
+/// The conversation's roster (members, standing, block), `None` if it does not exist.
+pub async fn roster(db: &Db, conversation_id: Uuid) -> Result<Option<Roster>, ModelError> {
+    let Some(head) = sqlx::query!(
+        r#"SELECT c.kind AS "kind: Kind",
+                  (c.kind = 'direct' AND EXISTS (
+                      SELECT 1 FROM blocks b
+                      JOIN conversation_members x ON x.conversation_id = c.id AND x.user_id = b.blocker_id
+                      JOIN conversation_members y ON y.conversation_id = c.id AND y.user_id = b.blocked_id)) AS "blocked!"
+           FROM conversations c WHERE c.id = $1"#,
+        conversation_id
+    )
+    .fetch_optional(db)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let members = sqlx::query!(
+        r#"SELECT user_id, status AS "status: MemberStatus" FROM conversation_members
+           WHERE conversation_id = $1"#,
+        conversation_id
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| (r.user_id, r.status))
+    .collect();
+    Ok(Some(Roster {
+        kind: head.kind,
+        members,
+        blocked: head.blocked,
+    }))
+}
+
+/// Each conversation `user_id` may read with its latest seq, for catching up after a reconnect.
 pub async fn positions_of(db: &Db, user_id: Uuid) -> Result<Vec<(Uuid, i64)>, ModelError> {
     let rows = sqlx::query!(
         "SELECT c.id, c.last_seq FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id
-         WHERE cm.user_id = $1",
+         WHERE cm.user_id = $1 AND (cm.status = 'active' OR c.kind = 'direct')",
         user_id,
     )
     .fetch_all(db)

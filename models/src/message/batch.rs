@@ -119,7 +119,7 @@ async fn insert_all_new(
               AS r(id, c, nth, s, k, b)
          JOIN bumped b ON b.id = r.c
          WHERE EXISTS (SELECT 1 FROM conversation_members cm
-                       WHERE cm.conversation_id = r.c AND cm.user_id = r.s)
+                       WHERE cm.conversation_id = r.c AND cm.user_id = r.s AND cm.status = 'active')
          RETURNING id, seq, created_at"#,
         &count_ids[..],
         &count_values[..],

@@ -30,7 +30,7 @@ pub(super) async fn try_send_batch(
     Ok(answers(batch, &plans, &existing, new_rows, &created))
 }
 
-/// The `(conversation, sender)` pairs of the batch that are memberships.
+/// The `(conversation, sender)` pairs of the batch whose sender is an active member.
 async fn member_pairs(
     tx: &mut PgConnection,
     batch: &[Outgoing],
@@ -39,7 +39,8 @@ async fn member_pairs(
     let senders: Vec<Uuid> = batch.iter().map(|m| m.sender_id).collect();
     let memberships: Vec<(Uuid, Uuid)> = sqlx::query!(
         "SELECT cm.conversation_id, cm.user_id FROM conversation_members cm
-         JOIN unnest($1::uuid[], $2::uuid[]) AS r(c, u) ON cm.conversation_id = r.c AND cm.user_id = r.u",
+         JOIN unnest($1::uuid[], $2::uuid[]) AS r(c, u) ON cm.conversation_id = r.c AND cm.user_id = r.u
+         WHERE cm.status = 'active'",
         &conversations[..],
         &senders[..],
     )

@@ -19,7 +19,7 @@ pub struct SearchHit {
 }
 
 /// Full-text search (English stemming, web-search syntax: words, "phrases", -exclusions) over
-/// the messages of conversations `user_id` belongs to, best matches first, newest on ties.
+/// the messages of conversations `user_id` may read (not a group they are only invited to), best matches first, newest on ties.
 pub async fn search(
     db: &Db,
     user_id: Uuid,
@@ -41,7 +41,7 @@ pub async fn search(
            JOIN conversations c ON c.id = m.conversation_id
            JOIN users u ON u.id = m.sender_id,
                 websearch_to_tsquery('english', $2) q
-           WHERE m.search @@ q
+           WHERE m.search @@ q AND (cm.status = 'active' OR c.kind = 'direct')
            ORDER BY ts_rank(m.search, q) DESC, m.created_at DESC, m.id
            LIMIT $3 OFFSET $4"#,
         user_id,

@@ -7,7 +7,8 @@ use super::types::{Message, SendError, Sent, validate};
 use crate::Db;
 
 /// Stores a message: validates it, takes the conversation's next sequence number and inserts it,
-/// in one statement (so a failure leaves no gap), provided the sender is a member. A retried
+/// in one statement (so a failure leaves no gap), provided the sender is an active member and a
+/// pending request's cap is not reached (`conversations_request_cap`). A retried
 /// `client_id` returns the original message.
 pub async fn send(
     db: &Db,
@@ -23,7 +24,7 @@ pub async fn send(
                UPDATE conversations SET last_seq = last_seq + 1, updated_at = now()
                WHERE id = $1
                  AND EXISTS (SELECT 1 FROM conversation_members
-                             WHERE conversation_id = $1 AND user_id = $2)
+                             WHERE conversation_id = $1 AND user_id = $2 AND status = 'active')
                RETURNING last_seq)
            INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, body)
            SELECT $3, $1, last_seq, $2, $4, $5 FROM next
@@ -42,6 +43,9 @@ pub async fn send(
             duplicate: false,
         }),
         Ok(None) => Err(SendError::NotMember),
+        Err(sqlx::Error::Database(e)) if e.constraint() == Some("conversations_request_cap") => {
+            Err(SendError::RequestPending)
+        }
         Err(sqlx::Error::Database(e))
             if e.constraint() == Some("messages_sender_client_id_key") =>
         {

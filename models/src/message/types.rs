@@ -44,6 +44,9 @@ pub enum SendError {
     /// The conversation does not exist or the sender is not a member.
     #[error("you are not a member of this conversation")]
     NotMember,
+    /// A contact request holds at most `REQUEST_MESSAGE_CAP` messages until it is accepted.
+    #[error("wait until they accept your request before writing more")]
+    RequestPending,
     /// The client id was already used by this sender for a different message (another body or
     /// conversation): a retry must resend exactly the same message.
     #[error("client_id was already used for a different message; choose a new one")]

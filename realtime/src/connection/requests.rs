@@ -7,6 +7,20 @@ use models::message::{self, Outgoing, SendError};
 use uuid::Uuid;
 
 use super::{Connection, SendOutcome, Stop};
+use crate::Gateway;
+
+/// What a user may do in one conversation, as the frame handlers need it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Standing {
+    /// An active member of a conversation that takes messages.
+    Writer,
+    /// An active member of a blocked direct conversation.
+    Blocked,
+    /// Invited to a direct request: reads, cannot write yet.
+    Invited,
+    /// Not a member (or the conversation does not exist).
+    Outsider,
+}
 use crate::protocol::{self, ClientFrame, ServerFrame};
 
 impl<S, E> Connection<S>
@@ -41,10 +55,11 @@ where
                         result: Err(e),
                     })
                     .await
-                } else if !self.gateway.is_member(conversation, self.user).await? {
-                    self.not_a_member(conversation, Some(&client_id)).await
                 } else {
-                    self.send_message(conversation, client_id, body).await
+                    match standing(&self.gateway, self.user, conversation).await? {
+                        Standing::Writer => self.send_message(conversation, client_id, body).await,
+                        refused => self.refuse(refused, conversation, Some(&client_id)).await,
+                    }
                 }
             }
             ClientFrame::Delivered { conversation, seq } => {
@@ -54,15 +69,38 @@ where
             ClientFrame::Typing {
                 conversation,
                 active,
-            } => {
-                if self.gateway.is_member(conversation, self.user).await? {
+            } => match standing(&self.gateway, self.user, conversation).await? {
+                Standing::Writer => {
                     self.gateway.typing(conversation, self.user, active).await?;
                     Ok(())
-                } else {
-                    self.not_a_member(conversation, None).await
                 }
-            }
+                refused => self.refuse(refused, conversation, None).await,
+            },
         }
+    }
+
+    /// Answers a send or typing frame that `standing` refused.
+    async fn refuse(
+        &mut self,
+        standing: Standing,
+        conversation: Uuid,
+        client_id: Option<&str>,
+    ) -> Result<(), Stop> {
+        let (code, message) = match standing {
+            Standing::Invited => (
+                "request_not_accepted",
+                "accept the request before writing in this conversation",
+            ),
+            Standing::Blocked => (
+                "blocked",
+                "this conversation is blocked; nothing new can be written in it",
+            ),
+            Standing::Writer | Standing::Outsider => {
+                return self.not_a_member(conversation, client_id).await;
+            }
+        };
+        self.write_error(code, message, client_id, Some(conversation))
+            .await
     }
 
     /// Checks the rate limit and hands the message to its writer; the ack (or error) is written
@@ -135,6 +173,7 @@ where
             Err(e @ SendError::BodyTooLong(_)) => ("body_too_long", e.to_string()),
             Err(e @ SendError::InvalidClientId) => ("invalid_client_id", e.to_string()),
             Err(e @ SendError::ClientIdReused) => ("invalid_client_id", e.to_string()),
+            Err(e @ SendError::RequestPending) => ("request_pending", e.to_string()),
             Err(SendError::NotMember) => {
                 return self.not_a_member(conversation, Some(&client_id)).await;
             }
@@ -155,12 +194,35 @@ where
                 )
                 .await;
         }
-        if !self.gateway.is_member(conversation, self.user).await? {
+        let Some(roster) = self.gateway.roster(conversation).await? else {
             return self.not_a_member(conversation, None).await;
+        };
+        if !roster.can_read(self.user) {
+            return self.not_a_member(conversation, None).await;
+        }
+        if !roster.can_report_positions(self.user) {
+            // Reading a request tells the asker nothing until it is accepted.
+            return Ok(());
         }
         let (delivered, read_seq) = if read { (seq, seq) } else { (seq, 0) };
         self.gateway
             .record_position(conversation, self.user, delivered, read_seq);
         Ok(())
     }
+}
+
+/// What `user` may do in `conversation` now (from the gateway's cached roster).
+async fn standing(gateway: &Gateway, user: Uuid, conversation: Uuid) -> Result<Standing, Stop> {
+    let Some(roster) = gateway.roster(conversation).await? else {
+        return Ok(Standing::Outsider);
+    };
+    Ok(if roster.can_write(user) {
+        Standing::Writer
+    } else if roster.blocked && roster.can_report_positions(user) {
+        Standing::Blocked
+    } else if roster.can_read(user) {
+        Standing::Invited
+    } else {
+        Standing::Outsider
+    })
 }

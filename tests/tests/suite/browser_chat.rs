@@ -337,6 +337,9 @@ async fn ada_has_120_messages_from_carol(app: &TestApp, c: &Client) -> Uuid {
         .expect("run the script");
     let ada: Uuid = me["id"].as_str().expect("my id").parse().expect("a UUID");
     let direct = app.open_direct(&carol_token, ada).await;
+    models::conversation::accept(&app.db, direct, ada)
+        .await
+        .expect("Ada accepts Carol's request");
     for i in 1..=120 {
         models::message::send(
             &app.db,

@@ -16,9 +16,13 @@ async fn bad_frames_get_a_precise_error_and_the_connection_stays_open(db: PgPool
     let app = spawn_fast(db).await;
     let (_, alice_token) = app.user_with_token("alice@uni.ac.uk", "Alice").await;
     let (bob, bob_token) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
-    let (carol, _) = app.user_with_token("carol@uni.ac.uk", "Carol").await;
-    let direct = app.open_direct(&alice_token, bob).await;
-    let not_mine = app.open_direct(&bob_token, carol).await;
+    let (carol, carol_token) = app.user_with_token("carol@uni.ac.uk", "Carol").await;
+    let direct = app
+        .open_accepted_direct(&alice_token, bob, &bob_token)
+        .await;
+    let not_mine = app
+        .open_accepted_direct(&bob_token, carol, &carol_token)
+        .await;
     let mut a = online(&app, &alice_token).await;
 
     for (frame, code) in bad_frames(direct, not_mine) {
@@ -169,8 +173,10 @@ async fn the_upgrade_checks_session_and_origin_and_revocation_closes_the_socket(
 async fn sending_too_fast_is_refused_with_a_retry_time(db: PgPool) {
     let app = TestApp::spawn_with(db, |c| c.messages_per_second = 2).await;
     let (_, alice_token) = app.user_with_token("alice@uni.ac.uk", "Alice").await;
-    let (bob, _) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
-    let direct = app.open_direct(&alice_token, bob).await;
+    let (bob, bob_token) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
+    let direct = app
+        .open_accepted_direct(&alice_token, bob, &bob_token)
+        .await;
     let mut a = online(&app, &alice_token).await;
     for i in 0..10 {
         a.send_message(direct, &format!("f{i}"), "flood")

@@ -27,7 +27,11 @@ async fn owners_manage_group_members_and_the_gateway_follows(db: PgPool) {
     let carol = app.user_with_token("carol@uni.ac.uk", "Carol").await;
     let dave = app.user_with_token("dave@uni.ac.uk", "Dave").await;
     let group = app
-        .create_group(&owner_token, "Tutorial", &[bob.0, carol.0])
+        .create_accepted_group(
+            &owner_token,
+            "Tutorial",
+            &[(bob.0, &bob.1), (carol.0, &carol.1)],
+        )
         .await;
     let t = Tutorial {
         group,
@@ -59,7 +63,8 @@ async fn add_member(app: &TestApp, t: &Tutorial, token: &str, user: Uuid) -> req
         .expect("send the request")
 }
 
-/// Bob may not add Dave, Olive may (once); Dave's device `d` then follows the group live.
+/// Bob may not invite Dave, Olive may (once); once Dave accepts, his device `d` follows the
+/// group live.
 async fn only_the_owner_adds_and_the_new_member_follows_live(
     app: &TestApp,
     t: &Tutorial,
@@ -76,11 +81,18 @@ async fn only_the_owner_adds_and_the_new_member_follows_live(
     )
     .await;
 
+    let invited = d
+        .next_of("conversation")
+        .await
+        .expect("a conversation frame");
+    assert_eq!(uuid_of(&invited["conversation"]["id"]), group);
+    assert_eq!(invited["conversation"]["status"], "invited");
+    app.accept(&t.dave.1, group).await;
     let joined = d
         .next_of("conversation")
         .await
         .expect("a conversation frame");
-    assert_eq!(uuid_of(&joined["conversation"]["id"]), group);
+    assert_eq!(joined["conversation"]["status"], "active");
     owner
         .send_message(group, "after-dave", "welcome Dave")
         .await

@@ -14,9 +14,15 @@ async fn direct_and_group_messages_reach_every_member_and_nobody_else(db: PgPool
     let (bob, bob_token) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
     let (carol, carol_token) = app.user_with_token("carol@uni.ac.uk", "Carol").await;
 
-    let direct = app.open_direct(&alice_token, bob).await;
+    let direct = app
+        .open_accepted_direct(&alice_token, bob, &bob_token)
+        .await;
     let group = app
-        .create_group(&alice_token, "Algorithms", &[bob, carol])
+        .create_accepted_group(
+            &alice_token,
+            "Algorithms",
+            &[(bob, &bob_token), (carol, &carol_token)],
+        )
         .await;
 
     let mut a = online(&app, &alice_token).await;
@@ -75,8 +81,10 @@ async fn the_senders_other_device_gets_its_own_message(db: PgPool) {
     let app = spawn_fast(db).await;
     let (_, alice_phone) = app.user_with_token("alice@uni.ac.uk", "Alice").await;
     let alice_laptop = app.token("alice@uni.ac.uk").await;
-    let (bob, _) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
-    let direct = app.open_direct(&alice_phone, bob).await;
+    let (bob, bob_token) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
+    let direct = app
+        .open_accepted_direct(&alice_phone, bob, &bob_token)
+        .await;
 
     let mut phone = online(&app, &alice_phone).await;
     let mut laptop = online(&app, &alice_laptop).await;
@@ -102,7 +110,9 @@ async fn a_member_offline_during_50_messages_gets_all_of_them_in_order(db: PgPoo
     let app = spawn_fast(db).await;
     let (_, alice_token) = app.user_with_token("alice@uni.ac.uk", "Alice").await;
     let (bob, bob_token) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
-    let direct = app.open_direct(&alice_token, bob).await;
+    let direct = app
+        .open_accepted_direct(&alice_token, bob, &bob_token)
+        .await;
     let mut a = online(&app, &alice_token).await;
 
     // Bob sees message 1, then goes offline.
@@ -164,7 +174,9 @@ async fn a_retried_client_id_stores_one_message_and_acks_the_same_seq(db: PgPool
     let app = spawn_fast(db).await;
     let (_, alice_token) = app.user_with_token("alice@uni.ac.uk", "Alice").await;
     let (bob, bob_token) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
-    let direct = app.open_direct(&alice_token, bob).await;
+    let direct = app
+        .open_accepted_direct(&alice_token, bob, &bob_token)
+        .await;
     let mut a = online(&app, &alice_token).await;
     let mut b = online_from(&app, &bob_token, direct, 0).await;
     synced(&mut b, direct).await;

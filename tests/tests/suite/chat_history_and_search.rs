@@ -15,8 +15,12 @@ async fn history_pages_backwards_and_forwards_and_search_stays_inside_your_conve
     let (_, alice_token) = app.user_with_token("alice@uni.ac.uk", "Alice").await;
     let (bob, bob_token) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
     let (carol, carol_token) = app.user_with_token("carol@uni.ac.uk", "Carol").await;
-    let direct = app.open_direct(&alice_token, bob).await;
-    let private = app.open_direct(&bob_token, carol).await;
+    let direct = app
+        .open_accepted_direct(&alice_token, bob, &bob_token)
+        .await;
+    let private = app
+        .open_accepted_direct(&bob_token, carol, &carol_token)
+        .await;
     alice_writes_120_notes(&app, &alice_token, direct).await;
     let mut c = online(&app, &carol_token).await;
     c.send_message(private, "secret", "recursion secrets between Carol and Bob")

@@ -15,7 +15,8 @@ async fn contacts_see_presence_changes_and_strangers_do_not(db: PgPool) {
     let (_, alice_token) = app.user_with_token("alice@uni.ac.uk", "Alice").await;
     let (bob, bob_token) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
     let (_, stranger_token) = app.user_with_token("eve@uni.ac.uk", "Eve").await;
-    app.open_direct(&alice_token, bob).await;
+    app.open_accepted_direct(&alice_token, bob, &bob_token)
+        .await;
     let mut a = online(&app, &alice_token).await;
     let mut stranger = online(&app, &stranger_token).await;
 
@@ -52,7 +53,8 @@ async fn a_flapping_connection_does_not_spam_presence(db: PgPool) {
     let app = TestApp::spawn_with(db, |c| c.presence_grace_ms = 1500).await;
     let (_, alice_token) = app.user_with_token("alice@uni.ac.uk", "Alice").await;
     let (bob, bob_token) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
-    app.open_direct(&alice_token, bob).await;
+    app.open_accepted_direct(&alice_token, bob, &bob_token)
+        .await;
     let mut a = online(&app, &alice_token).await;
     let b = online(&app, &bob_token).await;
     a.next_of("presence").await.unwrap();
@@ -74,7 +76,9 @@ async fn typing_reaches_the_other_members_and_expires(db: PgPool) {
     let app = spawn_fast(db).await;
     let (alice, alice_token) = app.user_with_token("alice@uni.ac.uk", "Alice").await;
     let (bob, bob_token) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
-    let direct = app.open_direct(&alice_token, bob).await;
+    let direct = app
+        .open_accepted_direct(&alice_token, bob, &bob_token)
+        .await;
     let mut a = online(&app, &alice_token).await;
     let mut b = online(&app, &bob_token).await;
 

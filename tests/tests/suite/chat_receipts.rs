@@ -13,7 +13,9 @@ async fn receipts_reach_the_sender_and_read_state_follows_the_readers_devices(db
     let (alice, alice_token) = app.user_with_token("alice@uni.ac.uk", "Alice").await;
     let (bob, bob_phone_token) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
     let bob_laptop_token = app.token("bob@uni.ac.uk").await;
-    let direct = app.open_direct(&alice_token, bob).await;
+    let direct = app
+        .open_accepted_direct(&alice_token, bob, &bob_phone_token)
+        .await;
     let mut a = online(&app, &alice_token).await;
     let mut phone = online_from(&app, &bob_phone_token, direct, 0).await;
     let mut laptop = online_from(&app, &bob_laptop_token, direct, 0).await;

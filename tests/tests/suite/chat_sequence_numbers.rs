@@ -4,7 +4,6 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::json;
 use sqlx::PgPool;
 use tests::chat::{online, online_from, seq_of, spawn_fast, synced};
 use uuid::Uuid;
@@ -21,11 +20,13 @@ async fn concurrent_senders_get_gap_free_increasing_seqs(db: PgPool) {
         ids.push(id);
         tokens.push(token);
     }
+    let members: Vec<(Uuid, &str)> = ids[1..]
+        .iter()
+        .copied()
+        .zip(tokens[1..].iter().map(String::as_str))
+        .collect();
     let group = app
-        .create_conversation(
-            &tokens[0],
-            json!({ "kind": "group", "name": "Race", "member_ids": &ids[1..] }),
-        )
+        .create_accepted_group(&tokens[0], "Race", &members)
         .await;
     let observer_token = app.token("user0@uni.ac.uk").await;
     let mut observer = online_from(&app, &observer_token, group, 0).await;
@@ -86,10 +87,18 @@ async fn a_write_batch_stores_gap_free_seqs_and_skips_refused_and_retried_messag
     use models::message::{Outgoing, SendError, send_batch};
     let app = spawn_fast(db).await;
     let (alice, alice_token) = app.user_with_token("alice@uni.ac.uk", "Alice").await;
-    let (bob, _) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
-    let (carol, _) = app.user_with_token("carol@uni.ac.uk", "Carol").await;
-    let direct = app.open_direct(&alice_token, bob).await;
-    let group = app.create_group(&alice_token, "G", &[bob, carol]).await;
+    let (bob, bob_token) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
+    let (carol, carol_token) = app.user_with_token("carol@uni.ac.uk", "Carol").await;
+    let direct = app
+        .open_accepted_direct(&alice_token, bob, &bob_token)
+        .await;
+    let group = app
+        .create_accepted_group(
+            &alice_token,
+            "G",
+            &[(bob, &bob_token), (carol, &carol_token)],
+        )
+        .await;
     let out = |conversation: Uuid, sender: Uuid, key: &str, body: &str| Outgoing {
         conversation_id: conversation,
         sender_id: sender,

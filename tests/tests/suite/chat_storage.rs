@@ -113,6 +113,9 @@ async fn group_with_outsider(db: &PgPool) -> (Uuid, Uuid, Uuid, Uuid) {
     let group = models::conversation::create_group(db, ids[0], "Batch", &[ids[1]])
         .await
         .expect("group");
+    models::conversation::accept(db, group, ids[1])
+        .await
+        .expect("accept");
     (group, ids[0], ids[1], ids[2])
 }
 

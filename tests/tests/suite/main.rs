@@ -11,6 +11,7 @@ mod browser_consultations;
 mod browser_mood;
 mod browser_rooms;
 mod chat_connection;
+mod chat_consent;
 mod chat_conversations;
 mod chat_delivery;
 mod chat_history_and_search;

@@ -240,15 +240,17 @@ async fn after_a_hard_kill_of_both_an_immediate_restart_keeps_every_acknowledged
     let log = data.path.with_file_name("chatterly.log");
     let mut server = Server::start(&data.path, log.clone()).await;
     let (_, ada) = server.user("ada@uni.ac.uk").await;
-    let (bob, _) = server.user("bob@uni.ac.uk").await;
+    let (bob, bob_token) = server.user("bob@uni.ac.uk").await;
     let direct = json!({ "kind": "direct", "user_id": bob });
     let conversation = server
         .post("/api/v1/conversations", Some(&ada), direct)
         .await;
-    let conversation = conversation["id"]
+    let conversation: uuid::Uuid = conversation["id"]
         .as_str()
         .and_then(|id| id.parse().ok())
         .expect("conversation id");
+    let accept = format!("/api/v1/conversations/{conversation}/accept");
+    server.post(&accept, Some(&bob_token), json!({})).await;
 
     let mut ws = WsClient::connect(server.addr, &ada).await.expect("ws");
     let mut acked: Vec<(String, i64)> = Vec::new();

@@ -44,6 +44,9 @@ pub(crate) async fn seed(
     {
         let conversation =
             models::conversation::create_group(&db, group[0], "Load group", &group[1..]).await?;
+        for invited in &group[1..] {
+            models::conversation::accept(&db, conversation, *invited).await?;
+        }
         for (user, token) in group.iter().zip(tokens) {
             seeded.push(Seeded {
                 user: *user,
