@@ -6,9 +6,13 @@
 
 CREATE TYPE member_status AS ENUM ('active', 'invited');
 
+-- history_from_seq: a member reads only messages after it. People added to a room's conversation
+-- after it started do not get what was said before they joined, unless its owner (the lecturer)
+-- shares the history (which sets it back to 0).
 ALTER TABLE conversation_members
-    ADD COLUMN status     member_status NOT NULL DEFAULT 'active',
-    ADD COLUMN invited_by uuid          REFERENCES users (id) ON DELETE SET NULL;
+    ADD COLUMN status           member_status NOT NULL DEFAULT 'active',
+    ADD COLUMN invited_by       uuid          REFERENCES users (id) ON DELETE SET NULL,
+    ADD COLUMN history_from_seq bigint        NOT NULL DEFAULT 0;
 
 -- While a direct request is pending the requester may write at most `request_cap` messages (the
 -- database enforces it, so two devices racing cannot pass it); accepting clears the cap.

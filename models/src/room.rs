@@ -91,6 +91,17 @@ pub async fn close(db: &Db, id: Uuid, at: DateTime<Utc>) -> Result<StoredRoom, M
     Ok(row)
 }
 
+/// The room's conversation of consultation `id`, if it was made.
+pub async fn conversation_of(db: &Db, id: Uuid) -> Result<Option<Uuid>, ModelError> {
+    Ok(sqlx::query_scalar!(
+        "SELECT conversation_id FROM consultation_rooms WHERE consultation_id = $1",
+        id
+    )
+    .fetch_optional(db)
+    .await?
+    .flatten())
+}
+
 /// The room's conversation, made on first use as a group owned by the lecturer; every id in
 /// `members` (the lecturer and the students holding a place) is a member afterwards. Returns the
 /// conversation and who was added now. Safe when two people open the room at once: the room row

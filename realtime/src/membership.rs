@@ -184,6 +184,22 @@ pub async fn remove_member(
     Ok(conversation::member_ids(&gateway.db, id).await?)
 }
 
+/// Takes `users` out of conversation `id` at once, on every device (`removed`), for the system's
+/// own decisions (a student who gave up a consultation place); returns who remains.
+pub async fn expel(gateway: &Gateway, id: Uuid, users: &[Uuid]) -> Result<Vec<Uuid>, ModelError> {
+    let removed = conversation::expel(&gateway.db, id, users).await?;
+    gateway.forget_members(id);
+    let frame = ServerFrame::Removed { conversation: id }.to_json();
+    for user in removed {
+        let unfollow = Event::Unfollow {
+            conversation: id,
+            frame: frame.clone().into(),
+        };
+        gateway.hub.send_to_user(user, &unfollow);
+    }
+    conversation::member_ids(&gateway.db, id).await
+}
+
 /// Refuses callers who may not read the conversation, as if it did not exist.
 async fn member_of(gateway: &Gateway, me: Uuid, id: Uuid) -> Result<(), MembershipError> {
     if conversation::can_read(&gateway.db, id, me).await? {

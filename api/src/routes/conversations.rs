@@ -273,9 +273,9 @@ pub async fn history(
     Query(params): Query<HistoryParams>,
 ) -> ApiResult<Json<MessagePage>> {
     let limit = params.limit.unwrap_or(PageSize::HISTORY).get();
-    if !conversation::can_read(&state.db, id, current.user.id).await? {
+    let Some(floor) = conversation::history_floor(&state.db, id, current.user.id).await? else {
         return Err(ApiError::NotFound("conversation"));
-    }
+    };
     if params.before.is_some() && params.after.is_some() {
         return Err(ApiError::Unprocessable {
             code: "validation_failed",
@@ -283,7 +283,7 @@ pub async fn history(
         });
     }
     let (messages, has_more) =
-        message::history_page(&state.db, id, params.before, params.after, limit).await?;
+        message::history_page(&state.db, id, floor, params.before, params.after, limit).await?;
     Ok(Json(MessagePage {
         messages: messages.into_iter().map(MessageView::from).collect(),
         has_more,

@@ -1,5 +1,6 @@
-//! Consent before contact over REST: answering a request or group invitation (accept or
-//! decline), and blocking people (which also refuses their future requests).
+//! Consent over REST: answering a request or group invitation (accept or decline), blocking
+//! people (which also refuses their future requests), and a group owner sharing the history
+//! that late joiners do not otherwise see.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -121,6 +122,26 @@ pub async fn blocked(
     Ok(Json(BlockList { blocked }))
 }
 
+/// Shares the group's whole history with every member (owner only). A room's conversation
+/// shows late joiners only what was said after they joined until its lecturer does this.
+#[utoipa::path(post, path = "/conversations/{id}/share-history", tag = "chat",
+    params(("id" = Uuid, Path, description = "conversation id")),
+    responses((status = 200, body = ConversationView), (status = 403, description = "not the owner"),
+              (status = 404, description = "not a member")))]
+pub async fn share_history(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<ConversationView>> {
+    let me = current.user.id;
+    if !conversation::can_read(&state.db, id, me).await? {
+        return Err(crate::error::ApiError::NotFound("conversation"));
+    }
+    let members = conversation::share_history(&state.db, id, me).await?;
+    announce(&state, id, &members, None).await?;
+    Ok(Json(view_for(&state, id, me).await?))
+}
+
 /// This feature's routes, each at the path its handler's OpenAPI annotation declares.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -128,4 +149,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(decline))
         .routes(routes!(block, unblock))
         .routes(routes!(blocked))
+        .routes(routes!(share_history))
 }

@@ -52,7 +52,8 @@ pub(crate) async fn insert_group(
     Ok(())
 }
 
-/// Makes `members` members of group `id` (`owner` as its owner); returns those who were not
+/// Makes `members` members of group `id` (`owner` as its owner), reading from its latest message
+/// on (a room's late joiner does not get what was said before); returns those who were not
 /// members yet.
 pub(crate) async fn add_group_members(
     conn: &mut PgConnection,
@@ -61,9 +62,11 @@ pub(crate) async fn add_group_members(
     members: &[Uuid],
 ) -> Result<Vec<Uuid>, sqlx::Error> {
     sqlx::query_scalar!(
-        "INSERT INTO conversation_members (conversation_id, user_id, role)
-         SELECT $1, m, CASE WHEN m = $3 THEN 'owner'::member_role ELSE 'member'::member_role END
-           FROM unnest($2::uuid[]) AS m
+        "INSERT INTO conversation_members
+             (conversation_id, user_id, role, history_from_seq, delivered_seq, read_seq)
+         SELECT $1, m, CASE WHEN m = $3 THEN 'owner'::member_role ELSE 'member'::member_role END,
+                c.last_seq, c.last_seq, c.last_seq
+           FROM unnest($2::uuid[]) AS m, conversations c WHERE c.id = $1
          ON CONFLICT DO NOTHING
          RETURNING user_id",
         id,

@@ -151,3 +151,38 @@ pub async fn remove_member(
     tx.commit().await?;
     Ok(())
 }
+
+/// Removes `users` from conversation `id` without a permission check, for the system's own
+/// decisions (a student who gave up a consultation place leaves its room conversation); returns
+/// who was removed.
+pub async fn expel(db: &Db, id: Uuid, users: &[Uuid]) -> Result<Vec<Uuid>, ModelError> {
+    Ok(sqlx::query_scalar!(
+        "DELETE FROM conversation_members WHERE conversation_id = $1 AND user_id = ANY($2)
+         RETURNING user_id",
+        id,
+        users
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// The group's owner shares its whole history with every member (undoing the room rule that a
+/// late joiner reads only from when they joined); returns the members.
+pub async fn share_history(db: &Db, id: Uuid, actor: Uuid) -> Result<Vec<Uuid>, ModelError> {
+    let mut tx = db.begin().await?;
+    let owner_id = lock_group(&mut tx, id, "only a group's history can be shared").await?;
+    if owner_id != Some(actor) {
+        return Err(ModelError::Forbidden(
+            "only the group's owner can share its history",
+        ));
+    }
+    let members = sqlx::query_scalar!(
+        "UPDATE conversation_members SET history_from_seq = 0 WHERE conversation_id = $1
+         RETURNING user_id",
+        id
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(members)
+}

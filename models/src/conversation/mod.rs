@@ -18,9 +18,12 @@ mod types;
 pub use contacts::{Contact, contact_ids, contacts, is_contact, mark_last_seen};
 pub use create::create_group;
 pub(crate) use create::{add_group_members, insert_group};
-pub use membership::{add_member, remove_member};
+pub use membership::{add_member, expel, remove_member, share_history};
 pub use positions::{Position, store_positions};
-pub use read::{Member, Summary, can_read, list_for, member_ids, members, positions_of, roster};
+pub use read::{
+    Member, Readable, Summary, can_read, history_floor, list_for, member_ids, members,
+    positions_of, roster,
+};
 pub use requests::{
     Blocked, BlockedUser, Declined, Opened, REQUEST_MESSAGE_CAP, accept, block, blocked_by,
     decline, open_direct, unblock,

@@ -69,7 +69,7 @@ pub async fn list_for(
 ) -> Result<Vec<Summary>, ModelError> {
     let rows = sqlx::query!(
         r#"SELECT c.id, c.kind AS "kind: Kind", c.name, c.owner_id, c.last_seq, c.created_at, cm.read_seq,
-                  cm.status AS "status: MemberStatus", cm.invited_by,
+                  cm.status AS "status: MemberStatus", cm.invited_by, cm.history_from_seq,
                   (SELECT count(*) FROM messages m
                    WHERE m.conversation_id = c.id AND m.seq > cm.read_seq AND m.sender_id <> $1) AS "unread!",
                   lm.id AS "lm_id?", lm.seq AS "lm_seq?", lm.sender_id AS "lm_sender?",
@@ -87,7 +87,8 @@ pub async fn list_for(
     Ok(rows
         .into_iter()
         .map(|r| {
-            let hidden = r.status == MemberStatus::Invited && r.kind == Kind::Group;
+            let hidden = (r.status == MemberStatus::Invited && r.kind == Kind::Group)
+                || r.last_seq <= r.history_from_seq;
             let last_message = match (
                 r.lm_id,
                 r.lm_seq,
@@ -161,9 +162,26 @@ pub async fn member_ids(db: &Db, conversation_id: Uuid) -> Result<Vec<Uuid>, Mod
 
 /// Whether `user_id` may read `conversation_id` ([`Roster::can_read`]).
 pub async fn can_read(db: &Db, conversation_id: Uuid, user_id: Uuid) -> Result<bool, ModelError> {
-    Ok(roster(db, conversation_id)
-        .await?
-        .is_some_and(|r| r.can_read(user_id)))
+    Ok(history_floor(db, conversation_id, user_id).await?.is_some())
+}
+
+/// The seq after which `user_id` may read `conversation_id` (their `history_from_seq`), or
+/// `None` if they may not read it at all.
+pub async fn history_floor(
+    db: &Db,
+    conversation_id: Uuid,
+    user_id: Uuid,
+) -> Result<Option<i64>, ModelError> {
+    Ok(sqlx::query_scalar!(
+        "SELECT cm.history_from_seq FROM conversation_members cm
+         JOIN conversations c ON c.id = cm.conversation_id
+         WHERE cm.conversation_id = $1 AND cm.user_id = $2
+           AND (cm.status = 'active' OR c.kind = 'direct')",
+        conversation_id,
+        user_id,
+    )
+    .fetch_optional(db)
+    .await?)
 }
 
 /// The conversation's roster (members, standing, block), `None` if it does not exist.
@@ -199,14 +217,34 @@ pub async fn roster(db: &Db, conversation_id: Uuid) -> Result<Option<Roster>, Mo
     }))
 }
 
-/// Each conversation `user_id` may read with its latest seq, for catching up after a reconnect.
-pub async fn positions_of(db: &Db, user_id: Uuid) -> Result<Vec<(Uuid, i64)>, ModelError> {
+/// Where a reconnecting device may catch up in one conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Readable {
+    /// The conversation.
+    pub conversation: Uuid,
+    /// Its latest seq.
+    pub last_seq: i64,
+    /// The reader sees only messages after this seq (`history_from_seq`).
+    pub floor: i64,
+}
+
+/// Each conversation `user_id` may read with its latest seq and their floor, for catching up
+/// after a reconnect.
+pub async fn positions_of(db: &Db, user_id: Uuid) -> Result<Vec<Readable>, ModelError> {
     let rows = sqlx::query!(
-        "SELECT c.id, c.last_seq FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id
+        "SELECT c.id, c.last_seq, cm.history_from_seq FROM conversation_members cm
+         JOIN conversations c ON c.id = cm.conversation_id
          WHERE cm.user_id = $1 AND (cm.status = 'active' OR c.kind = 'direct')",
         user_id,
     )
     .fetch_all(db)
     .await?;
-    Ok(rows.into_iter().map(|r| (r.id, r.last_seq)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| Readable {
+            conversation: r.id,
+            last_seq: r.last_seq,
+            floor: r.history_from_seq,
+        })
+        .collect())
 }

@@ -31,10 +31,11 @@ pub async fn range(
 
 /// A page of history, oldest first, and whether there is more beyond it: the `limit` messages
 /// after `after` (paging forward), or else the `limit` latest before `before` (or the latest of
-/// all).
+/// all); never a message at or below `floor` (the reader's `history_from_seq`).
 pub async fn history_page(
     db: &Db,
     conversation_id: Uuid,
+    floor: i64,
     before: Option<i64>,
     after: Option<i64>,
     limit: i64,
@@ -43,13 +44,13 @@ pub async fn history_page(
     match after {
         Some(after) => {
             let mut messages =
-                range(db, conversation_id, after.max(0), i64::MAX, limit + 1).await?;
+                range(db, conversation_id, after.max(floor), i64::MAX, limit + 1).await?;
             let has_more = messages.len() > page;
             messages.truncate(page);
             Ok((messages, has_more))
         }
         None => {
-            let mut messages = page_before(db, conversation_id, before, limit + 1).await?;
+            let mut messages = page_before(db, conversation_id, floor, before, limit + 1).await?;
             let has_more = messages.len() > page;
             if has_more {
                 messages.remove(0);
@@ -59,10 +60,12 @@ pub async fn history_page(
     }
 }
 
-/// A page of history ending just before `before` (or the latest page), oldest first.
+/// A page of history ending just before `before` (or the latest page) and after `floor`,
+/// oldest first.
 pub async fn page_before(
     db: &Db,
     conversation_id: Uuid,
+    floor: i64,
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<Message>, ModelError> {
@@ -70,10 +73,12 @@ pub async fn page_before(
         Message,
         "SELECT id, conversation_id, seq, sender_id, client_id, body, created_at
          FROM messages WHERE conversation_id = $1 AND seq < COALESCE($2, 9223372036854775807)
+           AND seq > $4
          ORDER BY seq DESC LIMIT $3",
         conversation_id,
         before,
         limit,
+        floor,
     )
     .fetch_all(db)
     .await?;

@@ -42,6 +42,7 @@ pub async fn search(
            JOIN users u ON u.id = m.sender_id,
                 websearch_to_tsquery('english', $2) q
            WHERE m.search @@ q AND (cm.status = 'active' OR c.kind = 'direct')
+             AND m.seq > cm.history_from_seq
            ORDER BY ts_rank(m.search, q) DESC, m.created_at DESC, m.id
            LIMIT $3 OFFSET $4"#,
         user_id,

@@ -31,16 +31,17 @@ where
         let positions = conversation::positions_of(&self.gateway.db, self.user).await?;
         for unknown in requested
             .keys()
-            .filter(|c| !positions.iter().any(|(id, _)| id == *c))
+            .filter(|c| !positions.iter().any(|p| p.conversation == **c))
         {
             self.not_a_member(*unknown, None).await?;
         }
-        for (conversation, last_seq) in positions {
+        for readable in positions {
+            let (conversation, last_seq) = (readable.conversation, readable.last_seq);
             let from = requested
                 .get(&conversation)
                 .copied()
                 .unwrap_or(last_seq)
-                .clamp(0, last_seq);
+                .clamp(readable.floor.min(last_seq), last_seq);
             self.cursors.follow(conversation, from);
             self.catch_up(conversation, last_seq).await?;
             let at = self.cursors.position(conversation).unwrap_or(last_seq);

@@ -344,7 +344,7 @@ async fn a_confirmed_consultation_makes_contacts_while_it_lasts(db: PgPool) {
     let people = cast(&app, 2, json!({})).await;
     let (lecturer, lecturer_token) = &people.lecturer;
     let (student, student_token) = &people.students[0];
-    let (other, other_token) = &people.students[1];
+    let (_, other_token) = &people.students[1];
     let slot = free_slots(&app, student_token, *lecturer).await[0];
     let booked: Value = book(&app, student_token, *lecturer, slot, "Thesis outline")
         .send()

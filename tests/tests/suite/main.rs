@@ -34,6 +34,7 @@ mod private_cluster;
 mod reminders;
 mod roles_and_directory;
 mod rooms_admission;
+mod rooms_conversation;
 mod rooms_media;
 mod rooms_network;
 mod rooms_recording;

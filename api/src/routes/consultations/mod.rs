@@ -32,13 +32,23 @@ fn view(viewed: &Viewed, viewer: Uuid) -> ConsultationView {
 }
 
 /// Tells the lecturer and every student who has or had a place (each their own view), and ends
-/// the room or sends a student out of it when the change says so.
+/// the room or sends a student out of it when the change says so; a student who no longer
+/// holds a place leaves the room's conversation too, on every device.
 async fn publish(state: &AppState, changed: &Changed) {
     let c = changed.consultation();
-    match changed.room {
-        RoomEffect::None => {}
-        RoomEffect::End => state.rooms.end(c.id, EndReason::Cancelled).await,
-        RoomEffect::Remove(student) => state.rooms.remove_user(c.id, student).await,
+    let leaving: Vec<Uuid> = match changed.room {
+        RoomEffect::None => Vec::new(),
+        RoomEffect::End => {
+            state.rooms.end(c.id, EndReason::Cancelled).await;
+            c.participants.iter().map(|p| p.student_id).collect()
+        }
+        RoomEffect::Remove(student) => {
+            state.rooms.remove_user(c.id, student).await;
+            vec![student]
+        }
+    };
+    if let Err(e) = leave_room_conversation(state, c.id, &leaving).await {
+        tracing::error!(error = %e, consultation.id = %c.id, "could not take students out of the room conversation");
     }
     let Some(change) = changed.tell else {
         return;
@@ -51,6 +61,23 @@ async fn publish(state: &AppState, changed: &Changed) {
         };
         state.gateway.hub.send_to_user(person, &frame.event());
     }
+}
+
+/// Takes `students` out of consultation `id`'s room conversation, if it has one, and shows the
+/// others the change.
+async fn leave_room_conversation(
+    state: &AppState,
+    id: Uuid,
+    students: &[Uuid],
+) -> Result<(), crate::error::ApiError> {
+    if students.is_empty() {
+        return Ok(());
+    }
+    let Some(conversation) = models::room::conversation_of(&state.db, id).await? else {
+        return Ok(());
+    };
+    let remaining = realtime::membership::expel(&state.gateway, conversation, students).await?;
+    crate::routes::conversations::announce(state, conversation, &remaining, None).await
 }
 
 /// The consultation routes, each at the path its handler's OpenAPI annotation declares.
