@@ -18,9 +18,13 @@ use uuid::Uuid;
 use crate::hub::{Event, Hub};
 use crate::positions::PendingPositions;
 use crate::protocol::{MessagePayload, ServerFrame};
+use crate::typing_gate::{self, Relayed};
 
 /// Messages queued per writer before senders wait.
 const WRITER_QUEUE: usize = 8192;
+/// Most conversation rosters cached at once; past it the cache starts over (it only saves
+/// database reads, so correctness never depends on it).
+const MAX_CACHED_ROSTERS: usize = 50_000;
 
 /// Tunables of the gateway; the defaults are what `docs/protocol.md` promises.
 #[derive(Debug, Clone)]
@@ -43,6 +47,10 @@ pub struct GatewayConfig {
     pub messages_per_second: u32,
     /// Burst of messages per user.
     pub message_burst: u32,
+    /// Sustained inbound frames per second per connection (of any type).
+    pub frames_per_second: u32,
+    /// Burst of inbound frames per connection.
+    pub frame_burst: u32,
     /// Parallel message writers; a conversation always goes to the same one, so its messages
     /// are stored and published in order.
     pub write_shards: usize,
@@ -62,6 +70,8 @@ impl Default for GatewayConfig {
             typing_expiry: Duration::from_secs(6),
             messages_per_second: 20,
             message_burst: 40,
+            frames_per_second: 30,
+            frame_burst: 60,
             write_shards: 4,
             write_batch: 256,
         }
@@ -80,6 +90,7 @@ pub struct Gateway {
     pending: Mutex<PendingPositions>,
     limiter: DefaultKeyedRateLimiter<Uuid>,
     announced_online: Mutex<HashSet<Uuid>>,
+    typing_relayed: DashMap<(Uuid, Uuid), Relayed>,
     writers: Vec<mpsc::Sender<WriteJob>>,
     writer_queues: Mutex<Vec<mpsc::Receiver<WriteJob>>>,
 }
@@ -109,6 +120,7 @@ impl Gateway {
                 Quota::per_second(per_second).allow_burst(burst),
             ),
             announced_online: Mutex::new(HashSet::new()),
+            typing_relayed: DashMap::new(),
             config,
         })
     }
@@ -133,6 +145,8 @@ impl Gateway {
             housekeeping += 1;
             if housekeeping.is_multiple_of(300) {
                 self.limiter.retain_recent();
+                let stale = std::time::Instant::now() - self.config.typing_expiry;
+                self.typing_relayed.retain(|_, relayed| relayed.at > stale);
             }
         }
     }
@@ -187,6 +201,9 @@ impl Gateway {
             return Ok(None);
         };
         let roster = Arc::new(roster);
+        if self.members.len() >= MAX_CACHED_ROSTERS {
+            self.members.clear();
+        }
         self.members.insert(conversation, roster.clone());
         Ok(Some(roster))
     }
@@ -283,13 +300,21 @@ impl Gateway {
     }
 
     /// Relays a typing indicator to the conversation's other readers (the caller checked that
-    /// `user` may write there).
+    /// `user` may write there), only when [`typing_gate::should_relay`] says it is worth it.
     pub async fn typing(
         &self,
         conversation: Uuid,
         user: Uuid,
         active: bool,
     ) -> Result<(), models::ModelError> {
+        let now = std::time::Instant::now();
+        let key = (user, conversation);
+        let last = self.typing_relayed.get(&key).map(|r| *r);
+        if !typing_gate::should_relay(last, active, now) {
+            metrics::counter!("chat_typing_dropped_total").increment(1);
+            return Ok(());
+        }
+        self.typing_relayed.insert(key, Relayed { active, at: now });
         let members = self.readers(conversation).await?;
         let frame = ServerFrame::Typing {
             conversation,
@@ -297,7 +322,7 @@ impl Gateway {
             active,
             expires_in_ms: u64::try_from(self.config.typing_expiry.as_millis()).unwrap_or(u64::MAX),
         };
-        let event = Event::Frame(Utf8Bytes::from(frame.to_json()));
+        let event = Event::Ephemeral(Utf8Bytes::from(frame.to_json()));
         let others: Vec<Uuid> = members.iter().copied().filter(|m| *m != user).collect();
         self.hub.send_to_users(&others, &event);
         Ok(())
@@ -359,7 +384,9 @@ impl Gateway {
             online,
             last_seen_at,
         };
-        self.hub
-            .send_to_users(&contacts, &Event::Frame(Utf8Bytes::from(frame.to_json())));
+        self.hub.send_to_users(
+            &contacts,
+            &Event::Ephemeral(Utf8Bytes::from(frame.to_json())),
+        );
     }
 }

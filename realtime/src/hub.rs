@@ -1,6 +1,8 @@
 //! Who is connected, and fan-out. Each device has a bounded queue; the hub never waits on a
 //! device: if a queue is full the device is told to disconnect (it resyncs on reconnect), so a
-//! slow consumer can neither block others nor grow memory without bound.
+//! slow consumer can neither block others nor grow memory without bound. Ephemeral frames
+//! (typing, presence) never count toward that: they are dropped for a device whose queue is
+//! half full, so no sender can get someone else closed by flooding them.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
@@ -31,6 +33,8 @@ pub enum Event {
     },
     /// A frame to forward as it is.
     Frame(Utf8Bytes),
+    /// A frame that may be lost (typing, presence): dropped, not queued, for a slow device.
+    Ephemeral(Utf8Bytes),
     /// Start following a conversation from `from_seq`, after sending `frame`.
     Follow {
         /// Conversation.
@@ -194,10 +198,20 @@ impl Hub {
         self.queue_for(user, &Arc::new(event.clone()));
     }
 
-    /// Queues for each device of `user`; a device whose queue is full is disconnected.
+    /// Queues for each device of `user`; a device whose queue is full is disconnected, except
+    /// that an ephemeral event is dropped for a device whose queue is half full.
     fn queue_for(&self, user: Uuid, event: &Arc<Event>) {
+        let ephemeral = matches!(**event, Event::Ephemeral(_));
         if let Some(devices) = self.devices.get(&user) {
             for device in devices.iter() {
+                if ephemeral {
+                    if device.queue.capacity() * 2 < self.queue_capacity
+                        || device.queue.try_send(event.clone()).is_err()
+                    {
+                        metrics::counter!("ws_ephemeral_dropped_total").increment(1);
+                    }
+                    continue;
+                }
                 if let Err(mpsc::error::TrySendError::Full(_)) =
                     device.queue.try_send(event.clone())
                 {
@@ -261,6 +275,32 @@ mod tests {
             assert!(fast.events.recv().await.is_some());
         }
         assert_eq!(slow.close.requested().await, CLOSE_TOO_SLOW);
+    }
+
+    #[tokio::test]
+    async fn ephemeral_frames_are_dropped_for_a_slow_device_instead_of_closing_it() {
+        let hub = Hub::new(4, 10);
+        let user = Uuid::from_u128(1);
+        let mut slow = hub.register(user, Uuid::from_u128(10)).unwrap();
+        let typing = Event::Ephemeral(Utf8Bytes::from_static("typing"));
+        for _ in 0..100 {
+            hub.send_to_user(user, &typing);
+        }
+        let closed =
+            tokio::time::timeout(std::time::Duration::from_millis(50), slow.close.requested())
+                .await;
+        assert!(
+            closed.is_err(),
+            "a flood of typing does not close the device"
+        );
+        // Ephemeral frames stop at half the queue, so messages still fit behind them.
+        let mut queued = 0;
+        while slow.events.try_recv().is_ok() {
+            queued += 1;
+        }
+        assert_eq!(queued, 2);
+        hub.send_to_user(user, &frame("message"));
+        assert!(slow.events.try_recv().is_ok());
     }
 
     #[tokio::test]

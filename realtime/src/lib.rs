@@ -9,6 +9,7 @@
 //! - [`gateway`]: the shared services (database, hub, batching, presence).
 //! - [`connection`]: one device's session, generic over any `Sink`/`Stream` of WebSocket messages.
 
+pub mod budget;
 pub mod connection;
 pub mod cursor;
 pub mod gateway;
@@ -17,5 +18,6 @@ pub mod membership;
 pub mod positions;
 pub mod protocol;
 pub mod room;
+pub mod typing_gate;
 
 pub use gateway::{Gateway, GatewayConfig};

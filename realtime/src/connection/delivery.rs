@@ -115,7 +115,9 @@ where
                 }
                 Admission::Duplicate | Admission::NotFollowed => {}
             },
-            Event::Frame(json) => self.feed(WsMessage::Text(json)).await?,
+            Event::Frame(json) | Event::Ephemeral(json) => {
+                self.feed(WsMessage::Text(json)).await?;
+            }
             Event::Follow {
                 conversation,
                 from_seq,

@@ -22,6 +22,7 @@ use models::message::{SendError, Sent};
 use tokio::time::Instant;
 use uuid::Uuid;
 
+use crate::budget::FrameBudget;
 use crate::cursor::Cursors;
 use crate::gateway::Gateway;
 use crate::hub::{CLOSE_REVOKED, CLOSE_TOO_MANY, CLOSE_TOO_SLOW, Event, TooManyDevices};
@@ -67,6 +68,7 @@ where
         user,
         cursors: Cursors::default(),
         in_flight: InFlight::new(),
+        budget: FrameBudget::new(gateway.config.frames_per_second, gateway.config.frame_burst),
     };
     let outcome = connection
         .run(session, registration.events, &registration.close)
@@ -109,6 +111,7 @@ struct Connection<S> {
     user: Uuid,
     cursors: Cursors,
     in_flight: InFlight,
+    budget: FrameBudget,
 }
 
 impl<S, E> Connection<S>

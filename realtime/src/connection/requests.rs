@@ -28,8 +28,21 @@ where
     S: Stream<Item = Result<WsMessage, E>> + Sink<WsMessage> + Unpin + Send,
     E: std::fmt::Display,
 {
-    /// Answers one text frame from the client.
+    /// Answers one text frame from the client: the connection's frame budget first, then the
+    /// frame itself.
     pub(super) async fn on_frame(&mut self, text: &str) -> Result<(), Stop> {
+        if let Err(retry_after_ms) = self.budget.take() {
+            metrics::counter!("ws_frames_over_budget_total").increment(1);
+            return self
+                .write(&ServerFrame::Error {
+                    code: "rate_limited",
+                    message: "you are sending frames too fast",
+                    client_id: None,
+                    conversation: None,
+                    retry_after_ms: Some(retry_after_ms),
+                })
+                .await;
+        }
         let frame = match protocol::parse(text) {
             Ok(frame) => frame,
             Err(reason) => {
@@ -47,12 +60,22 @@ where
                 client_id,
                 body,
             } => {
-                // Cheap checks first, so a bad frame is answered at once and takes no writer slot.
+                // Cheap checks first, so a bad frame is answered at once and takes no writer slot;
+                // the rate limit before any membership lookup.
                 if let Err(e) = message::validate(&client_id, &body) {
                     self.finish_send(SendOutcome {
                         client_id,
                         conversation,
                         result: Err(e),
+                    })
+                    .await
+                } else if let Err(retry_after_ms) = self.gateway.check_rate(self.user) {
+                    self.write(&ServerFrame::Error {
+                        code: "rate_limited",
+                        message: "you are sending messages too fast",
+                        client_id: Some(&client_id),
+                        conversation: Some(conversation),
+                        retry_after_ms: Some(retry_after_ms),
                     })
                     .await
                 } else {
@@ -103,25 +126,14 @@ where
             .await
     }
 
-    /// Checks the rate limit and hands the message to its writer; the ack (or error) is written
-    /// when the outcome arrives, in the order the client sent.
+    /// Hands the message to its writer; the ack (or error) is written when the outcome
+    /// arrives, in the order the client sent.
     async fn send_message(
         &mut self,
         conversation: Uuid,
         client_id: String,
         body: String,
     ) -> Result<(), Stop> {
-        if let Err(retry_after_ms) = self.gateway.check_rate(self.user) {
-            return self
-                .write(&ServerFrame::Error {
-                    code: "rate_limited",
-                    message: "you are sending messages too fast",
-                    client_id: Some(&client_id),
-                    conversation: Some(conversation),
-                    retry_after_ms: Some(retry_after_ms),
-                })
-                .await;
-        }
         let outgoing = Outgoing {
             conversation_id: conversation,
             sender_id: self.user,

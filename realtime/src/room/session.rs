@@ -16,6 +16,7 @@ use webrtc::peer_connection::{
     RTCPeerConnectionState, RTCSessionDescription,
 };
 
+use crate::budget::FrameBudget;
 use crate::room::nat::announce_sdp;
 use crate::room::outbox::Outbox;
 use crate::room::protocol::{
@@ -60,6 +61,7 @@ where
             socket,
             publisher: None,
             sources: Arc::new(Mutex::new(HashMap::new())),
+            budget: FrameBudget::new(FRAMES_PER_SECOND, FRAME_BURST),
         };
         session.run(joined).await;
         room.leave(participant_id).await;
@@ -93,7 +95,14 @@ struct Session<S> {
     publisher: Option<Arc<dyn PeerConnection>>,
     /// Publisher track id → what it shows, as the client said in `publish`.
     sources: Arc<Mutex<HashMap<String, Source>>>,
+    /// Inbound frames this socket may still send.
+    budget: FrameBudget,
 }
+
+/// Sustained signalling frames per second per socket.
+const FRAMES_PER_SECOND: u32 = 30;
+/// Burst of signalling frames (ICE candidates come in a rush when a call starts).
+const FRAME_BURST: u32 = 100;
 
 impl<S, E> Session<S>
 where
@@ -151,6 +160,12 @@ where
 
     /// Handles one client frame; `Ok(false)` when the participant left.
     async fn on_frame(&mut self, text: &str, joined: &Joined) -> Result<bool, Stop> {
+        if self.budget.take().is_err() {
+            metrics::counter!("room_frames_over_budget_total").increment(1);
+            return self
+                .refuse("rate_limited", "you are sending frames too fast")
+                .await;
+        }
         let frame = match protocol::parse(text) {
             Ok(frame) => frame,
             Err(reason) => {

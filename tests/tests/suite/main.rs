@@ -14,6 +14,7 @@ mod chat_connection;
 mod chat_consent;
 mod chat_conversations;
 mod chat_delivery;
+mod chat_flood;
 mod chat_history_and_search;
 mod chat_presence_and_typing;
 mod chat_receipts;

@@ -276,6 +276,9 @@ impl Room {
         let Some(member) = state.members.get_mut(&participant_id) else {
             return;
         };
+        if member.view.muted.contains(&source) == muted {
+            return; // No change: nothing to tell the others.
+        }
         member.view.muted.retain(|s| *s != source);
         if muted {
             member.view.muted.push(source);
