@@ -51,9 +51,12 @@ pub async fn cast(app: &TestApp) -> Cast {
     let alice = app.user_with_token("alice@uni.ac.uk", "Alice").await;
     let bea = app.user_with_token("bea@uni.ac.uk", "Bea").await;
     let carl = app.user_with_token("carl@uni.ac.uk", "Carl").await;
-    let direct = app.open_direct(&lecturer.1, alice.0).await;
-    app.create_group(&bea.1, "Study group", &[alice.0]).await;
-    app.open_direct(&carl.1, bea.0).await;
+    let direct = app
+        .open_accepted_direct(&lecturer.1, alice.0, &alice.1)
+        .await;
+    app.create_accepted_group(&bea.1, "Study group", &[(alice.0, &alice.1)])
+        .await;
+    app.open_accepted_direct(&carl.1, bea.0, &bea.1).await;
     Cast {
         admin,
         lecturer,

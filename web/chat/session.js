@@ -105,6 +105,14 @@ function createSession(user) {
     const thread = store.thread(id);
     if (thread.loaded || thread.loading) return thread.loading;
     thread.loading = (async () => {
+      const invitation = store.state.conversations.get(id);
+      if (invitation?.status === 'invited' && invitation.kind === 'group') {
+        // A group invitation shows nothing of the group until it is accepted.
+        thread.hasMore = false;
+        thread.loaded = true;
+        store.changed();
+        return;
+      }
       const page = await api.get(`/conversations/${encodeURIComponent(id)}/messages?limit=${PAGE_SIZE}`);
       store.addMessages(id, page.messages);
       thread.hasMore = page.has_more;
@@ -208,6 +216,26 @@ function createSession(user) {
     return view;
   }
 
+  /** Accepts a request or invitation, then loads the conversation as a member. */
+  async function accept(id) {
+    const view = await api.post(`/conversations/${encodeURIComponent(id)}/accept`, {});
+    store.upsertConversation(view);
+    store.state.threads.delete(id);
+    return open(id);
+  }
+
+  /** Declines a request or invitation: it leaves the list. */
+  async function decline(id) {
+    await api.post(`/conversations/${encodeURIComponent(id)}/decline`, {});
+    store.removeConversation(id);
+  }
+
+  /** Blocks `userId` (who asked in conversation `id`): the request leaves the list. */
+  async function block(userId, id) {
+    await api.put(`/users/${encodeURIComponent(userId)}/block`, {});
+    if (id) store.removeConversation(id);
+  }
+
   async function leave(id) {
     await api.delete(`/conversations/${encodeURIComponent(id)}/members/${encodeURIComponent(user.id)}`);
     store.removeConversation(id);
@@ -223,6 +251,7 @@ function createSession(user) {
 
   Object.assign(session, {
     open, send, typing, stopTyping, loadOlder, loadUntil, startDirect, createGroup, leave, stop,
+    accept, decline, block,
     search: (q, signal) => api.get(`/search?q=${encodeURIComponent(q)}&limit=20`, { signal }),
   });
   socket.start();

@@ -65,6 +65,7 @@ export function createStore(me) {
     Object.assign(existing, {
       kind: view.kind, name: view.name, title: view.title, owner_id: view.owner_id,
       created_at: view.created_at, members: mergeMembers(existing.members, view.members || []),
+      status: view.status, invited_by: view.invited_by,
     });
     if (view.last_seq >= existing.last_seq) {
       existing.last_seq = view.last_seq;

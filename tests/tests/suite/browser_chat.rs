@@ -123,11 +123,28 @@ async fn ada_starts_a_direct_chat_with_bob(ada: &Client, bob: &Client) -> Uuid {
     let direct = open_conversation_id(ada).await;
     wait_for_text(ada, ".thread-title", "Bob Kahn").await;
 
-    // It appears in Bob's list live; Bob opens it.
-    wait_for_text(bob, &item(direct), "Ada Lovelace").await;
+    // It appears in Bob's list live as a request; Ada is told it waits for Bob.
+    wait_for_text(bob, &item(direct), "Request from Ada Lovelace").await;
+    wait_for_text(ada, "#request-banner", "Waiting for Bob Kahn to accept").await;
     click(bob, &format!("{} button", item(direct))).await;
     wait_for_text(bob, ".thread-title", "Ada Lovelace").await;
-    // Both are online, so each sees the other's presence dot lit.
+    wait_for_text(
+        bob,
+        "#request-banner",
+        "Ada Lovelace wants to chat with you",
+    )
+    .await;
+    assert!(
+        ada.find(Locator::Css(&format!(
+            "{} .presence-dot.online",
+            item(direct)
+        )))
+        .await
+        .is_err(),
+        "before Bob accepts, Ada does not see him online"
+    );
+    click(bob, "#request-accept").await;
+    // Accepted: both are online, so each sees the other's presence dot lit.
     wait_for(ada, &format!("{} .presence-dot.online", item(direct))).await;
     wait_for(bob, &format!("{} .presence-dot.online", item(direct))).await;
     direct
@@ -179,14 +196,20 @@ async fn bob_creates_a_group_and_writes_in_it(bob: &Client) -> Uuid {
     group
 }
 
-/// The group's unread badge on Ada's list, cleared when she opens it.
+/// The group is an invitation on Ada's list, showing nothing of its messages until she accepts.
 async fn ada_opens_the_unread_group(ada: &Client, bob: &Client, group: Uuid, direct: Uuid) {
-    // Ada still has the direct chat open: the group shows up with an unread badge.
-    wait_for_exact_text(ada, &format!("{} .unread-badge", item(group)), "1").await;
-    wait_for_text(ada, &item(group), "Group meeting at noon").await;
+    // Ada still has the direct chat open: the group shows up as Bob's invitation, no preview.
+    wait_for_text(ada, &item(group), "Bob Kahn invited you").await;
+    wait_for_exact_text(ada, &format!("{} .unread-badge", item(group)), "").await;
     wait_for_exact_text(ada, &format!("{} .unread-badge", item(direct)), "").await;
-    // Opening it clears the badge, and Bob sees the group message seen by everyone.
+    // Opening it shows the invitation; accepting loads the message, and Bob sees it seen.
     click(ada, &format!("{} button", item(group))).await;
+    wait_for_text(ada, "#request-banner", "invited you to the group").await;
+    assert!(
+        ada.find(Locator::Css("#thread .message")).await.is_err(),
+        "no message before accepting"
+    );
+    click(ada, "#request-accept").await;
     wait_for_text(ada, "#thread .message[data-seq='1']", "Group meeting").await;
     wait_for_exact_text(ada, &format!("{} .unread-badge", item(group)), "").await;
     wait_for_seen(bob, 1).await;

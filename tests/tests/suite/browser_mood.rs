@@ -29,7 +29,9 @@ async fn a_lecturer_sees_a_students_mood_live_until_sharing_is_turned_off(db: Pg
     let (alice, alice_token) = app
         .user_with_token("alice@uni.ac.uk", "Alice Student")
         .await;
-    let direct = app.open_direct(&teacher_token, alice).await;
+    let direct = app
+        .open_accepted_direct(&teacher_token, alice, &alice_token)
+        .await;
 
     log_in(lecturer, &app, "grace@uni.ac.uk").await;
     open_page(lecturer, "/contacts", "#contacts-page").await;

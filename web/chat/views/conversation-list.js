@@ -23,6 +23,10 @@ function previewText(conv, store) {
   const typing = store.typingUsers(conv.id);
   if (typing.length) return { text: typing.length === 1 && conv.kind === 'group' ? `${memberName(conv, typing[0])} is typing…` : 'typing…', typing: true };
   const pending = store.state.outbox.filter((i) => i.conversation === conv.id).at(-1);
+  if (conv.status === 'invited') {
+    const who = memberName(conv, conv.invited_by);
+    return { text: conv.kind === 'group' ? `${who} invited you` : `Request from ${who}`, typing: false };
+  }
   const last = pending || conv.last_message;
   if (!last) return { text: conv.kind === 'group' ? 'Group created' : 'No messages yet', typing: false };
   const mine = (pending || last.sender === store.state.me);
@@ -68,6 +72,7 @@ export function createConversationList({ store, onSelect }) {
     li.dataset.id = conv.id;
     li.classList.toggle('active', conv.id === openId);
     li.classList.toggle('has-unread', conv.unread_count > 0);
+    li.classList.toggle('is-request', conv.status === 'invited');
     if (conv.id === openId) li.button.setAttribute('aria-current', 'true');
     else li.button.removeAttribute('aria-current');
 

@@ -24,6 +24,69 @@ function threadItems(store, id) {
   return [...stored, ...pending];
 }
 
+/** The name of member `userId` of `conv` ("Someone" if unknown). */
+function nameIn(conv, userId) {
+  return conv.members.find((m) => m.id === userId)?.display_name || 'Someone';
+}
+
+/**
+ * The banner above the composer while consent is pending: for the person asked, who asks and
+ * Accept / Decline / Block (#request-banner); for the asker of a direct request, that it waits.
+ */
+function createRequestBanner({ session, id }) {
+  const text = h('p', { class: 'request-text' });
+  const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
+  const accept = h('button', { type: 'button', id: 'request-accept', class: 'button button-primary' }, 'Accept');
+  const decline = h('button', { type: 'button', id: 'request-decline', class: 'button' }, 'Decline');
+  const block = h('button', { type: 'button', id: 'request-block', class: 'button button-ghost' }, 'Block');
+  const actions = h('div', { class: 'request-actions' }, accept, decline, block);
+  const element = h('div', { id: 'request-banner', class: 'request-banner', role: 'region', 'aria-label': 'Request', hidden: true },
+    text, actions, error);
+  let asker = null;
+
+  async function run(action) {
+    error.hidden = true;
+    for (const button of [accept, decline, block]) button.disabled = true;
+    try {
+      await action();
+    } catch (err) {
+      error.textContent = err.message || 'That did not work; try again.';
+      error.hidden = false;
+    } finally {
+      for (const button of [accept, decline, block]) button.disabled = false;
+    }
+  }
+
+  accept.addEventListener('click', () => run(() => session.accept(id)));
+  decline.addEventListener('click', () => run(() => session.decline(id)));
+  block.addEventListener('click', () => {
+    if (!window.confirm('Block this person? They cannot send you requests until you unblock them.')) return;
+    run(() => session.block(asker, id));
+  });
+
+  function render(conv) {
+    const me = session.store.state.me;
+    if (conv.status === 'invited') {
+      asker = conv.invited_by;
+      const who = nameIn(conv, conv.invited_by);
+      text.textContent = conv.kind === 'group'
+        ? `${who} invited you to the group “${conv.title}”. Accept to join and read its messages.`
+        : `${who} wants to chat with you. Until you accept, they cannot see when you are online or read your receipts.`;
+      actions.hidden = false;
+      element.hidden = false;
+      return;
+    }
+    const waitingFor = conv.kind === 'direct' && conv.members.find((m) => m.id !== me && m.status === 'invited');
+    element.hidden = !waitingFor;
+    actions.hidden = true;
+    if (waitingFor) {
+      text.textContent = `Waiting for ${waitingFor.display_name} to accept. You can send up to 3 messages until then.`;
+    }
+  }
+
+  return { element, render };
+}
+
 /**
  * Builds the view of conversation `id`. `focusSeq` scrolls to and highlights
  * a message (from a search result). onBack closes it (phones).
@@ -43,6 +106,7 @@ export function createThreadView({ session, id, focusSeq, until, onBack, onLeave
   }, older, status, messages);
   const typing = h('p', { id: 'typing-indicator', class: 'typing-indicator', 'aria-live': 'polite' });
   const composer = createComposer({ session, id });
+  const request = createRequestBanner({ session, id });
 
   const element = h('section', { class: 'thread-view', dataset: { conversation: id } },
     h('header', { class: 'thread-header' },
@@ -53,6 +117,7 @@ export function createThreadView({ session, id, focusSeq, until, onBack, onLeave
     ),
     scroller,
     typing,
+    request.element,
     composer.element,
   );
 
@@ -132,11 +197,14 @@ export function createThreadView({ session, id, focusSeq, until, onBack, onLeave
     older.disabled = Boolean(thread?.loadingOlder);
     older.textContent = thread?.loadingOlder ? 'Loading older messages…' : 'Load older messages';
     if (!loaded) status.textContent = 'Loading messages…';
+    else if (conv.status === 'invited' && conv.kind === 'group') status.textContent = 'Accept the invitation to read the group’s messages.';
     else if (!items.length) status.textContent = 'No messages yet. Say hello!';
     else if (!thread.hasMore) status.textContent = 'This is the start of the conversation.';
     else status.textContent = '';
 
     typing.textContent = typingText(conv, store.typingUsers(id));
+    request.render(conv);
+    composer.element.hidden = conv.status === 'invited';
     composer.render(conv);
 
     if (!loaded || waiting) return;
