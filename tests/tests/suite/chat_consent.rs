@@ -39,6 +39,30 @@ async fn request_direct(app: &TestApp, token: &str, other: Uuid) -> reqwest::Res
     .expect("send the request")
 }
 
+/// `POST /conversations/{id}/decline` as the holder of `token`.
+async fn decline(app: &TestApp, token: &str, conversation: Uuid) -> reqwest::Response {
+    post(
+        app,
+        token,
+        &format!("/api/v1/conversations/{conversation}/decline"),
+        json!({}),
+    )
+    .send()
+    .await
+    .expect("decline")
+}
+
+/// `PUT /users/{user}/block` as the holder of `token`; answers 204.
+async fn block(app: &TestApp, token: &str, user: Uuid) {
+    let blocked = reqwest::Client::new()
+        .put(app.url(&format!("/api/v1/users/{user}/block")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("block");
+    assert_eq!(blocked.status(), 204);
+}
+
 /// The member entry of `user` in a conversation view.
 fn member(view: &Value, user: Uuid) -> &Value {
     view["members"]
@@ -153,16 +177,7 @@ async fn declining_deletes_the_request_and_blocking_refuses_the_next(db: PgPool)
     let direct = app.open_direct(&alice_token, bob).await;
     let mut a = online(&app, &alice_token).await;
 
-    let declined = post(
-        &app,
-        &bob_token,
-        &format!("/api/v1/conversations/{direct}/decline"),
-        json!({}),
-    )
-    .send()
-    .await
-    .expect("decline");
-    assert_eq!(declined.status(), 204);
+    assert_eq!(decline(&app, &bob_token, direct).await.status(), 204);
     assert_eq!(
         uuid_of(&a.next_of("removed").await.expect("removed")["conversation"]),
         direct
@@ -171,26 +186,11 @@ async fn declining_deletes_the_request_and_blocking_refuses_the_next(db: PgPool)
         .get_json(&alice_token, &format!("/api/v1/conversations/{direct}"))
         .await;
     assert_eq!(status, 404, "a declined request is gone");
-    let again = post(
-        &app,
-        &bob_token,
-        &format!("/api/v1/conversations/{direct}/decline"),
-        json!({}),
-    )
-    .send()
-    .await
-    .expect("decline twice");
-    assert_error(again, 404, "not_found").await;
+    assert_error(decline(&app, &bob_token, direct).await, 404, "not_found").await;
 
     // Alice asks again; Bob blocks her: the request goes, and no new one can come.
     let second = app.open_direct(&alice_token, bob).await;
-    let block = reqwest::Client::new()
-        .put(app.url(&format!("/api/v1/users/{alice}/block")))
-        .bearer_auth(&bob_token)
-        .send()
-        .await
-        .expect("block");
-    assert_eq!(block.status(), 204);
+    block(&app, &bob_token, alice).await;
     assert_eq!(
         uuid_of(&a.next_of("removed").await.expect("removed")["conversation"]),
         second
@@ -245,13 +245,7 @@ async fn blocking_a_contact_stops_their_messages_and_hides_presence(db: PgPool) 
     a.send_message(direct, "m1", "hello").await.expect("send");
     a.next_of("ack").await.expect("ack");
 
-    let block = reqwest::Client::new()
-        .put(app.url(&format!("/api/v1/users/{alice}/block")))
-        .bearer_auth(&bob_token)
-        .send()
-        .await
-        .expect("block");
-    assert_eq!(block.status(), 204);
+    block(&app, &bob_token, alice).await;
     a.send_message(direct, "m2", "are you there?")
         .await
         .expect("send");
