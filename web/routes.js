@@ -21,6 +21,7 @@ import { renderAdmin } from './pages/admin.js';
 import { renderContacts } from './pages/contacts.js';
 import { renderMoodAdmin } from './pages/mood-admin.js';
 import { renderRoom } from './pages/room.js';
+import { renderForgotPassword, renderResetPassword } from './pages/password-reset.js';
 
 export const LOGIN_PATH = '/login';
 export const SIGNUP_PATH = '/signup';
@@ -29,6 +30,8 @@ export const HOME_PATH = '/home';
 const routes = new Map([
   [LOGIN_PATH, { title: 'Log in', render: renderLogin, public: true }],
   [SIGNUP_PATH, { title: 'Sign up', render: renderSignup, public: true }],
+  ['/forgot-password', { title: 'Forgot password', render: renderForgotPassword, public: true }],
+  ['/reset-password', { title: 'New password', render: renderResetPassword, public: true }],
   [HOME_PATH, { title: 'Home', nav: 'Home', render: renderHome }],
   ['/chat', { title: 'Chat', nav: 'Chat', render: renderChat }],
   ['/contacts', { title: 'Contacts', nav: 'Contacts', render: renderContacts }],

@@ -36,18 +36,14 @@ pub struct AuthCache {
     sessions: Cache<TokenHash, ActiveSession>,
     users: Cache<Uuid, User>,
     events: broadcast::Sender<AuthEvent>,
-}
-
-impl Default for AuthCache {
-    fn default() -> Self {
-        Self::new()
-    }
+    idle_hours: u32,
 }
 
 impl AuthCache {
-    /// An empty cache.
-    pub fn new() -> Self {
+    /// An empty cache; sessions unused for `idle_hours` are refused (and revoked).
+    pub fn new(idle_hours: u32) -> Self {
         Self {
+            idle_hours,
             sessions: Cache::builder()
                 .max_capacity(200_000)
                 .time_to_live(CACHE_TTL)
@@ -93,7 +89,7 @@ impl AuthCache {
         let hash = token.hash();
         let session = match self.sessions.get(&hash) {
             Some(s) => s,
-            None => match session::authenticate(db, &hash).await? {
+            None => match session::authenticate(db, &hash, self.idle_hours).await? {
                 Some(s) => {
                     self.sessions.insert(hash, s);
                     s

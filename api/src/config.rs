@@ -62,6 +62,10 @@ pub struct Config {
     pub mailer_enabled: bool,
     /// Minutes before its start that a consultation room opens.
     pub room_opens_minutes: i64,
+    /// Most upcoming consultations a student may hold with one lecturer.
+    pub max_bookings_per_lecturer: u32,
+    /// Hours a session may go unused before it is signed out.
+    pub session_idle_hours: u32,
     /// Address the video rooms' UDP sockets bind to (`0.0.0.0` for every interface).
     pub rtc_udp_ip: IpAddr,
     /// UDP ports for the video rooms, `first-last` (one per peer connection); none: any free port.
@@ -115,6 +119,8 @@ impl Default for Config {
             mail_poll_ms: 2000,
             mailer_enabled: true,
             room_opens_minutes: 10,
+            max_bookings_per_lecturer: 3,
+            session_idle_hours: 7 * 24,
             rtc_udp_ip: IpAddr::from([127, 0, 0, 1]),
             rtc_udp_ports: None,
             rtc_public_ip: None,
@@ -189,6 +195,16 @@ impl Config {
         if !(0..=24 * 60).contains(&self.room_opens_minutes) {
             return Err(ConfigError::Rule(
                 "room_opens_minutes must be between 0 and 1440".into(),
+            ));
+        }
+        if !(1..=24 * 30).contains(&self.session_idle_hours) {
+            return Err(ConfigError::Rule(
+                "session_idle_hours must be between 1 and 720 (the session lifetime)".into(),
+            ));
+        }
+        if !(1..=1000).contains(&self.max_bookings_per_lecturer) {
+            return Err(ConfigError::Rule(
+                "max_bookings_per_lecturer must be between 1 and 1000".into(),
             ));
         }
         self.rtc_ports()?;

@@ -248,12 +248,13 @@ fn spawn_background(state: &AppState) -> tokio::task::JoinSet<()> {
             Err(e) => tracing::error!(error = %e, "the mailer cannot start; email stays queued"),
         }
     }
-    let limits = state.limits.clone();
+    let (limits, reads) = (state.limits.clone(), state.reads.clone());
     tasks.spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
             limits.shrink();
+            reads.shrink();
         }
     });
     tasks

@@ -1,5 +1,6 @@
-//! Rate limits on logging in and signing up, per client address and per account, so password
-//! guessing is slow and a flood from one address cannot lock out everyone.
+//! Rate limits: on logging in and signing up, per client address and per account, so password
+//! guessing is slow and a flood from one address cannot lock out everyone; and on the expensive
+//! reads (search, history pages) per user, so one user cannot keep the database busy for all.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -12,7 +13,7 @@ use crate::error::ApiError;
 /// The limiters for authentication attempts.
 pub struct AuthLimits {
     per_ip: DefaultKeyedRateLimiter<IpAddr>,
-    per_account: DefaultKeyedRateLimiter<String>,
+    per_account: DefaultKeyedRateLimiter<(String, Option<IpAddr>)>,
     clock: DefaultClock,
 }
 
@@ -35,10 +36,13 @@ impl AuthLimits {
             .map_err(|not_until| self.rejection(&not_until))
     }
 
-    /// Counts an attempt on the account `email` (normalised); `RateLimited` when over the limit.
-    pub fn check_account(&self, email: &str) -> Result<(), ApiError> {
+    /// Counts an attempt on the account `email` (normalised) from `ip` (`None`: from a signed-in
+    /// session); `RateLimited` when over the limit. The key is the account *and* the address, so
+    /// someone guessing a password from their own address slows themselves down, never locks the
+    /// owner out from theirs (the per-address limit still bounds each guesser overall).
+    pub fn check_account(&self, email: &str, ip: Option<IpAddr>) -> Result<(), ApiError> {
         self.per_account
-            .check_key(&email.to_owned())
+            .check_key(&(email.to_owned(), ip))
             .map_err(|not_until| self.rejection(&not_until))
     }
 
@@ -54,10 +58,70 @@ impl AuthLimits {
         &self,
         not_until: &governor::NotUntil<governor::clock::QuantaInstant>,
     ) -> ApiError {
-        let wait = not_until.wait_time_from(self.clock.now());
-        ApiError::RateLimited {
-            retry_after_secs: wait.as_secs().max(1),
+        rejection(&self.clock, not_until)
+    }
+}
+
+/// Per-user limits on the expensive reads.
+pub struct ReadLimits {
+    search: DefaultKeyedRateLimiter<uuid::Uuid>,
+    history: DefaultKeyedRateLimiter<uuid::Uuid>,
+    clock: DefaultClock,
+}
+
+/// Searches per second per user (burst: [`SEARCH_BURST`]).
+pub const SEARCHES_PER_SECOND: u32 = 2;
+/// Searches one user may make at once.
+pub const SEARCH_BURST: u32 = 10;
+/// History pages per second per user (burst: [`HISTORY_BURST`]).
+pub const HISTORY_PAGES_PER_SECOND: u32 = 10;
+/// History pages one user may fetch at once (scrolling back loads several).
+pub const HISTORY_BURST: u32 = 40;
+
+impl Default for ReadLimits {
+    fn default() -> Self {
+        let quota = |per_second: u32, burst: u32| {
+            Quota::per_second(NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN))
+                .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN))
+        };
+        Self {
+            search: DefaultKeyedRateLimiter::keyed(quota(SEARCHES_PER_SECOND, SEARCH_BURST)),
+            history: DefaultKeyedRateLimiter::keyed(quota(HISTORY_PAGES_PER_SECOND, HISTORY_BURST)),
+            clock: DefaultClock::default(),
         }
+    }
+}
+
+impl ReadLimits {
+    /// Counts a search by `user`; 429 `rate_limited` when over the limit.
+    pub fn check_search(&self, user: uuid::Uuid) -> Result<(), ApiError> {
+        self.search
+            .check_key(&user)
+            .map_err(|not_until| rejection(&self.clock, &not_until))
+    }
+
+    /// Counts a history page fetched by `user`; 429 `rate_limited` when over the limit.
+    pub fn check_history(&self, user: uuid::Uuid) -> Result<(), ApiError> {
+        self.history
+            .check_key(&user)
+            .map_err(|not_until| rejection(&self.clock, &not_until))
+    }
+
+    /// Forgets users whose limits have fully recovered.
+    pub fn shrink(&self) {
+        self.search.retain_recent();
+        self.history.retain_recent();
+    }
+}
+
+/// The 429 for a refused attempt, saying when to retry.
+fn rejection(
+    clock: &DefaultClock,
+    not_until: &governor::NotUntil<governor::clock::QuantaInstant>,
+) -> ApiError {
+    let wait = not_until.wait_time_from(clock.now());
+    ApiError::RateLimited {
+        retry_after_secs: wait.as_secs().max(1),
     }
 }
 
@@ -80,9 +144,14 @@ mod tests {
             "other addresses are not affected"
         );
 
-        assert!(limits.check_account("a@uni.ac.uk").is_ok());
-        assert!(limits.check_account("a@uni.ac.uk").is_ok());
-        assert!(limits.check_account("a@uni.ac.uk").is_err());
-        assert!(limits.check_account("b@uni.ac.uk").is_ok());
+        let (a, b) = (Some(ip), Some([10, 0, 0, 2].into()));
+        assert!(limits.check_account("a@uni.ac.uk", a).is_ok());
+        assert!(limits.check_account("a@uni.ac.uk", a).is_ok());
+        assert!(limits.check_account("a@uni.ac.uk", a).is_err());
+        assert!(limits.check_account("b@uni.ac.uk", a).is_ok());
+        assert!(
+            limits.check_account("a@uni.ac.uk", b).is_ok(),
+            "the owner's own address is not locked out"
+        );
     }
 }

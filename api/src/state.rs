@@ -8,7 +8,7 @@ use models::clock::Clock;
 
 use crate::auth_cache::AuthCache;
 use crate::config::Config;
-use crate::rate_limit::AuthLimits;
+use crate::rate_limit::{AuthLimits, ReadLimits};
 
 /// Everything a handler may need. Cheap to clone: every field is a handle.
 #[derive(Clone)]
@@ -21,6 +21,8 @@ pub struct AppState {
     pub auth: Arc<AuthCache>,
     /// Login and signup rate limiters.
     pub limits: Arc<AuthLimits>,
+    /// Per-user limits on search and history reads.
+    pub reads: Arc<ReadLimits>,
     /// Renders the Prometheus metrics page.
     pub metrics: PrometheusHandle,
     /// The live chat gateway.
@@ -40,6 +42,7 @@ impl AppState {
     /// Builds the state around a connected, migrated pool.
     pub fn new(db: Db, config: Config, metrics: PrometheusHandle, clock: Clock) -> Self {
         let limits = AuthLimits::new(config.login_rate_per_ip, config.login_rate_per_account);
+        let auth = AuthCache::new(config.session_idle_hours);
         let gateway = realtime::Gateway::new(
             db.clone(),
             realtime::GatewayConfig {
@@ -47,6 +50,13 @@ impl AppState {
                 messages_per_second: config.messages_per_second,
                 max_connections_per_user: config.ws_connections_per_user,
                 message_burst: config.messages_per_second.saturating_mul(2),
+                // Every message is a frame: the frame budget never undercuts the message rate.
+                frames_per_second: config.messages_per_second.saturating_add(10).max(30),
+                frame_burst: config
+                    .messages_per_second
+                    .saturating_add(10)
+                    .max(30)
+                    .saturating_mul(2),
                 ..realtime::GatewayConfig::default()
             },
         );
@@ -72,6 +82,7 @@ impl AppState {
                 .collect(),
             room_opens_before: chrono::Duration::minutes(config.room_opens_minutes),
             clock: clock.clone(),
+            max_bookings_per_lecturer: config.max_bookings_per_lecturer,
         };
         Self {
             rooms,
@@ -80,8 +91,9 @@ impl AppState {
             gateway,
             db,
             config: Arc::new(config),
-            auth: Arc::new(AuthCache::new()),
+            auth: Arc::new(auth),
             limits: Arc::new(limits),
+            reads: Arc::new(ReadLimits::default()),
             metrics,
             mood: crate::mood::MoodService::default(),
         }

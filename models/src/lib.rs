@@ -17,6 +17,7 @@ pub mod mood_data;
 pub mod mood_model;
 pub mod outbox;
 pub mod password;
+pub mod password_reset;
 pub mod profile;
 pub mod recording;
 pub mod room;

@@ -1,5 +1,5 @@
-//! The mail outbox: emails about consultations, queued in the same transaction as the change
-//! they announce and sent later by the mailer. A row is claimed with `FOR UPDATE SKIP LOCKED`
+//! The mail outbox: emails about consultations (and password resets), queued in the same
+//! transaction as the change they announce and sent later by the mailer. A row is claimed with `FOR UPDATE SKIP LOCKED`
 //! inside the transaction that records the outcome, so concurrent mailers never take the same
 //! row and a crash before commit leaves it pending.
 
@@ -71,8 +71,10 @@ pub async fn supersede_reminders(
 pub struct Claimed {
     /// Row id.
     pub id: i64,
-    /// The consultation it is about.
-    pub consultation_id: Uuid,
+    /// The consultation it is about (consultation emails).
+    pub consultation_id: Option<Uuid>,
+    /// The password reset it is about (`password_reset` emails).
+    pub password_reset_id: Option<Uuid>,
     /// Who receives it.
     pub recipient_id: Uuid,
     /// What kind of email.
@@ -89,7 +91,7 @@ pub async fn claim_next(
 ) -> Result<Option<Claimed>, ModelError> {
     Ok(sqlx::query_as!(
         Claimed,
-        "SELECT id, consultation_id, recipient_id, kind, attempts FROM mail_outbox
+        "SELECT id, consultation_id, password_reset_id, recipient_id, kind, attempts FROM mail_outbox
           WHERE status = 'pending' AND due_at <= $1
           ORDER BY due_at, id
           LIMIT 1

@@ -132,17 +132,37 @@ pub async fn create(
     ))
 }
 
-/// Resolves a token hash to its session if it is neither revoked nor expired, and records use.
-pub async fn authenticate(db: &Db, hash: &TokenHash) -> Result<Option<ActiveSession>, ModelError> {
+/// Resolves a token hash to its session if it is neither revoked, expired nor idle (unused for
+/// longer than `idle_hours`), and records use. An idle session is revoked, so it also leaves the
+/// owner's device list.
+pub async fn authenticate(
+    db: &Db,
+    hash: &TokenHash,
+    idle_hours: u32,
+) -> Result<Option<ActiveSession>, ModelError> {
+    let idle_hours = i32::try_from(idle_hours).unwrap_or(i32::MAX);
     let row = sqlx::query_as!(
         ActiveSession,
         "UPDATE sessions SET last_seen_at = now()
          WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()
+           AND last_seen_at > now() - make_interval(hours => $2)
          RETURNING id, user_id, expires_at",
         &hash.0[..],
+        idle_hours,
     )
     .fetch_optional(db)
     .await?;
+    if row.is_none() {
+        sqlx::query!(
+            "UPDATE sessions SET revoked_at = now()
+             WHERE token_hash = $1 AND revoked_at IS NULL
+               AND last_seen_at <= now() - make_interval(hours => $2)",
+            &hash.0[..],
+            idle_hours,
+        )
+        .execute(db)
+        .await?;
+    }
     Ok(row)
 }
 
@@ -220,6 +240,19 @@ pub async fn change_password(
     new_hash: &str,
 ) -> Result<Vec<(Uuid, TokenHash)>, ModelError> {
     let mut tx = db.begin().await?;
+    let revoked = set_password(&mut tx, user_id, keep, new_hash).await?;
+    tx.commit().await?;
+    Ok(revoked)
+}
+
+/// Inside `tx`: sets the password and revokes every session of the user but `keep` (a nil id
+/// keeps none), announcing each; returns the revoked sessions.
+pub(crate) async fn set_password(
+    tx: &mut sqlx::PgConnection,
+    user_id: Uuid,
+    keep: Uuid,
+    new_hash: &str,
+) -> Result<Vec<(Uuid, TokenHash)>, ModelError> {
     let changed = sqlx::query!(
         "UPDATE users SET password_hash = $2 WHERE id = $1",
         user_id,
@@ -242,10 +275,9 @@ pub async fn change_password(
     let mut revoked = Vec::with_capacity(rows.len());
     for row in rows {
         let hash = stored_hash(row.token_hash)?;
-        announce_revoked(&mut tx, row.id, &hash).await?;
+        announce_revoked(&mut *tx, row.id, &hash).await?;
         revoked.push((row.id, hash));
     }
-    tx.commit().await?;
     Ok(revoked)
 }
 

@@ -124,6 +124,8 @@ impl PageSize {
     pub const HISTORY: Self = Self(50);
     /// A page of search results or directory users when the client names no size.
     pub const LIST: Self = Self(20);
+    /// A page of the conversation list when the client names no size (the largest page).
+    pub const CONVERSATIONS: Self = Self(100);
 
     /// The number of items.
     pub fn get(self) -> i64 {
@@ -148,6 +150,7 @@ const _: () = assert!(
         && PageSize::LIST.0 <= *PAGE_SIZES.end()
         && *PAGE_SIZES.start() <= PageSize::HISTORY.0
         && PageSize::HISTORY.0 <= *PAGE_SIZES.end()
+        && PageSize::CONVERSATIONS.0 <= *PAGE_SIZES.end()
 );
 
 crate::schema_of!(PageSize => validated::int64_schema(&PAGE_SIZES));

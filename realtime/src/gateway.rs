@@ -47,6 +47,10 @@ pub struct GatewayConfig {
     pub messages_per_second: u32,
     /// Burst of messages per user.
     pub message_burst: u32,
+    /// Sustained bytes of message text per second per user.
+    pub bytes_per_second: u32,
+    /// Burst of message bytes per user (at least one largest message).
+    pub byte_burst: u32,
     /// Sustained inbound frames per second per connection (of any type).
     pub frames_per_second: u32,
     /// Burst of inbound frames per connection.
@@ -70,6 +74,8 @@ impl Default for GatewayConfig {
             typing_expiry: Duration::from_secs(6),
             messages_per_second: 20,
             message_burst: 40,
+            bytes_per_second: 128 * 1024,
+            byte_burst: 1024 * 1024,
             frames_per_second: 30,
             frame_burst: 60,
             write_shards: 4,
@@ -89,8 +95,10 @@ pub struct Gateway {
     members: DashMap<Uuid, Arc<Roster>>,
     pending: Mutex<PendingPositions>,
     limiter: DefaultKeyedRateLimiter<Uuid>,
+    byte_limiter: DefaultKeyedRateLimiter<Uuid>,
     announced_online: Mutex<HashSet<Uuid>>,
     typing_relayed: DashMap<(Uuid, Uuid), Relayed>,
+    typing_pending: DashMap<(Uuid, Uuid), bool>,
     writers: Vec<mpsc::Sender<WriteJob>>,
     writer_queues: Mutex<Vec<mpsc::Receiver<WriteJob>>>,
 }
@@ -119,8 +127,15 @@ impl Gateway {
             limiter: DefaultKeyedRateLimiter::keyed(
                 Quota::per_second(per_second).allow_burst(burst),
             ),
+            byte_limiter: DefaultKeyedRateLimiter::keyed(
+                Quota::per_second(
+                    NonZeroU32::new(config.bytes_per_second).unwrap_or(NonZeroU32::MIN),
+                )
+                .allow_burst(NonZeroU32::new(config.byte_burst).unwrap_or(NonZeroU32::MIN)),
+            ),
             announced_online: Mutex::new(HashSet::new()),
             typing_relayed: DashMap::new(),
+            typing_pending: DashMap::new(),
             config,
         })
     }
@@ -145,6 +160,7 @@ impl Gateway {
             housekeeping += 1;
             if housekeeping.is_multiple_of(300) {
                 self.limiter.retain_recent();
+                self.byte_limiter.retain_recent();
                 let stale = std::time::Instant::now() - self.config.typing_expiry;
                 self.typing_relayed.retain(|_, relayed| relayed.at > stale);
             }
@@ -259,6 +275,23 @@ impl Gateway {
         })
     }
 
+    /// Checks the user's message byte rate for a body of `bytes`; `Err(retry_after_ms)` when
+    /// over it (a body larger than the whole burst is refused by validation before this).
+    pub fn check_bytes(&self, user: Uuid, bytes: usize) -> Result<(), u64> {
+        let n =
+            NonZeroU32::new(u32::try_from(bytes).unwrap_or(u32::MAX)).unwrap_or(NonZeroU32::MIN);
+        match self.byte_limiter.check_key_n(&user, n) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(not_until)) => {
+                let wait = not_until.wait_time_from(governor::clock::Clock::now(
+                    &governor::clock::DefaultClock::default(),
+                ));
+                Err(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1))
+            }
+            Err(_) => Err(1000),
+        }
+    }
+
     /// Records a delivered/read position, stored and pushed at the next flush.
     pub fn record_position(&self, conversation: Uuid, user: Uuid, delivered: i64, read: i64) {
         if let Ok(mut pending) = self.pending.lock() {
@@ -300,21 +333,58 @@ impl Gateway {
     }
 
     /// Relays a typing indicator to the conversation's other readers (the caller checked that
-    /// `user` may write there), only when [`typing_gate::should_relay`] says it is worth it.
+    /// `user` may write there) as [`typing_gate::decide`] says: now, once the second since the
+    /// last one is over (the latest state then), or not at all.
     pub async fn typing(
+        self: &Arc<Self>,
+        conversation: Uuid,
+        user: Uuid,
+        active: bool,
+    ) -> Result<(), models::ModelError> {
+        let key = (user, conversation);
+        let last = self.typing_relayed.get(&key).map(|r| *r);
+        match typing_gate::decide(last, active, std::time::Instant::now()) {
+            typing_gate::Decision::Relay => self.relay_typing(conversation, user, active).await,
+            typing_gate::Decision::Drop => {
+                metrics::counter!("chat_typing_dropped_total").increment(1);
+                Ok(())
+            }
+            typing_gate::Decision::Later(at) => {
+                if self.typing_pending.insert(key, active).is_none() {
+                    let gateway = self.clone();
+                    tokio::spawn(async move {
+                        tokio::time::sleep_until(at.into()).await;
+                        let Some((_, latest)) = gateway.typing_pending.remove(&key) else {
+                            return;
+                        };
+                        let last = gateway.typing_relayed.get(&key).map(|r| *r);
+                        let now = std::time::Instant::now();
+                        if typing_gate::decide(last, latest, now) == typing_gate::Decision::Relay
+                            && let Err(e) = gateway.relay_typing(conversation, user, latest).await
+                        {
+                            tracing::warn!(error = %e, "could not relay a delayed typing signal");
+                        }
+                    });
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Sends a typing frame to the conversation's other readers and remembers it was sent.
+    async fn relay_typing(
         &self,
         conversation: Uuid,
         user: Uuid,
         active: bool,
     ) -> Result<(), models::ModelError> {
-        let now = std::time::Instant::now();
-        let key = (user, conversation);
-        let last = self.typing_relayed.get(&key).map(|r| *r);
-        if !typing_gate::should_relay(last, active, now) {
-            metrics::counter!("chat_typing_dropped_total").increment(1);
-            return Ok(());
-        }
-        self.typing_relayed.insert(key, Relayed { active, at: now });
+        self.typing_relayed.insert(
+            (user, conversation),
+            Relayed {
+                active,
+                at: std::time::Instant::now(),
+            },
+        );
         let members = self.readers(conversation).await?;
         let frame = ServerFrame::Typing {
             conversation,

@@ -205,7 +205,8 @@ impl Hub {
         if let Some(devices) = self.devices.get(&user) {
             for device in devices.iter() {
                 if ephemeral {
-                    if device.queue.capacity() * 2 < self.queue_capacity
+                    let used = self.queue_capacity.saturating_sub(device.queue.capacity());
+                    if used * 2 >= self.queue_capacity
                         || device.queue.try_send(event.clone()).is_err()
                     {
                         metrics::counter!("ws_ephemeral_dropped_total").increment(1);

@@ -86,6 +86,14 @@ pub enum ServerFrame<'a> {
         /// Its latest seq.
         seq: i64,
     },
+    /// Catch-up of a conversation skipped the messages up to `seq`: too many to replay over the
+    /// socket; the client pages them over REST if it wants them.
+    Truncated {
+        /// Conversation.
+        conversation: Uuid,
+        /// Messages up to this seq were not replayed.
+        seq: i64,
+    },
     /// A member's positions changed.
     Receipt {
         /// Conversation.

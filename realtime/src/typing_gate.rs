@@ -1,7 +1,8 @@
 //! Which typing signals are worth relaying: a change (started or stopped), or a refresh of an
 //! ongoing "typing" once the receivers' indicator needs it, and never more than one per
 //! [`MIN_GAP`] per user and conversation, so a client sending typing frames in a loop reaches
-//! nobody more than about once a second.
+//! nobody more than about once a second. A change that comes too soon is not lost: it is
+//! relayed when the gap is over (if it still is a change then).
 
 use std::time::{Duration, Instant};
 
@@ -19,16 +20,36 @@ pub struct Relayed {
     pub at: Instant,
 }
 
-/// Whether to relay `active` at `now`, given the last relayed signal.
-pub fn should_relay(last: Option<Relayed>, active: bool, now: Instant) -> bool {
+/// What to do with a typing signal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Relay it now.
+    Relay,
+    /// A change that came too soon: relay the latest state at this instant.
+    Later(Instant),
+    /// Nothing new: drop it.
+    Drop,
+}
+
+/// What to do with `active` at `now`, given the last relayed signal.
+pub fn decide(last: Option<Relayed>, active: bool, now: Instant) -> Decision {
     let Some(last) = last else {
-        return true;
+        return Decision::Relay;
     };
     let since = now.saturating_duration_since(last.at);
+    let changed = last.active != active;
     if since < MIN_GAP {
-        return false;
+        return if changed {
+            Decision::Later(last.at + MIN_GAP)
+        } else {
+            Decision::Drop
+        };
     }
-    last.active != active || (active && since >= REFRESH)
+    if changed || (active && since >= REFRESH) {
+        Decision::Relay
+    } else {
+        Decision::Drop
+    }
 }
 
 #[cfg(test)]
@@ -43,21 +64,43 @@ mod tests {
             active: true,
             at: t0,
         });
-        assert!(should_relay(None, true, t0), "the first signal passes");
-        assert!(!should_relay(typing, true, at(500)), "a repeat is dropped");
-        assert!(
-            !should_relay(typing, false, at(500)),
-            "even a change waits a second"
+        assert_eq!(
+            decide(None, true, t0),
+            Decision::Relay,
+            "the first signal passes"
         );
-        assert!(should_relay(typing, false, at(1000)), "a change passes");
-        assert!(!should_relay(typing, true, at(1500)), "no refresh yet");
-        assert!(should_relay(typing, true, at(2000)), "a refresh passes");
+        assert_eq!(
+            decide(typing, true, at(500)),
+            Decision::Drop,
+            "a repeat is dropped"
+        );
+        assert_eq!(
+            decide(typing, false, at(500)),
+            Decision::Later(at(1000)),
+            "a change waits for the second to be over"
+        );
+        assert_eq!(
+            decide(typing, false, at(1000)),
+            Decision::Relay,
+            "a change passes"
+        );
+        assert_eq!(
+            decide(typing, true, at(1500)),
+            Decision::Drop,
+            "no refresh yet"
+        );
+        assert_eq!(
+            decide(typing, true, at(2000)),
+            Decision::Relay,
+            "a refresh passes"
+        );
         let stopped = Some(Relayed {
             active: false,
             at: t0,
         });
-        assert!(
-            !should_relay(stopped, false, at(5000)),
+        assert_eq!(
+            decide(stopped, false, at(5000)),
+            Decision::Drop,
             "a repeated stop never passes"
         );
     }

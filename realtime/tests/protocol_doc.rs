@@ -25,10 +25,11 @@ fn index(frame: &ServerFrame<'_>) -> usize {
         ServerFrame::Mood { .. } => 10,
         ServerFrame::Error { .. } => 11,
         ServerFrame::Pong => 12,
+        ServerFrame::Truncated { .. } => 13,
     }
 }
 
-const VARIANTS: usize = 13;
+const VARIANTS: usize = 14;
 
 /// One frame of each variant, every optional field present.
 fn one_of_each() -> Vec<ServerFrame<'static>> {
@@ -76,6 +77,10 @@ fn one_of_each() -> Vec<ServerFrame<'static>> {
             user: id,
             online: false,
             last_seen_at: Some(now),
+        },
+        ServerFrame::Truncated {
+            conversation: id,
+            seq: 1,
         },
         ServerFrame::Removed { conversation: id },
         ServerFrame::Conversation {

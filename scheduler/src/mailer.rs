@@ -14,6 +14,7 @@ use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use models::clock::Clock;
 use models::consultation::{self, Consultation, Status};
+use models::password_reset;
 use models::{Db, ModelError, outbox, user};
 
 use crate::notice::{self, Details, NoticeKind, Person, Recipient};
@@ -146,7 +147,11 @@ impl Mailer {
         let Some(row) = outbox::claim_next(&mut tx, self.clock.now()).await? else {
             return Ok(Outcome::Idle);
         };
-        let outcome = match self.compose(&row).await? {
+        let composed = match row.password_reset_id {
+            Some(reset) => self.compose_reset(&mut tx, &row, reset).await?,
+            None => self.compose(&row).await?,
+        };
+        let outcome = match composed {
             None => {
                 outbox::mark_superseded(&mut tx, row.id).await?;
                 Outcome::Dropped
@@ -185,7 +190,12 @@ impl Mailer {
         let Some(kind) = NoticeKind::parse(&row.kind) else {
             return Ok(Some(Err(format!("unknown kind {:?}", row.kind))));
         };
-        let c = match consultation::get(&self.db, row.consultation_id).await {
+        let Some(consultation_id) = row.consultation_id else {
+            return Ok(Some(Err(
+                "a consultation email without a consultation".to_owned()
+            )));
+        };
+        let c = match consultation::get(&self.db, consultation_id).await {
             Ok(c) => c,
             Err(ModelError::NotFound) => return Ok(None),
             Err(e) => return Err(e.into()),
@@ -242,6 +252,51 @@ impl Mailer {
                     .singlepart(SinglePart::plain(notice.text))
                     .singlepart(SinglePart::builder().header(calendar).body(notice.ics)),
             );
+        Ok(Some(message.map_err(|e| e.to_string())))
+    }
+
+    /// The reset email of `reset`: draws its token now (stored hashed in `tx`), so the link
+    /// exists only in the email. `None` once the reset was used or expired.
+    async fn compose_reset(
+        &self,
+        tx: &mut sqlx::PgConnection,
+        row: &outbox::Claimed,
+        reset: uuid::Uuid,
+    ) -> Result<Option<Result<Message, String>>, MailerError> {
+        let user = match user::find(&self.db, row.recipient_id).await {
+            Ok(u) => u,
+            Err(ModelError::NotFound) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let Some(token) = password_reset::issue_token(tx, reset, self.clock.now()).await? else {
+            return Ok(None);
+        };
+        let Ok(to) =
+            format!("{} <{}>", quote_name(&user.display_name), user.email).parse::<Mailbox>()
+        else {
+            return Ok(Some(Err(format!(
+                "invalid recipient address {:?}",
+                user.email
+            ))));
+        };
+        let link = format!(
+            "{}/#/reset-password?token={}",
+            self.config.public_url.trim_end_matches('/'),
+            token.expose()
+        );
+        let text = format!(
+            "Hello {name},\n\nsomeone (hopefully you) asked to reset the password of your Chatterly \
+             account. Open this link within {minutes} minutes to choose a new one:\n\n{link}\n\n\
+             The link works once. Choosing a new password signs out every device. If you did not \
+             ask, ignore this email: your password stays as it is.\n",
+            name = user.display_name,
+            minutes = password_reset::RESET_LIFETIME_MINUTES,
+        );
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject("Reset your Chatterly password")
+            .singlepart(SinglePart::plain(text));
         Ok(Some(message.map_err(|e| e.to_string())))
     }
 

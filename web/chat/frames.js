@@ -89,6 +89,13 @@ export function applyFrame(session, frame) {
     case 'ack':
       onAck(session, frame);
       break;
+    case 'truncated': {
+      // Too much was missed to replay: forget the loaded page, reload it over REST if on screen.
+      store.state.threads.delete(frame.conversation);
+      if (store.state.openId === frame.conversation) session.open(frame.conversation);
+      store.changed();
+      break;
+    }
     case 'synced': {
       const conv = store.state.conversations.get(frame.conversation);
       if (!conv) session.refreshConversation(frame.conversation);

@@ -60,6 +60,13 @@ function createSession(user) {
   async function loadList() {
     const [data, contacts] = await Promise.all([api.get('/conversations'), api.get('/contacts')]);
     for (const view of data?.conversations || []) store.upsertConversation(view);
+    // Further pages (more than 100 conversations), a bounded number of them.
+    let cursor = data?.next_cursor;
+    for (let page = 0; cursor && page < 20; page += 1) {
+      const more = await api.get(`/conversations?cursor=${encodeURIComponent(cursor)}`);
+      for (const view of more?.conversations || []) store.upsertConversation(view);
+      cursor = more?.next_cursor;
+    }
     for (const contact of contacts?.contacts || []) store.state.moods.set(contact.id, contact.mood || null);
     store.state.listLoaded = true;
     store.changed();

@@ -44,7 +44,10 @@ export function renderLogin(container, ctx) {
     title: 'Log in',
     subtitle: 'Chat with lecturers, book consultations and keep in touch.',
     form,
-    footer: ['New to Chatterly? ', h('a', { href: '#/signup', id: 'signup-link' }, 'Create an account')],
+    footer: [
+      'New to Chatterly? ', h('a', { href: '#/signup', id: 'signup-link' }, 'Create an account'),
+      ' · ', h('a', { href: '#/forgot-password', id: 'forgot-link' }, 'Forgot your password?'),
+    ],
   }));
   form.querySelector('input[name="email"]').focus();
 }

@@ -169,7 +169,7 @@ async fn check_credentials(
 ) -> ApiResult<User> {
     state.limits.check_ip(ip)?;
     let email = profile::normalise_email(&req.email).map_err(|_| ApiError::InvalidCredentials)?;
-    state.limits.check_account(&email)?;
+    state.limits.check_account(&email, Some(ip))?;
     let found = user::find_credentials(&state.db, &email).await?;
     let stored = found.as_ref().map(|(_, hash)| hash.clone());
     let password_ok = blocking(move || match stored {

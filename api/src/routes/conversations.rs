@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::extract::ws::Utf8Bytes;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use models::conversation::{self, Kind, MemberStatus};
+use models::conversation::{self, Kind, ListCursor, Listing, MemberStatus};
 use models::message;
 use models::values::{GroupName, PageSize, SearchQuery};
 use realtime::hub::Event;
@@ -85,7 +85,7 @@ pub(crate) async fn view_for(
     conversation: Uuid,
     viewer: Uuid,
 ) -> ApiResult<ConversationView> {
-    let summary = conversation::list_for(&state.db, viewer, Some(conversation))
+    let summary = conversation::list_for(&state.db, viewer, Listing::One(conversation))
         .await?
         .pop()
         .ok_or(ApiError::NotFound("conversation"))?;
@@ -193,21 +193,57 @@ pub async fn create(
     Ok((status, Json(view_for(&state, started.id, me).await?)))
 }
 
-/// The caller's conversations, latest activity first, with unread counts.
-#[utoipa::path(get, path = "/conversations", tag = "chat", responses((status = 200, body = ConversationList)))]
+/// Conversation list paging.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    /// Page size, 1 to 100 (default 100).
+    #[param(inline)]
+    pub limit: Option<PageSize>,
+    /// The previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}
+
+/// Reads a `next_cursor` ("<RFC 3339 time>_<conversation id>").
+fn parse_cursor(raw: &str) -> ApiResult<ListCursor> {
+    let invalid = || ApiError::Unprocessable {
+        code: "validation_failed",
+        message: "cursor: pass back a next_cursor exactly as it was given".into(),
+    };
+    let (time, id) = raw.rsplit_once('_').ok_or_else(invalid)?;
+    Ok(ListCursor {
+        updated_at: time.parse().map_err(|_| invalid())?,
+        id: id.parse().map_err(|_| invalid())?,
+    })
+}
+
+/// The caller's conversations (requests and invitations included), latest activity first,
+/// with unread counts, a page at a time.
+#[utoipa::path(get, path = "/conversations", tag = "chat", params(ListParams),
+    responses((status = 200, body = ConversationList), (status = 422, description = "bad limit or cursor")))]
 pub async fn list(
     State(state): State<AppState>,
     current: CurrentUser,
+    Query(params): Query<ListParams>,
 ) -> ApiResult<Json<ConversationList>> {
     let me = current.user.id;
-    let summaries = conversation::list_for(&state.db, me, None).await?;
+    let limit = params.limit.unwrap_or(PageSize::CONVERSATIONS).get();
+    let after = params.cursor.as_deref().map(parse_cursor).transpose()?;
+    let summaries = conversation::list_for(&state.db, me, Listing::Page { after, limit }).await?;
+    let next_cursor = (summaries.len() as i64 == limit)
+        .then(|| summaries.last())
+        .flatten()
+        .map(|last| format!("{}_{}", last.updated_at.to_rfc3339(), last.id));
     let contacts = conversation::contact_ids(&state.db, me).await?;
     let mut conversations = Vec::with_capacity(summaries.len());
     for summary in summaries {
         let members = member_views(&state, summary.id, me, &contacts).await?;
         conversations.push(ConversationView::new(summary, members, me));
     }
-    Ok(Json(ConversationList { conversations }))
+    Ok(Json(ConversationList {
+        conversations,
+        next_cursor,
+    }))
 }
 
 /// One conversation with its members.
@@ -265,7 +301,8 @@ pub async fn remove_member(
 /// A page of history, oldest first: the latest page, or the page before `before`.
 #[utoipa::path(get, path = "/conversations/{id}/messages", tag = "chat",
     params(("id" = Uuid, Path, description = "conversation id"), HistoryParams),
-    responses((status = 200, body = MessagePage), (status = 404, description = "not a member")))]
+    responses((status = 200, body = MessagePage), (status = 404, description = "not a member"),
+              (status = 429, description = "more than 10 pages a second (burst 40)")))]
 pub async fn history(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -273,6 +310,7 @@ pub async fn history(
     Query(params): Query<HistoryParams>,
 ) -> ApiResult<Json<MessagePage>> {
     let limit = params.limit.unwrap_or(PageSize::HISTORY).get();
+    state.reads.check_history(current.user.id)?;
     let Some(floor) = conversation::history_floor(&state.db, id, current.user.id).await? else {
         return Err(ApiError::NotFound("conversation"));
     };
@@ -292,7 +330,8 @@ pub async fn history(
 
 /// Full-text search over the caller's conversations.
 #[utoipa::path(get, path = "/search", tag = "chat", params(SearchParams),
-    responses((status = 200, body = SearchResults), (status = 422, description = "empty or too long query")))]
+    responses((status = 200, body = SearchResults), (status = 422, description = "empty or too long query"),
+              (status = 429, description = "more than 2 searches a second (burst 10)")))]
 pub async fn search(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -300,6 +339,7 @@ pub async fn search(
 ) -> ApiResult<Json<SearchResults>> {
     let limit = params.limit.unwrap_or(PageSize::LIST).get();
     let offset = params.offset.unwrap_or(0).max(0);
+    state.reads.check_search(current.user.id)?;
     let hits =
         message::search(&state.db, current.user.id, params.q.as_str(), limit, offset).await?;
     Ok(Json(SearchResults {

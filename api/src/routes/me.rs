@@ -120,7 +120,7 @@ pub async fn change_password(
     current: CurrentUser,
     Json(change): Json<PasswordChange>,
 ) -> ApiResult<StatusCode> {
-    state.limits.check_account(&current.user.email)?;
+    state.limits.check_account(&current.user.email, None)?;
     let (_, stored) = user::find_credentials(&state.db, &current.user.email)
         .await?
         .ok_or(ApiError::Unauthenticated)?;

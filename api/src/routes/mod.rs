@@ -10,6 +10,7 @@ pub mod health;
 pub mod me;
 pub mod mood;
 pub mod mood_admin;
+pub mod password_reset;
 pub mod recordings;
 pub mod requests;
 pub mod rooms;
@@ -47,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .merge(conversations::routes())
         .merge(contacts::routes())
         .merge(requests::routes())
+        .merge(password_reset::routes())
         .merge(mood::routes())
         .merge(mood_admin::routes())
         .merge(consultations::routes())

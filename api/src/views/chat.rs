@@ -164,6 +164,8 @@ pub struct MessagePage {
 pub struct ConversationList {
     /// Conversations, latest activity first.
     pub conversations: Vec<ConversationView>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// A contact with presence.

@@ -19,6 +19,6 @@ pub use busy::{busy, lecturer_clash, student_clash};
 pub use read::{get, list_for, lock, open_group_sessions};
 pub use types::{Attendance, Consultation, NewConsultation, Participant, Status};
 pub use write::{
-    add_participant, bump_revision, clash_error, insert, move_to, release_place, set_attendance,
-    set_notes, set_status,
+    add_participant, bump_revision, clash_error, future_places_with, insert, move_to,
+    release_place, set_attendance, set_notes, set_status,
 };

@@ -187,3 +187,32 @@ pub async fn set_attendance(
     }
     Ok(())
 }
+
+/// Holds the booking cap of `student` with `lecturer` until the transaction ends (two bookings
+/// of one student with one lecturer wait for each other) and returns how many of their places
+/// with that lecturer are still to come.
+pub async fn future_places_with(
+    tx: &mut PgConnection,
+    student: Uuid,
+    lecturer: Uuid,
+    now: DateTime<Utc>,
+) -> Result<i64, ModelError> {
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))",
+        student.to_string(),
+        lecturer.to_string()
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM consultation_participants p
+           JOIN consultations c ON c.id = p.consultation_id
+           WHERE p.student_id = $1 AND c.lecturer_id = $2 AND p.active
+             AND c.status <> 'cancelled' AND c.ends_at > $3"#,
+        student,
+        lecturer,
+        now
+    )
+    .fetch_one(&mut *tx)
+    .await?)
+}

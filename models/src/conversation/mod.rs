@@ -21,8 +21,8 @@ pub(crate) use create::{add_group_members, insert_group};
 pub use membership::{add_member, expel, remove_member, share_history};
 pub use positions::{Position, store_positions};
 pub use read::{
-    Member, Readable, Summary, can_read, history_floor, list_for, member_ids, members,
-    positions_of, roster,
+    ListCursor, Listing, Member, Readable, Summary, can_read, history_floor, list_for, member_ids,
+    members, positions_of, roster,
 };
 pub use requests::{
     Blocked, BlockedUser, Declined, Opened, REQUEST_MESSAGE_CAP, accept, block, blocked_by,

@@ -24,6 +24,8 @@ pub struct Summary {
     pub last_seq: i64,
     /// When it was created.
     pub created_at: DateTime<Utc>,
+    /// Its latest activity (the list's order).
+    pub updated_at: DateTime<Utc>,
     /// The viewer's read position.
     pub read_seq: i64,
     /// The viewer's standing: a member, or invited (a request or invitation to answer).
@@ -59,16 +61,44 @@ pub struct Member {
     pub read_seq: i64,
 }
 
+/// Where a page of the conversation list starts: after this conversation in the order of
+/// latest activity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListCursor {
+    /// The last listed conversation's latest activity.
+    pub updated_at: DateTime<Utc>,
+    /// The last listed conversation (ties on time).
+    pub id: Uuid,
+}
+
+/// Which conversations [`list_for`] returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// Just this one.
+    One(Uuid),
+    /// Up to `limit` after `after` (from the start without one).
+    Page {
+        /// Where the previous page ended.
+        after: Option<ListCursor>,
+        /// Page size.
+        limit: i64,
+    },
+}
+
 /// The conversations `user_id` belongs to or is invited to, latest activity first, with unread
 /// counts and the last message (neither for a group invitation, whose messages the invited
-/// person cannot read yet). `only` restricts the list to one conversation.
+/// person cannot read yet).
 pub async fn list_for(
     db: &Db,
     user_id: Uuid,
-    only: Option<Uuid>,
+    listing: Listing,
 ) -> Result<Vec<Summary>, ModelError> {
+    let (only, after, limit) = match listing {
+        Listing::One(id) => (Some(id), None, 1),
+        Listing::Page { after, limit } => (None, after, limit),
+    };
     let rows = sqlx::query!(
-        r#"SELECT c.id, c.kind AS "kind: Kind", c.name, c.owner_id, c.last_seq, c.created_at, cm.read_seq,
+        r#"SELECT c.id, c.kind AS "kind: Kind", c.name, c.owner_id, c.last_seq, c.created_at, c.updated_at, cm.read_seq,
                   cm.status AS "status: MemberStatus", cm.invited_by, cm.history_from_seq,
                   (SELECT count(*) FROM messages m
                    WHERE m.conversation_id = c.id AND m.seq > cm.read_seq AND m.sender_id <> $1) AS "unread!",
@@ -78,9 +108,14 @@ pub async fn list_for(
            JOIN conversations c ON c.id = cm.conversation_id
            LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq
            WHERE cm.user_id = $1 AND ($2::uuid IS NULL OR c.id = $2)
-           ORDER BY c.updated_at DESC, c.id"#,
+             AND ($3::timestamptz IS NULL OR (c.updated_at, c.id) < ($3, $4))
+           ORDER BY c.updated_at DESC, c.id DESC
+           LIMIT $5"#,
         user_id,
         only,
+        after.map(|a| a.updated_at),
+        after.map(|a| a.id),
+        limit,
     )
     .fetch_all(db)
     .await?;
@@ -122,6 +157,7 @@ pub async fn list_for(
                 owner_id: r.owner_id,
                 last_seq: r.last_seq,
                 created_at: r.created_at,
+                updated_at: r.updated_at,
                 read_seq: r.read_seq,
                 unread_count: if hidden { 0 } else { r.unread },
                 status: r.status,

@@ -20,6 +20,10 @@ const EVENTS_PER_FLUSH: usize = 64;
 /// Messages fetched per query when catching up.
 const CATCH_UP_CHUNK: i64 = 200;
 
+/// Most messages one conversation replays on `sync`; older ones are paged over REST, so a
+/// device back after a long absence cannot make the server stream a whole history.
+pub const MAX_SYNC_REPLAY: i64 = 500;
+
 impl<S, E> Connection<S>
 where
     S: Stream<Item = Result<WsMessage, E>> + Sink<WsMessage> + Unpin + Send,
@@ -37,11 +41,19 @@ where
         }
         for readable in positions {
             let (conversation, last_seq) = (readable.conversation, readable.last_seq);
-            let from = requested
+            let mut from = requested
                 .get(&conversation)
                 .copied()
                 .unwrap_or(last_seq)
                 .clamp(readable.floor.min(last_seq), last_seq);
+            if last_seq - from > MAX_SYNC_REPLAY {
+                from = last_seq - MAX_SYNC_REPLAY;
+                self.write(&ServerFrame::Truncated {
+                    conversation,
+                    seq: from,
+                })
+                .await?;
+            }
             self.cursors.follow(conversation, from);
             self.catch_up(conversation, last_seq).await?;
             let at = self.cursors.position(conversation).unwrap_or(last_seq);

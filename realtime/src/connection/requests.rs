@@ -69,7 +69,11 @@ where
                         result: Err(e),
                     })
                     .await
-                } else if let Err(retry_after_ms) = self.gateway.check_rate(self.user) {
+                } else if let Err(retry_after_ms) = self
+                    .gateway
+                    .check_rate(self.user)
+                    .and_then(|()| self.gateway.check_bytes(self.user, body.len()))
+                {
                     self.write(&ServerFrame::Error {
                         code: "rate_limited",
                         message: "you are sending messages too fast",

@@ -62,6 +62,7 @@ where
             publisher: None,
             sources: Arc::new(Mutex::new(HashMap::new())),
             budget: FrameBudget::new(FRAMES_PER_SECOND, FRAME_BURST),
+            candidates: 0,
         };
         session.run(joined).await;
         room.leave(participant_id).await;
@@ -97,6 +98,22 @@ struct Session<S> {
     sources: Arc<Mutex<HashMap<String, Source>>>,
     /// Inbound frames this socket may still send.
     budget: FrameBudget,
+    /// ICE candidates received so far (at most [`MAX_CANDIDATES`]).
+    candidates: u32,
+}
+
+/// Most media sections (`m=` lines) an offer or answer may hold: a camera, a microphone and a
+/// shared screen need three; the rest is headroom.
+const MAX_MEDIA_SECTIONS: usize = 8;
+/// Most ICE candidates one socket may send (a browser sends a handful per network interface).
+const MAX_CANDIDATES: u32 = 64;
+
+/// Why an SDP is refused before it reaches WebRTC, if it is.
+fn sdp_problem(sdp: &str) -> Option<String> {
+    let sections = sdp.lines().filter(|l| l.starts_with("m=")).count();
+    (sections > MAX_MEDIA_SECTIONS).then(|| {
+        format!("an SDP may hold at most {MAX_MEDIA_SECTIONS} media sections (got {sections})")
+    })
 }
 
 /// Sustained signalling frames per second per socket.
@@ -174,6 +191,11 @@ where
                     .await;
             }
         };
+        if let ClientFrame::Publish { sdp, .. } | ClientFrame::SubscribeAnswer { sdp } = &frame
+            && let Some(problem) = sdp_problem(sdp)
+        {
+            return self.refuse("bad_sdp", problem).await;
+        }
         match frame {
             ClientFrame::Ping {} => self.write(&ServerFrame::Pong).await.map(|()| true),
             ClientFrame::Leave {} => Ok(false),
@@ -190,6 +212,15 @@ where
             ClientFrame::Candidate { target, candidate } => {
                 if candidate.candidate.is_empty() {
                     return Ok(true); // end of candidates
+                }
+                self.candidates += 1;
+                if self.candidates > MAX_CANDIDATES {
+                    return self
+                        .refuse(
+                            "too_many_candidates",
+                            format!("a session may send at most {MAX_CANDIDATES} ICE candidates"),
+                        )
+                        .await;
                 }
                 let init = candidate_init(candidate);
                 let added = match target {
@@ -385,6 +416,19 @@ impl PeerConnectionEventHandler for PublisherEvents {
             let source = sources.lock().ok().and_then(|s| s.get(&track_id).copied());
             room.track_arrived(participant_id, track, source).await;
         });
+    }
+}
+
+#[cfg(test)]
+mod sdp_tests {
+    use super::*;
+
+    #[test]
+    fn an_sdp_with_too_many_media_sections_is_refused() {
+        let sdp = |n: usize| format!("v=0\r\n{}", "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n".repeat(n));
+        assert!(sdp_problem(&sdp(3)).is_none());
+        assert!(sdp_problem(&sdp(MAX_MEDIA_SECTIONS)).is_none());
+        assert!(sdp_problem(&sdp(MAX_MEDIA_SECTIONS + 1)).is_some());
     }
 }
 

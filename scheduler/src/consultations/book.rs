@@ -177,6 +177,10 @@ async fn insert(
     new: &NewConsultation<'_>,
 ) -> Result<Consultation, ModelError> {
     let mut tx = db.begin().await?;
+    if new.students == [new.created_by] {
+        // A student's own booking counts toward their cap with this lecturer.
+        within_booking_cap(&mut tx, settings, new.created_by, new.lecturer_id).await?;
+    }
     consultation::insert(&mut tx, new).await?;
     let c = consultation::lock(&mut tx, new.id).await?;
     let everyone = insiders(&c);
@@ -191,4 +195,28 @@ async fn insert(
     .await?;
     tx.commit().await?;
     Ok(c)
+}
+
+/// Refuses a student's new place with `lecturer` (409 `too_many_bookings`) when they already
+/// hold the most allowed (`Settings::max_bookings_per_lecturer`); holds the count until the
+/// transaction ends, so two bookings at once cannot both pass.
+pub(super) async fn within_booking_cap(
+    tx: &mut sqlx::PgConnection,
+    settings: &Settings,
+    student: Uuid,
+    lecturer: Uuid,
+) -> Result<(), ModelError> {
+    let held =
+        consultation::future_places_with(tx, student, lecturer, settings.clock.now()).await?;
+    let most = settings.max_bookings_per_lecturer;
+    if held >= i64::from(most) {
+        return Err(ModelError::Conflict {
+            code: "too_many_bookings",
+            message: format!(
+                "you already have {most} upcoming consultations with this lecturer; cancel one first"
+            )
+            .into(),
+        });
+    }
+    Ok(())
 }

@@ -71,6 +71,7 @@ pub async fn join(
     let mut tx = db.begin().await?;
     let before = lock_for(&mut tx, id, caller, Action::Join, settings.clock.now()).await?;
     let joined = async {
+        super::book::within_booking_cap(&mut tx, settings, caller.id, before.lecturer_id).await?;
         consultation::add_participant(&mut tx, id, caller.id).await?;
         consultation::bump_revision(&mut tx, id).await?;
         let c = consultation::lock(&mut tx, id).await?;

@@ -48,6 +48,9 @@ pub struct Settings {
     pub room_opens_before: Duration,
     /// What time the rules take as now (a test moves it instead of waiting).
     pub clock: models::clock::Clock,
+    /// Most places a student may hold at once in one lecturer's upcoming consultations (bookings
+    /// and group sessions), so nobody can fill a lecturer's calendar.
+    pub max_bookings_per_lecturer: u32,
 }
 
 /// What a command changed, for the people involved (the `change` of a `consultation` frame).

@@ -85,3 +85,38 @@ async fn guessing_the_current_password_is_limited(db: PgPool) {
     assert_error(limited, 429, "rate_limited").await;
     app.stop().await;
 }
+
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn a_session_left_unused_for_a_week_is_signed_out(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let (_, kept) = app.user_with_token("ada@uni.ac.uk", "Ada").await;
+    let idle = app.token("ada@uni.ac.uk").await;
+    // Found through the other device, so the idle token is not used (nor cached) before.
+    let (_, sessions) = app.get_json(&kept, "/api/v1/me/sessions").await;
+    let idle_session: uuid::Uuid = sessions
+        .as_array()
+        .and_then(|all| all.iter().find(|s| s["current"] == false))
+        .and_then(|s| s["id"].as_str())
+        .and_then(|id| id.parse().ok())
+        .expect("the other session");
+    sqlx::query("UPDATE sessions SET last_seen_at = now() - interval '8 days' WHERE id = $1")
+        .bind(idle_session)
+        .execute(&app.db)
+        .await
+        .expect("age the session");
+
+    let (status, _) = app.get_json(&idle, "/api/v1/me").await;
+    assert_eq!(status, 401, "the idle session is refused");
+    let revoked: Option<chrono::DateTime<chrono::Utc>> =
+        sqlx::query_scalar("SELECT revoked_at FROM sessions WHERE id = $1")
+            .bind(idle_session)
+            .fetch_one(&app.db)
+            .await
+            .expect("read the session");
+    assert!(
+        revoked.is_some(),
+        "and revoked, so it leaves the device list"
+    );
+    let (status, _) = app.get_json(&kept, "/api/v1/me").await;
+    assert_eq!(status, 200, "a session in use stays");
+}

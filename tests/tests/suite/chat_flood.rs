@@ -6,11 +6,13 @@ use std::time::Duration;
 
 use serde_json::json;
 use sqlx::PgPool;
-use tests::chat::{online, spawn_fast};
+use tests::TestApp;
+use tests::chat::online;
 
 #[sqlx::test(migrator = "models::MIGRATOR")]
 async fn a_typing_flood_is_throttled_and_disconnects_nobody(db: PgPool) {
-    let app = spawn_fast(db).await;
+    // The default rates (spawn_fast raises them out of the way).
+    let app = TestApp::spawn_with(db, |c| c.presence_grace_ms = 200).await;
     let (_, alice_token) = app.user_with_token("alice@uni.ac.uk", "Alice").await;
     let (bob, bob_token) = app.user_with_token("bob@uni.ac.uk", "Bob").await;
     let direct = app

@@ -140,15 +140,21 @@ async fn a_huge_body_is_refused_and_nothing_was_created(app: &TestApp) {
 
 #[sqlx::test(migrator = "models::MIGRATOR")]
 async fn login_attempts_are_limited_per_account(db: PgPool) {
-    let app = TestApp::spawn_with(db, |c| c.login_rate_per_account = 3).await;
+    let app = TestApp::spawn_with(db, |c| {
+        c.login_rate_per_account = 3;
+        c.trust_proxy = true;
+    })
+    .await;
     app.signup(&app.device(), "ada@uni.ac.uk", "Ada").await;
     let client = reqwest::Client::new();
-    let attempt = |password: &'static str| {
+    let from = |address: &'static str, password: &'static str| {
         client
             .post(app.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", address)
             .json(&json!({ "email": "ada@uni.ac.uk", "password": password }))
             .send()
     };
+    let attempt = |password: &'static str| from("10.0.0.66", password);
     for _ in 0..3 {
         assert_error(
             attempt("guess guess guess").await.unwrap(),
@@ -163,6 +169,8 @@ async fn login_attempts_are_limited_per_account(db: PgPool) {
         "429 says when to retry"
     );
     assert_error(limited, 429, "rate_limited").await;
+    // The guesser's address is held back; Ada, from her own, is not locked out.
+    assert_eq!(from("10.0.0.7", PASSWORD).await.unwrap().status(), 200);
 
     // Another account from the same address is not locked out by Ada's limit.
     app.signup(&app.device(), "grace@uni.ac.uk", "Grace").await;

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod accounts_password;
+mod accounts_reset;
 mod admin_cli;
 mod browser_accounts;
 mod browser_chat;
@@ -16,6 +17,7 @@ mod chat_conversations;
 mod chat_delivery;
 mod chat_flood;
 mod chat_history_and_search;
+mod chat_limits;
 mod chat_presence_and_typing;
 mod chat_receipts;
 mod chat_sequence_numbers;

@@ -93,13 +93,20 @@ async fn a_student_publishes_to_everyone_else(
     lecturer: &mut RoomPeer,
     second: &mut RoomPeer,
 ) {
-    first.send(json!({ "type": "mute", "source": "microphone", "muted": false }));
+    // Unmuting an unmuted microphone changes nothing and is not relayed; muting and unmuting
+    // it are.
+    for muted in [false, true, false] {
+        first.send(json!({ "type": "mute", "source": "microphone", "muted": muted }));
+    }
     let _voice = first
         .publish_video("camera", Duration::from_millis(20))
         .await
         .expect("student publishes");
     let mute = lecturer.next_of("mute").await.expect("mute frame");
     assert_eq!(mute["participant_id"], first.participant_id.to_string());
+    assert_eq!(mute["muted"], true, "the first relayed mute is the change");
+    let unmute = lecturer.next_of("mute").await.expect("unmute frame");
+    assert_eq!(unmute["muted"], false);
     let from_student = track_of(lecturer, first.participant_id).await;
     lecturer
         .receive(&from_student, 20)
@@ -244,6 +251,10 @@ async fn bad_signalling_frames_get_precise_errors_and_keep_the_connection(db: Pg
             "bad_sdp",
         ),
         (
+            json!({ "type": "publish", "sdp": format!("v=0\r\n{}", "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n".repeat(9)) }),
+            "bad_sdp",
+        ),
+        (
             json!({ "type": "candidate", "target": "publisher", "candidate": { "candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host" } }),
             "bad_candidate",
         ),
@@ -258,6 +269,16 @@ async fn bad_signalling_frames_get_precise_errors_and_keep_the_connection(db: Pg
         assert_eq!(error["code"], code, "{frame} → {error}");
         assert!(!error["message"].as_str().unwrap_or_default().is_empty());
     }
+    // One candidate was sent above; 63 more are answered on their merits, the 65th is refused.
+    let candidate = json!({ "type": "candidate", "target": "publisher", "candidate": { "candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host" } });
+    for _ in 0..63 {
+        student.send(candidate.clone());
+        let error = student.next_of("error").await.expect("error frame");
+        assert_eq!(error["code"], "bad_candidate");
+    }
+    student.send(candidate);
+    let error = student.next_of("error").await.expect("error frame");
+    assert_eq!(error["code"], "too_many_candidates");
     student.send(json!({ "type": "ping" }));
     student.next_of("pong").await.expect("still connected");
     let view: Value = json_of(get(
