@@ -27,6 +27,20 @@ ensure_rust() {
     fi
 }
 
+# Installs schemathesis (PyPI, pinned) into a virtual environment of its own, once, and exports
+# SCHEMATHESIS with the path of its command for the API fuzzing test.
+SCHEMATHESIS_VERSION=4.32.5
+ensure_schemathesis() {
+    ensure_packages python3-venv
+    local venv="${XDG_CACHE_HOME:-$HOME/.cache}/chatterly/schemathesis-$SCHEMATHESIS_VERSION"
+    if [ ! -x "$venv/bin/schemathesis" ]; then
+        echo "==> installing schemathesis $SCHEMATHESIS_VERSION"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
+    fi
+    export SCHEMATHESIS="$venv/bin/schemathesis"
+}
+
 # The directory of the newest installed PostgreSQL server binaries.
 pg_bin_dir() {
     ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1

@@ -43,8 +43,16 @@ where
     }
 }
 
-/// Deserializes a JSON body as `axum::Json` does, telling a refused value from other errors.
+/// PostgreSQL text cannot hold NUL, so no request may carry one (the refusal is precise
+/// instead of a failed query).
+const NUL_REFUSED: &str = "text must not contain NUL characters (\\u0000)";
+
+/// Deserializes a JSON body as `axum::Json` does, telling a refused value from other errors;
+/// a NUL character anywhere (`\u0000`) is refused first.
 fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+        return Err(validation_failed(NUL_REFUSED.to_owned()));
+    }
     let (parsed, refusal) = validated::collecting(|| axum::Json::<T>::from_bytes(bytes));
     match parsed {
         Ok(axum::Json(value)) => Ok(value),
@@ -105,6 +113,10 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default().as_bytes();
+        if query.windows(3).any(|w| w.eq_ignore_ascii_case(b"%00")) {
+            return Err(validation_failed(NUL_REFUSED.to_owned()));
+        }
         let (parsed, refusal) =
             validated::collecting(|| axum::extract::Query::<T>::try_from_uri(&parts.uri));
         match (parsed, refusal) {
@@ -345,5 +357,26 @@ mod tests {
                 "{invalid}"
             );
         }
+    }
+}
+
+/// A WebSocket upgrade whose refusal (a plain GET, a missing `Sec-WebSocket-Key`) answers in
+/// the API's error shape (400 `websocket_upgrade_required`) instead of axum's plain text.
+pub struct Upgrade(pub axum::extract::ws::WebSocketUpgrade);
+
+impl<S: Send + Sync> FromRequestParts<S> for Upgrade {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::ws::WebSocketUpgrade::from_request_parts(parts, state)
+            .await
+            .map(Self)
+            .map_err(|rejection| ApiError::BadRequest {
+                code: "websocket_upgrade_required",
+                message: format!(
+                    "this address takes a WebSocket upgrade: {}",
+                    rejection.body_text()
+                ),
+            })
     }
 }

@@ -3,7 +3,6 @@
 //! the socket to the forwarding unit (`realtime::room`).
 
 use axum::extract::State;
-use axum::extract::ws::WebSocketUpgrade;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use models::room;
@@ -19,7 +18,7 @@ use utoipa_axum::routes;
 
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
-use crate::extract::{Json, Path};
+use crate::extract::{Json, Path, Upgrade};
 use crate::routes::conversations::welcome;
 use crate::state::AppState;
 use crate::views::consultations::PersonView;
@@ -148,6 +147,7 @@ pub async fn close(
 #[utoipa::path(get, path = "/consultations/{id}/room/ws", tag = "rooms",
     params(("id" = Uuid, Path, description = "Consultation")),
     responses((status = 101, description = "switching to the WebSocket protocol"),
+              (status = 400, description = "`websocket_upgrade_required`: not a WebSocket upgrade"),
               (status = 401, description = "not logged in"),
               (status = 403, description = "`not_a_participant`, or `forbidden` for a cross-origin request"),
               (status = 404, description = "No such consultation"),
@@ -157,7 +157,7 @@ pub async fn upgrade(
     caller: CurrentUser,
     Path(id): Path<Uuid>,
     headers: HeaderMap,
-    ws: WebSocketUpgrade,
+    Upgrade(ws): Upgrade,
 ) -> ApiResult<Response> {
     crate::security::check_websocket_origin(&headers, state.config.public_url.as_deref())?;
     let loaded = load(&state, id, &caller).await?;

@@ -2,7 +2,6 @@
 //! hands the socket to the chat gateway.
 
 use axum::extract::State;
-use axum::extract::ws::WebSocketUpgrade;
 use axum::http::HeaderMap;
 use axum::response::Response;
 
@@ -11,6 +10,7 @@ use utoipa_axum::routes;
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Upgrade;
 use crate::state::AppState;
 
 /// Largest frame a client may send (a 100,000-character message fits with room to spare).
@@ -19,13 +19,14 @@ pub const MAX_FRAME_BYTES: usize = 512 * 1024;
 /// Upgrades to the chat WebSocket (see docs/protocol.md).
 #[utoipa::path(get, path = "/ws", tag = "chat",
     responses((status = 101, description = "switching to the WebSocket protocol"),
+              (status = 400, description = "`websocket_upgrade_required`: not a WebSocket upgrade"),
               (status = 401, description = "not logged in"), (status = 403, description = "cross-origin request"),
               (status = 429, description = "`too_many_connections`: the user already holds the most chat connections allowed")))]
 pub async fn upgrade(
     State(state): State<AppState>,
     current: CurrentUser,
     headers: HeaderMap,
-    ws: WebSocketUpgrade,
+    Upgrade(ws): Upgrade,
 ) -> ApiResult<Response> {
     crate::security::check_websocket_origin(&headers, state.config.public_url.as_deref())?;
     state

@@ -26,6 +26,7 @@ pub(super) enum Plan {
 pub(super) enum Refusal {
     BodyEmpty,
     BodyTooLong(usize),
+    BodyHasNul,
     InvalidClientId,
     NotMember,
     ClientIdReused,
@@ -36,6 +37,7 @@ impl From<Refusal> for SendError {
         match r {
             Refusal::BodyEmpty => SendError::BodyEmpty,
             Refusal::BodyTooLong(n) => SendError::BodyTooLong(n),
+            Refusal::BodyHasNul => SendError::BodyHasNul,
             Refusal::InvalidClientId => SendError::InvalidClientId,
             Refusal::NotMember => SendError::NotMember,
             Refusal::ClientIdReused => SendError::ClientIdReused,
@@ -60,6 +62,7 @@ pub(super) fn plan_batch(
             Plan::Refused(match e {
                 SendError::BodyEmpty => Refusal::BodyEmpty,
                 SendError::BodyTooLong(n) => Refusal::BodyTooLong(n),
+                SendError::BodyHasNul => Refusal::BodyHasNul,
                 _ => Refusal::InvalidClientId,
             })
         } else if !is_member(m.conversation_id, m.sender_id) {

@@ -41,6 +41,9 @@ pub enum SendError {
     /// The client id is empty or longer than [`MAX_CLIENT_ID_CHARS`].
     #[error("client_id must be 1 to {MAX_CLIENT_ID_CHARS} characters")]
     InvalidClientId,
+    /// The body holds a NUL character, which text storage cannot keep.
+    #[error("message body must not contain NUL characters")]
+    BodyHasNul,
     /// The conversation does not exist or the sender is not a member.
     #[error("you are not a member of this conversation")]
     NotMember,
@@ -62,8 +65,14 @@ pub fn validate(client_id: &str, body: &str) -> Result<(), SendError> {
     if id_len == 0 || id_len > MAX_CLIENT_ID_CHARS {
         return Err(SendError::InvalidClientId);
     }
+    if client_id.contains('\0') {
+        return Err(SendError::InvalidClientId);
+    }
     if body.trim().is_empty() {
         return Err(SendError::BodyEmpty);
+    }
+    if body.contains('\0') {
+        return Err(SendError::BodyHasNul);
     }
     let chars = body.chars().count();
     if chars > MAX_BODY_CHARS {
@@ -125,6 +134,11 @@ mod tests {
         assert!(matches!(
             validate("c1", &"a".repeat(MAX_BODY_CHARS + 1)),
             Err(SendError::BodyTooLong(100_001))
+        ));
+        assert!(matches!(validate("c1", "a\0b"), Err(SendError::BodyHasNul)));
+        assert!(matches!(
+            validate("c\01", "fine"),
+            Err(SendError::InvalidClientId)
         ));
     }
 

@@ -187,6 +187,7 @@ where
             }
             Err(e @ SendError::BodyEmpty) => ("body_empty", e.to_string()),
             Err(e @ SendError::BodyTooLong(_)) => ("body_too_long", e.to_string()),
+            Err(e @ SendError::BodyHasNul) => ("body_invalid", e.to_string()),
             Err(e @ SendError::InvalidClientId) => ("invalid_client_id", e.to_string()),
             Err(e @ SendError::ClientIdReused) => ("invalid_client_id", e.to_string()),
             Err(e @ SendError::RequestPending) => ("request_pending", e.to_string()),

@@ -123,10 +123,10 @@ async fn no_one_gets_a_2xx_on_someone_elses_resources_unless_the_matrix_says_so(
     let (lecturer, lecturer_token) = people.lecturer.clone();
     let (student, student_token) = people.students[0].clone();
     let (_, other_student) = people.students[1].clone();
-    let (other_lecturer_id, other_lecturer) = app
-        .user_with_token("grace@uni.ac.uk", "Dr Grace")
+    let (other_lecturer_id, other_lecturer) =
+        app.user_with_token("grace@uni.ac.uk", "Dr Grace").await;
+    app.promote_to_lecturer(&people.admin, other_lecturer_id)
         .await;
-    app.promote_to_lecturer(&people.admin, other_lecturer_id).await;
 
     let direct = app
         .open_accepted_direct(&student_token, lecturer, &lecturer_token)
@@ -190,7 +190,10 @@ async fn no_one_gets_a_2xx_on_someone_elses_resources_unless_the_matrix_says_so(
                 }
                 let status = request.send().await.expect("send").status();
                 checked += 1;
-                assert!(!status.is_server_error(), "{method} {path} as {name}: {status}");
+                assert!(
+                    !status.is_server_error(),
+                    "{method} {path} as {name}: {status}"
+                );
                 if status.is_success() && !allowed(persona, method, path) {
                     wrong.push(format!("{method} {path} as {name}: {status}"));
                 }
@@ -198,11 +201,18 @@ async fn no_one_gets_a_2xx_on_someone_elses_resources_unless_the_matrix_says_so(
         }
     }
     assert!(checked > 200, "walked {checked} calls");
-    assert!(wrong.is_empty(), "2xx the matrix does not allow:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "2xx the matrix does not allow:\n{}",
+        wrong.join("\n")
+    );
 
     // The owners' resources are intact: the walk changed nothing of theirs.
     let (status, view) = app
-        .get_json(&student_token, &format!("/api/v1/consultations/{}", owned.consultation))
+        .get_json(
+            &student_token,
+            &format!("/api/v1/consultations/{}", owned.consultation),
+        )
         .await;
     assert_eq!(status, 200);
     assert_eq!(view["status"], "confirmed");

@@ -208,3 +208,25 @@ async fn signups_and_logins_are_limited_per_address(db: PgPool) {
         .unwrap();
     assert_error(login, 429, "rate_limited").await;
 }
+
+/// Found by schemathesis: a NUL character reached PostgreSQL (which cannot store it) and the
+/// search answered 500. Every request carrying one is now refused precisely.
+#[sqlx::test(migrator = "models::MIGRATOR")]
+async fn nul_characters_are_refused_not_a_server_error(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let (_, token) = app.user_with_token("ada@uni.ac.uk", "Ada").await;
+    let (status, body) = app.get_json(&token, "/api/v1/search?q=a%00b").await;
+    assert_eq!(status, 422);
+    assert_eq!(body["error"]["code"], "validation_failed");
+    let renamed = reqwest::Client::new()
+        .patch(app.url("/api/v1/me"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(r#"{"display_name":"Ada\u0000Lovelace"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_error(renamed, 422, "validation_failed").await;
+    let (_, me) = app.get_json(&token, "/api/v1/me").await;
+    assert_eq!(me["display_name"], "Ada", "nothing changed");
+}

@@ -6,6 +6,7 @@ mod accounts;
 mod accounts_password;
 mod accounts_reset;
 mod admin_cli;
+mod api_fuzzing;
 mod authz_matrix;
 mod browser_accounts;
 mod browser_chat;
