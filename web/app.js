@@ -1,14 +1,18 @@
 // Entry point: loads the signed-in user (GET /api/v1/me), builds the app
-// shell and runs the hash router that renders pages from routes.js.
+// shell (with the first-use mood prompt until it is answered) and runs the
+// hash router that renders pages from routes.js.
 
 import { api, isAbortError, UNAUTHORIZED_EVENT } from './api.js';
 import { h } from './dom.js';
 import { getUser, setUser, onUserChange } from './state.js';
 import { createHeader } from './components/header.js';
+import { createMoodPrompt } from './components/mood-prompt.js';
 import { getRoute, navItemsFor, LOGIN_PATH, SIGNUP_PATH, HOME_PATH } from './routes.js';
 
 const main = document.getElementById('main');
 const header = createHeader(document.getElementById('app-header'), { onLogout: logout });
+// The first-use mood prompt sits above the page, outside the router's container.
+const moodPrompt = createMoodPrompt((element) => main.before(element));
 
 let activeController = null;
 let activeCleanup = null;
@@ -128,6 +132,7 @@ function renderCurrentRoute() {
 async function boot() {
   document.getElementById('skip-link').addEventListener('click', () => main.focus());
   onUserChange((user) => header.update(user, navItemsFor(user)));
+  onUserChange((user) => moodPrompt.check(user));
   window.addEventListener(UNAUTHORIZED_EVENT, () => setUser(null));
   window.addEventListener('hashchange', renderCurrentRoute);
 

@@ -141,29 +141,44 @@ pub struct Correction {
     pub status: String,
     /// When it was proposed.
     pub created_at: DateTime<Utc>,
-    /// The reading's text (the subject's messages in that conversation and window).
-    pub text: String,
+    /// Whether its author agreed, when filing it, that an admin may read the text it labels.
+    pub text_shared: bool,
+    /// The reading's text (the subject's messages in that conversation and window); `None`
+    /// unless its author agreed to share it.
+    pub text: Option<String>,
+}
+
+/// A proposed label for one reading, as its author files it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewCorrection {
+    /// The reading corrected.
+    pub reading_id: i64,
+    /// Who proposes it.
+    pub by: Uuid,
+    /// Proposed emotion.
+    pub emotion: Option<i16>,
+    /// Proposed intensity.
+    pub intensity: Option<i16>,
+    /// The author agrees that an admin may read the text it labels (without that it cannot
+    /// become a training example).
+    pub text_shared: bool,
 }
 
 /// Records a correction (one per reading and person; a second one replaces a pending first).
-pub async fn correct(
-    db: &Db,
-    reading_id: i64,
-    by: Uuid,
-    emotion: Option<i16>,
-    intensity: Option<i16>,
-) -> Result<i64, ModelError> {
+pub async fn correct(db: &Db, new: &NewCorrection) -> Result<i64, ModelError> {
     sqlx::query_scalar!(
-        "INSERT INTO mood_corrections (reading_id, corrected_by, emotion, intensity)
-         VALUES ($1, $2, $3, $4)
+        "INSERT INTO mood_corrections (reading_id, corrected_by, emotion, intensity, text_shared)
+         VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (reading_id, corrected_by) DO UPDATE
-             SET emotion = EXCLUDED.emotion, intensity = EXCLUDED.intensity, created_at = now()
+             SET emotion = EXCLUDED.emotion, intensity = EXCLUDED.intensity,
+                 text_shared = EXCLUDED.text_shared, created_at = now()
              WHERE mood_corrections.status = 'pending'
          RETURNING id",
-        reading_id,
-        by,
-        emotion,
-        intensity,
+        new.reading_id,
+        new.by,
+        new.emotion,
+        new.intensity,
+        new.text_shared,
     )
     .fetch_optional(db)
     .await?
@@ -173,19 +188,22 @@ pub async fn correct(
     })
 }
 
-/// Corrections with the given status, oldest first, with the text they label.
+/// Corrections with the given status, oldest first, with the text they label when their
+/// author agreed to share it.
 pub async fn corrections(db: &Db, status: &str, limit: i64) -> Result<Vec<Correction>, ModelError> {
     Ok(sqlx::query_as!(
         Correction,
         r#"SELECT c.id, c.reading_id, r.user_id AS subject_id, c.corrected_by, c.emotion,
                   c.intensity, r.emotion AS shown_emotion, r.intensity AS shown_intensity,
-                  c.status::text AS "status!", c.created_at,
-                  COALESCE(c.text, (SELECT string_agg(m.body, E'\n' ORDER BY m.seq)
-                                    FROM messages m
-                                    WHERE m.sender_id = r.user_id
-                                      AND m.conversation_id = r.conversation_id
-                                      AND m.created_at >= r.window_start
-                                      AND m.created_at < r.window_end), '') AS "text!"
+                  c.status::text AS "status!", c.created_at, c.text_shared,
+                  CASE WHEN c.text_shared THEN
+                      COALESCE(c.text, (SELECT string_agg(m.body, E'\n' ORDER BY m.seq)
+                                        FROM messages m
+                                        WHERE m.sender_id = r.user_id
+                                          AND m.conversation_id = r.conversation_id
+                                          AND m.created_at >= r.window_start
+                                          AND m.created_at < r.window_end), '')
+                  END AS "text?"
            FROM mood_corrections c
            JOIN mood_readings r ON r.id = c.reading_id
            WHERE c.status::text = $1
@@ -199,7 +217,8 @@ pub async fn corrections(db: &Db, status: &str, limit: i64) -> Result<Vec<Correc
 }
 
 /// Approves (copying the reading's text, so it stays a labelled example) or rejects a pending
-/// correction.
+/// correction. Approving one whose author did not agree to share the text is refused (409
+/// `text_not_shared`, by the `mood_corrections_approved_shared` constraint): reject it instead.
 pub async fn review(db: &Db, id: i64, reviewer: Uuid, approve: bool) -> Result<(), ModelError> {
     let done = sqlx::query!(
         r#"UPDATE mood_corrections c SET
@@ -219,13 +238,19 @@ pub async fn review(db: &Db, id: i64, reviewer: Uuid, approve: bool) -> Result<(
     )
     .execute(db)
     .await
-    .map_err(|e| {
-        on_constraint(
+    .map_err(|e| match on_constraint(
+        e,
+        "mood_corrections_approved_shared",
+        "text_not_shared",
+        "its author did not agree to share the text, so it cannot become a training example; reject it instead",
+    ) {
+        ModelError::Database(e) => on_constraint(
             e,
             "mood_corrections_approved_text",
             "text_gone",
             "the messages of this reading were deleted; reject it instead",
-        )
+        ),
+        other => other,
     })?;
     if done.rows_affected() == 0 {
         return Err(ModelError::NotFound);
@@ -233,13 +258,13 @@ pub async fn review(db: &Db, id: i64, reviewer: Uuid, approve: bool) -> Result<(
     Ok(())
 }
 
-/// Copies every approved correction into a new `corrections` dataset (for a training run);
-/// `None` when there are none.
+/// Copies every approved correction whose author agreed to share its text into a new
+/// `corrections` dataset (for a training run); `None` when there are none.
 pub async fn snapshot_corrections(db: &Db, by: Uuid) -> Result<Option<i64>, ModelError> {
     let approved = sqlx::query_as!(
         LabelledText,
         r#"SELECT text AS "text!", emotion, intensity FROM mood_corrections
-           WHERE status = 'approved' AND text IS NOT NULL ORDER BY id"#
+           WHERE status = 'approved' AND text_shared AND text IS NOT NULL ORDER BY id"#
     )
     .fetch_all(db)
     .await?;

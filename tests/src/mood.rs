@@ -4,6 +4,7 @@
 
 use std::time::Duration as StdDuration;
 
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -26,8 +27,9 @@ fn fast_windows(config: &mut api::config::Config) {
     config.mood_grace_ms = 200;
 }
 
-/// Admin, a lecturer and two students; the lecturer and `alice` share a direct conversation,
-/// `bea` shares a group with alice, `carl` shares nothing with her.
+/// Admin, a lecturer and three students; the lecturer and `alice` share a direct conversation,
+/// `bea` shares a group with alice, `carl` shares nothing with her (every request and invitation
+/// accepted, so they are contacts). Alice shares her mood with lecturers and fellow students.
 pub struct Cast {
     /// The admin's bearer token.
     pub admin: String,
@@ -41,6 +43,8 @@ pub struct Cast {
     pub carl: (Uuid, String),
     /// The direct conversation of the lecturer and alice.
     pub direct: Uuid,
+    /// The group of bea (its owner) and alice.
+    pub group: Uuid,
 }
 
 /// Signs up the [`Cast`] and makes its conversations.
@@ -54,9 +58,11 @@ pub async fn cast(app: &TestApp) -> Cast {
     let direct = app
         .open_accepted_direct(&lecturer.1, alice.0, &alice.1)
         .await;
-    app.create_accepted_group(&bea.1, "Study group", &[(alice.0, &alice.1)])
+    let group = app
+        .create_accepted_group(&bea.1, "Study group", &[(alice.0, &alice.1)])
         .await;
     app.open_accepted_direct(&carl.1, bea.0, &bea.1).await;
+    share(app, &alice.1, true, true).await;
     Cast {
         admin,
         lecturer,
@@ -64,6 +70,60 @@ pub async fn cast(app: &TestApp) -> Cast {
         bea,
         carl,
         direct,
+        group,
+    }
+}
+
+/// Chooses, as the holder of `token`, whom they show their mood to
+/// (`PUT /api/v1/me/mood/sharing`); returns their `GET /api/v1/me/mood` view.
+pub async fn share(app: &TestApp, token: &str, lecturers: bool, students: bool) -> Value {
+    let response = reqwest::Client::new()
+        .put(app.url("/api/v1/me/mood/sharing"))
+        .bearer_auth(token)
+        .json(&json!({ "lecturers": lecturers, "students": students }))
+        .send()
+        .await
+        .expect("choose mood sharing");
+    assert_eq!(response.status(), 200, "choose mood sharing");
+    response.json().await.expect("the mood view")
+}
+
+/// Waits (at most 20 s) until `user` has at least `n` stored readings: the window was processed
+/// (a control before checking that someone did *not* hear about it).
+pub async fn wait_for_readings(db: &PgPool, user: Uuid, n: i64) {
+    for _ in 0..200 {
+        if readings_of(db, user).await >= n {
+            return;
+        }
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+    panic!("{user} did not get {n} mood readings");
+}
+
+/// The `mood` frames about `user` that arrive on `ws` within `wait`.
+pub async fn mood_frames_about(ws: &mut WsClient, user: Uuid, wait: StdDuration) -> Vec<Value> {
+    ws.all_of_for("mood", wait)
+        .await
+        .into_iter()
+        .filter(|f| f["user"] == json!(user))
+        .collect()
+}
+
+/// The `mood` frames about `user` that arrive on `ws` within `wait` and show a mood (a `null`
+/// one only says there is nothing to show).
+pub async fn moods_shown_about(ws: &mut WsClient, user: Uuid, wait: StdDuration) -> Vec<Value> {
+    let mut frames = mood_frames_about(ws, user, wait).await;
+    frames.retain(|f| !f["mood"].is_null());
+    frames
+}
+
+/// The next `mood` frame about `user` that shows a mood (skipping `null` ones).
+pub async fn mood_shown_about(ws: &mut WsClient, user: Uuid) -> Value {
+    loop {
+        let frame = mood_frame_about(ws, user).await;
+        if !frame["mood"].is_null() {
+            return frame;
+        }
     }
 }
 
@@ -134,4 +194,29 @@ pub async fn trained(app: &TestApp, token: &str, id: i64) -> Value {
         tokio::time::sleep(StdDuration::from_millis(200)).await;
     }
     panic!("training did not finish in 2 minutes");
+}
+
+/// Waits (at most 20 s) until the processed mood windows reach past the newest message: a
+/// control before checking that nothing was measured or pushed.
+pub async fn windows_cover_every_message(db: &PgPool) {
+    for _ in 0..200 {
+        let (covered, newest): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = sqlx::query_as(
+            "SELECT (SELECT max(window_end) FROM mood_runs), (SELECT max(created_at) FROM messages)",
+        )
+        .fetch_one(db)
+        .await
+        .expect("read the windows");
+        if covered.is_some() && covered > newest {
+            return;
+        }
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+    panic!("the mood windows did not reach the last message");
+}
+
+/// The readings of the holder of `token` as they list them (`GET /api/v1/me/mood/readings`), newest first.
+pub async fn own_readings(app: &TestApp, token: &str) -> Vec<Value> {
+    let (status, page) = app.get_json(token, "/api/v1/me/mood/readings").await;
+    assert_eq!(status, 200, "{page}");
+    page["readings"].as_array().cloned().unwrap_or_default()
 }

@@ -91,22 +91,31 @@ function classSelect(name, classes, label) {
       classes.map((c) => h('option', { value: c }, classLabel(c)))));
 }
 
-/** A small "Not right?" form that proposes a label for reading `id`. */
+/**
+ * A small "Not right?" form that proposes a label for reading `id`, with a
+ * "let an admin read the text" checkbox (off by default: the admin then sees
+ * only the labels, and the suggestion cannot become a training example).
+ */
 export function correctionForm(readingId, onDone) {
   const status = h('span', { class: 'muted', role: 'status' });
+  const share = h('input', { type: 'checkbox', name: 'share_text' });
   const form = h('form', { class: 'correction-form' },
     classSelect('emotion', EMOTIONS, 'Emotion '),
     classSelect('intensity', INTENSITIES, ' Intensity '),
-    h('button', { type: 'submit', class: 'button button-ghost', title: 'An admin reviews suggestions and sees the messages they label' }, 'Suggest'),
+    h('label', { class: 'field-inline', title: 'The messages this reading was measured from; without them an admin cannot use your suggestion to retrain the model' },
+      share, ' Let an admin read the text'),
+    h('button', { type: 'submit', class: 'button button-ghost', title: 'An admin reviews suggestions' }, 'Suggest'),
     status);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    const body = { reading: readingId };
+    const body = { reading: readingId, share_text: share.checked };
     if (form.emotion.value) body.emotion = form.emotion.value;
     if (form.intensity.value) body.intensity = form.intensity.value;
     try {
       await api.post('/mood/corrections', body);
-      status.textContent = 'Thanks: an admin will review it (they see the messages of that reading to label them).';
+      status.textContent = share.checked
+        ? 'Thanks: an admin will review it, reading the messages of that reading to label them.'
+        : 'Thanks: an admin will review it without seeing the messages (so it cannot retrain the model).';
       onDone?.();
     } catch (err) {
       status.textContent = err.message;

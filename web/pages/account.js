@@ -1,5 +1,6 @@
 // Account page (#/account): profile form (PATCH /api/v1/me with only the
-// changed fields), the password, the list of signed-in devices and mood sharing.
+// changed fields), the password, the list of signed-in devices, whom the user
+// shares their mood with, and everything measured about them (with "Delete all").
 
 import { api } from '../api.js';
 import { h, pageHeading } from '../dom.js';
@@ -11,6 +12,7 @@ import { normalizeColor, roleBadge } from '../components/user-display.js';
 import { createSessionsList } from '../components/sessions-list.js';
 import { localDate } from '../components/format.js';
 import { createMoodSharingPanel } from '../components/mood-sharing.js';
+import { createMoodMeasuredPanel } from '../components/mood-measured.js';
 import { createPasswordPanel } from '../components/password-form.js';
 
 const EDITABLE = ['display_name', 'time_zone', 'avatar_color'];
@@ -85,7 +87,8 @@ function buildProfileForm(user, ctx) {
 
 export function renderAccount(container, ctx) {
   const { user } = ctx;
-  const mood = createMoodSharingPanel({ signal: ctx.signal });
+  const mood = createMoodSharingPanel({ signal: ctx.signal, role: user.role });
+  const measured = createMoodMeasuredPanel({ signal: ctx.signal, onDeleted: () => mood.load() });
   const sessions = createSessionsList({
     signal: ctx.signal,
     onCurrentRevoked: () => {
@@ -112,7 +115,9 @@ export function renderAccount(container, ctx) {
       createPasswordPanel({ signal: ctx.signal, onChanged: () => sessions.load() }),
       mood.element,
     ),
+    measured.element,
   ));
   sessions.load();
   mood.load();
+  measured.load();
 }

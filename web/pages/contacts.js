@@ -1,5 +1,6 @@
 // Contacts page (#/contacts): everyone you share a conversation with, with
-// presence and their current mood (icon + "Sad, Muted" + when measured),
+// presence and the mood they chose to show you, from the conversations you
+// share (icon + "Sad, Muted" + when measured),
 // updated live by `mood` and `presence` frames. Lecturers open a contact's
 // mood history as a small chart and can correct a reading.
 
@@ -88,7 +89,7 @@ export function renderContacts(container, ctx) {
       for (const c of contacts) if (!store.state.moods.has(c.id)) store.state.moods.set(c.id, c.mood || null);
       list.replaceChildren(...contacts.map(row));
       summary.textContent = contacts.length
-        ? `${contacts.length} contact${contacts.length === 1 ? '' : 's'}. Moods are measured every few minutes from what people write; they can turn sharing off.`
+        ? `${contacts.length} contact${contacts.length === 1 ? '' : 's'}. A mood shows only if that person chose to share it with you, and only from the conversations you share.`
         : 'No contacts yet: start a chat from the directory.';
       update();
     } catch (err) {

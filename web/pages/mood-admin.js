@@ -118,10 +118,16 @@ export function renderMoodAdmin(container, ctx) {
 
   async function loadCorrections() {
     const pending = await api.get('/admin/mood/corrections', { signal: ctx.signal }) || [];
-    corrections.replaceChildren(...pending.map((c) => h('li', { class: 'panel' },
-      h('blockquote', {}, c.text),
+    // The text is shown only when the correction's author agreed to share it;
+    // without it a correction cannot become a training example, only be rejected.
+    corrections.replaceChildren(...pending.map((c) => h('li', { class: 'panel', dataset: { correctionId: String(c.id) } },
+      c.text_shared
+        ? h('blockquote', {}, c.text)
+        : h('p', { class: 'muted correction-private' }, 'The author did not agree to share the text, so it is not shown and this suggestion cannot be approved.'),
       h('p', {}, `Model said ${c.shown}; suggested: ${[c.emotion, c.intensity].filter(Boolean).map(classLabel).join(', ')}`),
-      h('button', { type: 'button', class: 'button button-secondary', onClick: () => review(c, true) }, 'Approve'), ' ',
+      h('button', {
+        type: 'button', class: 'button button-secondary', disabled: !c.text_shared, onClick: () => review(c, true),
+      }, 'Approve'), ' ',
       h('button', { type: 'button', class: 'button button-ghost', onClick: () => review(c, false) }, 'Reject'))));
     if (!pending.length) corrections.append(h('li', { class: 'muted' }, 'No corrections waiting.'));
   }

@@ -1,12 +1,13 @@
-//! The distribution phase: every process listens for changed moods and pushes them to the
-//! contacts connected to it (and to the user's own devices), as `mood` frames.
+//! The distribution phase: every process listens for changed moods and pushes them, as `mood`
+//! frames, to the user's own devices and to the contacts connected to it, each contact getting
+//! only what `models::mood::Facts::allow` lets them see.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use models::mood::{self, UserMood};
-use models::{Db, ModelError};
+use models::{Db, ModelError, conversation};
 use realtime::Gateway;
 use realtime::protocol::ServerFrame;
 use sqlx::postgres::PgListener;
@@ -58,39 +59,46 @@ async fn listen(db: &Db, gateway: &Gateway) -> Result<(), sqlx::Error> {
     }
 }
 
-/// Pushes every mood measured in the window.
+/// Pushes every mood measured in the window: to the writer's own devices their mood over all
+/// their conversations, and to each contact what the rule lets them see (the writer's readings
+/// of this window from the conversations the two share, if the writer shares with the
+/// contact's role). A contact who may see nothing of this window hears nothing.
 async fn push_window(db: &Db, gateway: &Gateway, start: DateTime<Utc>) -> Result<(), ModelError> {
-    let moods = mood::moods_of_window(db, start).await?;
-    let subjects: Vec<Uuid> = moods.iter().map(|m| m.user_id).collect();
-    let by_subject: HashMap<Uuid, &UserMood> = moods.iter().map(|m| (m.user_id, m)).collect();
-    push(db, gateway, &subjects, |s| by_subject.get(&s).copied()).await
-}
-
-/// Pushes one user's mood after a sharing change: their mood, or null once they stop sharing.
-async fn push_user(db: &Db, gateway: &Gateway, user: Uuid) -> Result<(), ModelError> {
-    let current = mood::current_moods(db, &[user]).await?;
-    push(db, gateway, &[user], |_| current.first()).await
-}
-
-async fn push<'a>(
-    db: &Db,
-    gateway: &Gateway,
-    subjects: &[Uuid],
-    mood_of: impl Fn(Uuid) -> Option<&'a UserMood>,
-) -> Result<(), ModelError> {
-    if subjects.is_empty() {
-        return Ok(());
+    for own in mood::moods_of_window(db, start).await? {
+        gateway
+            .hub
+            .send_to_user(own.user_id, &frame(own.user_id, Some(&own)).event());
     }
-    let mut audience: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for (subject, contact) in mood::audiences(db, subjects).await? {
-        audience.entry(subject).or_default().push(contact);
-    }
-    for &subject in subjects {
-        let event = frame(subject, mood_of(subject)).event();
-        gateway.hub.send_to_user(subject, &event);
-        if let Some(contacts) = audience.get(&subject) {
-            gateway.hub.send_to_users(contacts, &event);
+    for seen in mood::moods_seen_in_window(db, start).await? {
+        if gateway.hub.is_online(seen.viewer) {
+            let event = frame(seen.mood.user_id, Some(&seen.mood)).event();
+            gateway.hub.send_to_user(seen.viewer, &event);
         }
+    }
+    Ok(())
+}
+
+/// Pushes one user's mood after a sharing change or after they deleted their readings: to their
+/// own devices their mood, to each contact connected here what that contact may see now (null:
+/// forget it).
+async fn push_user(db: &Db, gateway: &Gateway, user: Uuid) -> Result<(), ModelError> {
+    let own = mood::current_moods(db, &[user]).await?;
+    gateway
+        .hub
+        .send_to_user(user, &frame(user, own.first()).event());
+    let viewers: Vec<Uuid> = conversation::contact_ids(db, user)
+        .await?
+        .into_iter()
+        .filter(|viewer| gateway.hub.is_online(*viewer))
+        .collect();
+    let seen: HashMap<Uuid, UserMood> = mood::moods_seen(db, &viewers, &[user])
+        .await?
+        .into_iter()
+        .map(|s| (s.viewer, s.mood))
+        .collect();
+    for viewer in viewers {
+        let event = frame(user, seen.get(&viewer)).event();
+        gateway.hub.send_to_user(viewer, &event);
     }
     Ok(())
 }

@@ -15,7 +15,8 @@ use crate::state::AppState;
 use crate::views::chat::{ContactList, ContactView};
 
 /// The caller's contacts (who counts: `models::conversation::contacts`), with presence and the
-/// mood each chose to show the caller.
+/// mood each chose to show the caller: from the latest window of their readings in the
+/// conversations the two share, if they share with the caller's role (`models::mood::moods_seen`).
 #[utoipa::path(get, path = "/contacts", tag = "chat", responses((status = 200, body = ContactList)))]
 pub async fn contacts(
     State(state): State<AppState>,
@@ -23,15 +24,15 @@ pub async fn contacts(
 ) -> ApiResult<Json<ContactList>> {
     let contacts = conversation::contacts(&state.db, current.user.id).await?;
     let ids: Vec<Uuid> = contacts.iter().map(|c| c.user_id).collect();
-    let moods = models::mood::current_moods(&state.db, &ids).await?;
+    let moods = models::mood::moods_seen(&state.db, &[current.user.id], &ids).await?;
     let contacts = contacts
         .into_iter()
         .map(|c| {
             let online = state.gateway.hub.is_online(c.user_id);
             let mood = moods
                 .iter()
-                .find(|m| m.user_id == c.user_id)
-                .map(crate::views::mood::MoodView::from);
+                .find(|seen| seen.mood.user_id == c.user_id)
+                .map(|seen| crate::views::mood::MoodView::from(&seen.mood));
             ContactView::new(c, online, mood)
         })
         .collect();

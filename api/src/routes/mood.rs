@@ -1,13 +1,16 @@
-//! Moods as people see them: your own (what is shared, and the switch), your contacts' current
-//! moods, a contact's history for lecturers, and corrections of a shown mood.
+//! Moods as people see them: your own (whom you share it with, everything measured about you
+//! and deleting it), your contacts' current moods, a contact's history for lecturers, and
+//! corrections of a shown mood. Who may see which reading is one rule,
+//! `models::mood::Facts::allow` (docs/privacy.md, "Mood").
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
-use models::mood;
-use models::mood_data;
+use models::mood::{self, Choice};
+use models::mood_data::{self, NewCorrection};
 use models::user::Role;
 use models::validated::{self, InvalidValue};
+use models::values::PageSize;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -19,7 +22,10 @@ use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
-use crate::views::mood::{ContactMoodView, MoodHistoryView, MoodView, MyMoodView, ReadingView};
+use crate::views::mood::{
+    ContactMoodView, MoodHistoryView, MoodView, MyMoodView, OwnReadingView, OwnReadingsPage,
+    ReadingView, ReadingsDeleted,
+};
 
 /// Readings listed at most.
 const MAX_READINGS: i64 = 500;
@@ -47,12 +53,27 @@ models::deserialize_by_try_from!(HistoryDays: i64);
 
 models::schema_of!(HistoryDays => validated::int64_schema(&HISTORY_DAYS));
 
-/// The sharing switch.
+/// Whom you show your mood to: your answer to the first-use prompt, or a later change.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SharingChange {
-    /// Share your mood with your contacts?
-    pub enabled: bool,
+    /// Lecturers (and admins) among your contacts see your mood, from the conversations you
+    /// share with them.
+    pub lecturers: bool,
+    /// Fellow students among your contacts see your mood, from the conversations you share with
+    /// them.
+    pub students: bool,
+}
+
+/// Which page of your readings.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ReadingsParams {
+    /// Readings older than this one (the previous page's `next_before`).
+    pub before: Option<i64>,
+    /// Page size, 1 to 100 (default 50).
+    #[param(inline)]
+    pub limit: Option<PageSize>,
 }
 
 /// How far back a history goes.
@@ -74,6 +95,10 @@ pub struct CorrectionRequest {
     pub emotion: Option<String>,
     /// Intensity code, e.g. `muted`.
     pub intensity: Option<String>,
+    /// Let an admin read the text the reading labels (default false). Without it the admin sees
+    /// only the labels and the correction cannot become a training example.
+    #[serde(default)]
+    pub share_text: bool,
 }
 
 /// The stored correction.
@@ -83,7 +108,8 @@ pub struct CorrectionCreated {
     pub id: i64,
 }
 
-/// What you share: the switch, your current mood as contacts see it, and your readings.
+/// Whom you share your mood with (and whether you chose yet), your current mood and your
+/// readings of the last 14 days.
 #[utoipa::path(get, path = "/me/mood", tag = "mood", responses((status = 200, body = MyMoodView)))]
 pub async fn mine(
     State(state): State<AppState>,
@@ -92,17 +118,22 @@ pub async fn mine(
     my_mood(&state, current.user.id).await.map(Json)
 }
 
-/// Turns sharing on or off. Off: nothing about you is measured, pushed or shown, and contacts'
-/// screens clear your mood at once.
+/// Chooses whom you show your mood to (the first-use prompt's answer, or a change), and records
+/// when. Contacts' screens follow at once; sharing with nobody stops measuring you.
 #[utoipa::path(put, path = "/me/mood/sharing", tag = "mood", request_body = SharingChange,
-    responses((status = 200, body = MyMoodView)))]
+    responses((status = 200, body = MyMoodView), (status = 422, description = "not two booleans")))]
 pub async fn set_sharing(
     State(state): State<AppState>,
     current: CurrentUser,
     Json(change): Json<SharingChange>,
 ) -> ApiResult<Json<MyMoodView>> {
-    if mood::set_sharing(&state.db, current.user.id, change.enabled).await? {
-        tracing::info!(user.id = %current.user.id, sharing = change.enabled, "mood sharing changed");
+    let choice = Choice {
+        lecturers: change.lecturers,
+        students: change.students,
+    };
+    if mood::choose(&state.db, current.user.id, choice).await? {
+        tracing::info!(user.id = %current.user.id, mood.lecturers = choice.lecturers,
+            mood.students = choice.students, "mood sharing changed");
     }
     my_mood(&state, current.user.id).await.map(Json)
 }
@@ -110,25 +141,49 @@ pub async fn set_sharing(
 async fn my_mood(state: &AppState, user: Uuid) -> ApiResult<MyMoodView> {
     let sharing = mood::sharing(&state.db, user).await?;
     let current = mood::current_moods(&state.db, &[user]).await?;
-    let readings = if sharing {
-        mood::readings(
-            &state.db,
-            user,
-            Utc::now() - Duration::days(DEFAULT_HISTORY_DAYS),
-            MAX_READINGS,
-        )
-        .await?
-    } else {
-        Vec::new()
-    };
-    Ok(MyMoodView {
-        sharing,
-        current: current.first().map(MoodView::from),
-        readings: readings.iter().map(|r| ReadingView::new(r, true)).collect(),
-    })
+    let readings = mood::readings(
+        &state.db,
+        user,
+        Utc::now() - Duration::days(DEFAULT_HISTORY_DAYS),
+        MAX_READINGS,
+    )
+    .await?;
+    Ok(MyMoodView::new(&sharing, current.first(), &readings))
 }
 
-/// A contact's current mood (null when they do not share it or nothing was measured yet).
+/// Everything measured about you, newest first, page by page: each reading with its
+/// conversation, window, labels and probabilities.
+#[utoipa::path(get, path = "/me/mood/readings", tag = "mood", params(ReadingsParams),
+    responses((status = 200, body = OwnReadingsPage), (status = 422, description = "bad page size")))]
+pub async fn own_readings(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Query(params): Query<ReadingsParams>,
+) -> ApiResult<Json<OwnReadingsPage>> {
+    let limit = params.limit.unwrap_or(PageSize::HISTORY).get();
+    let page = mood::own_readings(&state.db, current.user.id, params.before, limit).await?;
+    let full = i64::try_from(page.len()).is_ok_and(|n| n == limit);
+    Ok(Json(OwnReadingsPage {
+        next_before: page.last().filter(|_| full).map(|r| r.reading.id),
+        readings: page.iter().map(OwnReadingView::from).collect(),
+    }))
+}
+
+/// Deletes everything measured about you: every reading, your current mood and every correction
+/// of your readings. Contacts' screens clear your mood at once.
+#[utoipa::path(delete, path = "/me/mood/readings", tag = "mood",
+    responses((status = 200, body = ReadingsDeleted)))]
+pub async fn delete_readings(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> ApiResult<Json<ReadingsDeleted>> {
+    let deleted = mood::delete_own(&state.db, current.user.id).await?;
+    tracing::info!(user.id = %current.user.id, mood.readings = deleted, "mood readings deleted");
+    Ok(Json(ReadingsDeleted { deleted }))
+}
+
+/// A contact's current mood as you may see it: from the conversations you share, if they share
+/// it with your role (null otherwise, or when nothing was measured there yet).
 #[utoipa::path(get, path = "/users/{id}/mood", tag = "mood",
     params(("id" = Uuid, Path, description = "user id")),
     responses((status = 200, body = ContactMoodView), (status = 404, description = "not a contact")))]
@@ -137,15 +192,24 @@ pub async fn of_contact(
     current: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<ContactMoodView>> {
-    require_contact(&state, current.user.id, id).await?;
-    let moods = mood::current_moods(&state.db, &[id]).await?;
+    let me = current.user.id;
+    require_contact(&state, me, id).await?;
+    let mood = if me == id {
+        mood::current_moods(&state.db, &[id]).await?.pop()
+    } else {
+        mood::moods_seen(&state.db, &[me], &[id])
+            .await?
+            .pop()
+            .map(|seen| seen.mood)
+    };
     Ok(Json(ContactMoodView {
         user: id,
-        mood: moods.first().map(MoodView::from),
+        mood: mood.as_ref().map(MoodView::from),
     }))
 }
 
-/// A contact's readings over the last days, for the lecturer's chart (lecturers and admins).
+/// A contact's readings over the last days from the conversations you share, for the lecturer's
+/// chart (lecturers and admins; empty unless they share with lecturers).
 #[utoipa::path(get, path = "/users/{id}/mood/history", tag = "mood",
     params(("id" = Uuid, Path, description = "user id"), HistoryParams),
     responses((status = 200, body = MoodHistoryView), (status = 403, description = "students cannot see histories"),
@@ -165,17 +229,8 @@ pub async fn history(
     if current.user.id != id {
         require_contact(&state, current.user.id, id).await?;
     }
-    let readings = if mood::sharing(&state.db, id).await? {
-        mood::readings(
-            &state.db,
-            id,
-            Utc::now() - Duration::days(days),
-            MAX_READINGS,
-        )
-        .await?
-    } else {
-        Vec::new()
-    };
+    let since = Utc::now() - Duration::days(days);
+    let readings = mood::readings_seen(&state.db, current.user.id, id, since, MAX_READINGS).await?;
     let own = current.user.id == id;
     Ok(Json(MoodHistoryView {
         user: id,
@@ -183,8 +238,9 @@ pub async fn history(
     }))
 }
 
-/// Proposes the right mood for a reading: your own, or (lecturers) a contact's who shares it.
-/// An admin reviews it; approved, it becomes a labelled example for retraining.
+/// Proposes the right mood for a reading: your own, or (lecturers) one of a contact's you may
+/// see. An admin reviews it, reading the text only if you agreed (`share_text`); approved, it
+/// becomes a labelled example for retraining.
 #[utoipa::path(post, path = "/mood/corrections", tag = "mood", request_body = CorrectionRequest,
     responses((status = 201, body = CorrectionCreated), (status = 404, description = "no such reading visible to you"),
               (status = 422, description = "unknown label or none given")))]
@@ -208,20 +264,18 @@ pub async fn correct(
         .map_err(|_| ApiError::NotFound("reading"))?;
     let me = &current.user;
     let allowed = reading.user_id == me.id
-        || (me.role != Role::Student
-            && mood::are_contacts(&state.db, me.id, reading.user_id).await?
-            && mood::sharing(&state.db, reading.user_id).await?);
+        || (me.role != Role::Student && mood::may_see(&state.db, me.id, &reading).await?);
     if !allowed {
         return Err(ApiError::NotFound("reading"));
     }
-    let id = mood_data::correct(
-        &state.db,
-        reading.id,
-        me.id,
-        emotion.and_then(|i| i16::try_from(i).ok()),
-        intensity.and_then(|i| i16::try_from(i).ok()),
-    )
-    .await?;
+    let correction = NewCorrection {
+        reading_id: reading.id,
+        by: me.id,
+        emotion: emotion.and_then(|i| i16::try_from(i).ok()),
+        intensity: intensity.and_then(|i| i16::try_from(i).ok()),
+        text_shared: request.share_text,
+    };
+    let id = mood_data::correct(&state.db, &correction).await?;
     Ok((StatusCode::CREATED, Json(CorrectionCreated { id })))
 }
 
@@ -241,7 +295,7 @@ where
 }
 
 async fn require_contact(state: &AppState, viewer: Uuid, subject: Uuid) -> ApiResult<()> {
-    if viewer == subject || mood::are_contacts(&state.db, viewer, subject).await? {
+    if viewer == subject || models::conversation::is_contact(&state.db, viewer, subject).await? {
         Ok(())
     } else {
         Err(ApiError::NotFound("contact"))
@@ -253,6 +307,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(mine))
         .routes(routes!(set_sharing))
+        .routes(routes!(own_readings, delete_readings))
         .routes(routes!(of_contact))
         .routes(routes!(history))
         .routes(routes!(correct))

@@ -313,7 +313,8 @@ pub async fn list_datasets(
     Ok(Json(datasets.into_iter().map(Into::into).collect()))
 }
 
-/// Corrections by status (pending first in line), with the text they label.
+/// Corrections by status (pending first in line), with the text they label when their author
+/// agreed to share it (`text` is null otherwise).
 #[utoipa::path(get, path = "/admin/mood/corrections", tag = "mood-admin", params(CorrectionParams),
     responses((status = 200, body = Vec<CorrectionView>)))]
 pub async fn list_corrections(
@@ -332,10 +333,12 @@ pub async fn list_corrections(
     Ok(Json(list.into_iter().map(Into::into).collect()))
 }
 
-/// Approves or rejects a pending correction.
+/// Approves or rejects a pending correction. Only one whose author agreed to share the text can
+/// be approved (it becomes a labelled example); any can be rejected.
 #[utoipa::path(post, path = "/admin/mood/corrections/{id}/review", tag = "mood-admin",
     params(("id" = i64, Path, description = "correction id")), request_body = Review,
-    responses((status = 204), (status = 404, description = "no such pending correction")))]
+    responses((status = 204), (status = 404, description = "no such pending correction"),
+              (status = 409, description = "`text_not_shared`: its author did not agree to share the text, so it cannot be approved (reject it); `text_gone`: its messages were deleted")))]
 pub async fn review(
     State(state): State<AppState>,
     AdminUser(admin): AdminUser,

@@ -1,7 +1,7 @@
 //! The JSON shapes of moods, readings, model versions, datasets and corrections.
 
 use chrono::{DateTime, Utc};
-use models::mood::{Reading, Scores, UserMood};
+use models::mood::{OwnReading, Reading, Scores, Sharing, UserMood};
 use models::mood_data::{Correction, Dataset};
 use models::mood_model::{ModelStatus, ModelVersion};
 use sentiment::{Emotion, Intensity};
@@ -147,16 +147,77 @@ impl ReadingView {
     }
 }
 
-/// What the signed-in user shares about their mood.
+/// What the signed-in user shares about their mood, and with whom.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MyMoodView {
-    /// Whether contacts see it (when off nothing is measured, pushed or shown).
-    pub sharing: bool,
-    /// The current mood as contacts see it.
+    /// Whether you answered the first-use prompt; until you do, nobody sees your mood and
+    /// nothing is measured.
+    pub chosen: bool,
+    /// When you last chose.
+    pub chosen_at: Option<DateTime<Utc>>,
+    /// Lecturers (and admins) among your contacts see your mood, from the conversations you
+    /// share with them.
+    pub lecturers: bool,
+    /// Fellow students among your contacts see your mood, from the conversations you share with
+    /// them.
+    pub students: bool,
+    /// Your current mood over all your conversations (each contact sees only what comes from
+    /// the conversations you share with them).
     pub current: Option<MoodView>,
-    /// Readings of the last 14 days, newest first (lecturers among your contacts see these as a
-    /// chart).
+    /// Readings of the last 14 days, newest first (all of them: `GET /me/mood/readings`).
     pub readings: Vec<ReadingView>,
+}
+
+impl MyMoodView {
+    /// The choice, the current mood and the readings of the last days.
+    pub fn new(sharing: &Sharing, current: Option<&UserMood>, readings: &[Reading]) -> Self {
+        Self {
+            chosen: sharing.chosen_at.is_some(),
+            chosen_at: sharing.chosen_at,
+            lecturers: sharing.choice.lecturers,
+            students: sharing.choice.students,
+            current: current.map(MoodView::from),
+            readings: readings.iter().map(|r| ReadingView::new(r, true)).collect(),
+        }
+    }
+}
+
+/// One reading about the signed-in user, with where it was measured.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OwnReadingView {
+    /// The reading, with its conversation.
+    #[serde(flatten)]
+    pub reading: ReadingView,
+    /// The conversation's name: a group's, or the other person's in a direct conversation.
+    pub conversation_name: Option<String>,
+    /// Model version that measured it.
+    pub model: Option<String>,
+}
+
+impl From<&OwnReading> for OwnReadingView {
+    fn from(r: &OwnReading) -> Self {
+        Self {
+            reading: ReadingView::new(&r.reading, true),
+            conversation_name: r.conversation_name.clone(),
+            model: r.model_name.clone(),
+        }
+    }
+}
+
+/// A page of everything measured about the signed-in user, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OwnReadingsPage {
+    /// The readings.
+    pub readings: Vec<OwnReadingView>,
+    /// Pass as `before` for the next page; null on the last page.
+    pub next_before: Option<i64>,
+}
+
+/// What deleting everything measured about the signed-in user removed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadingsDeleted {
+    /// Readings deleted (with the current mood and every correction of them).
+    pub deleted: u64,
 }
 
 /// A contact's mood.
@@ -164,7 +225,8 @@ pub struct MyMoodView {
 pub struct ContactMoodView {
     /// Whose.
     pub user: Uuid,
-    /// Their current mood; null when they do not share it or nothing was measured yet.
+    /// Their current mood as you may see it (from the conversations you share); null when they do
+    /// not share it with you or nothing was measured there yet.
     pub mood: Option<MoodView>,
 }
 
@@ -173,7 +235,8 @@ pub struct ContactMoodView {
 pub struct MoodHistoryView {
     /// Whose.
     pub user: Uuid,
-    /// Readings, newest first; empty when they do not share.
+    /// Readings from the conversations you share, newest first; empty when they do not share
+    /// with lecturers.
     pub readings: Vec<ReadingView>,
 }
 
@@ -286,8 +349,11 @@ pub struct CorrectionView {
     pub status: String,
     /// When proposed.
     pub created_at: DateTime<Utc>,
-    /// The text it labels.
-    pub text: String,
+    /// Whether its author agreed, when filing it, that an admin may read the text it labels;
+    /// only then can it be approved.
+    pub text_shared: bool,
+    /// The text it labels; null unless its author agreed to share it.
+    pub text: Option<String>,
 }
 
 impl From<Correction> for CorrectionView {
@@ -306,6 +372,7 @@ impl From<Correction> for CorrectionView {
             ),
             status: c.status,
             created_at: c.created_at,
+            text_shared: c.text_shared,
             text: c.text,
         }
     }

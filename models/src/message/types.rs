@@ -137,7 +137,7 @@ mod tests {
         ));
         assert!(matches!(validate("c1", "a\0b"), Err(SendError::BodyHasNul)));
         assert!(matches!(
-            validate("c\01", "fine"),
+            validate("c\0x", "fine"),
             Err(SendError::InvalidClientId)
         ));
     }

@@ -1,6 +1,7 @@
 //! Mood readings: the recognition runs (one per window, exactly once across processes), the
-//! readings they store per (user, conversation, window), each user's current mood, and the
-//! sharing switch that hides all of it.
+//! readings they store per (user, conversation, window), each user's current mood, whom the
+//! user chose to show it to (`sharing`), the one rule deciding who may see a reading
+//! (`visibility`, applied in `seen`), and the user's own view and deletion of it all (`own`).
 //!
 //! Emotion and intensity are class indexes 0..=4 (Very Sad..Very Happy, Very Muted..Very
 //! Excited); the `sentiment` crate owns their meaning.
@@ -10,13 +11,21 @@ use uuid::Uuid;
 
 use crate::{Db, ModelError};
 
+mod own;
+mod seen;
+mod sharing;
+mod visibility;
 mod window;
 
+pub use own::{OwnReading, delete_own, own_readings};
+pub use seen::{may_see, moods_seen, moods_seen_in_window, readings_seen};
+pub use sharing::{Sharing, choose, sharing};
+pub use visibility::{Candidate, Choice, Facts, SeenMood, combine, seen_moods};
 pub use window::{Classified, WindowError, last_window_end, record_window};
 
 /// The channel on which changed moods are announced to every server, which pushes them to the
 /// contacts connected to it. Payload: `window:<RFC 3339 start>` after a run, `user:<id>` after
-/// a sharing change.
+/// a sharing change or after the user deleted their readings.
 pub const UPDATED_CHANNEL: &str = "mood_updated";
 
 /// Everything one user wrote in one conversation during a window, oldest first.
@@ -156,12 +165,14 @@ impl From<ReadingRow> for Reading {
     }
 }
 
-/// Current moods measured in the window starting at `start`, of users who still share.
+/// The current moods measured in the window starting at `start`, for their owners' own devices
+/// (what others see is [`moods_seen_in_window`]).
 pub async fn moods_of_window(db: &Db, start: DateTime<Utc>) -> Result<Vec<UserMood>, ModelError> {
     moods(db, Some(start), None).await
 }
 
-/// The current moods of the given users who share theirs (missing users have none).
+/// The current moods of the given users over all their conversations, as they see their own
+/// (missing users have none; what others see is [`moods_seen`]).
 pub async fn current_moods(db: &Db, users: &[Uuid]) -> Result<Vec<UserMood>, ModelError> {
     moods(db, None, Some(users)).await
 }
@@ -179,7 +190,6 @@ async fn moods(
                   um.message_count AS "message_count!", um.window_start AS "window_start!",
                   um.window_end AS "window_end!", mm.name AS "model_name?"
            FROM user_moods um
-           JOIN users u ON u.id = um.user_id AND u.mood_sharing
            LEFT JOIN mood_models mm ON mm.id = um.model_id
            WHERE ($1::timestamptz IS NULL OR um.window_start = $1)
              AND ($2::uuid[] IS NULL OR um.user_id = ANY($2))"#,
@@ -228,66 +238,4 @@ pub async fn reading(db: &Db, id: i64) -> Result<Reading, ModelError> {
     .await?
     .map(Reading::from)
     .ok_or(ModelError::NotFound)
-}
-
-/// Whether the user shares their mood.
-pub async fn sharing(db: &Db, user: Uuid) -> Result<bool, ModelError> {
-    sqlx::query_scalar!("SELECT mood_sharing FROM users WHERE id = $1", user)
-        .fetch_optional(db)
-        .await?
-        .ok_or(ModelError::NotFound)
-}
-
-/// Turns sharing on or off and, if it changed, announces it on [`UPDATED_CHANNEL`] so contacts
-/// see the mood appear or disappear; returns whether it changed.
-pub async fn set_sharing(db: &Db, user: Uuid, enabled: bool) -> Result<bool, ModelError> {
-    let mut tx = db.begin().await?;
-    let done = sqlx::query!(
-        "UPDATE users SET mood_sharing = $2, updated_at = now()
-         WHERE id = $1 AND mood_sharing <> $2",
-        user,
-        enabled,
-    )
-    .execute(&mut *tx)
-    .await?;
-    let changed = done.rows_affected() == 1;
-    if changed {
-        sqlx::query!(
-            "SELECT pg_notify($1, $2)",
-            UPDATED_CHANNEL,
-            format!("user:{user}")
-        )
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(changed)
-}
-
-/// (subject, contact) pairs: who must hear about each subject's mood.
-pub async fn audiences(db: &Db, subjects: &[Uuid]) -> Result<Vec<(Uuid, Uuid)>, ModelError> {
-    let rows = sqlx::query!(
-        r#"SELECT DISTINCT mine.user_id AS "subject!", theirs.user_id AS "contact!"
-           FROM conversation_members mine
-           JOIN conversation_members theirs ON theirs.conversation_id = mine.conversation_id
-           WHERE mine.user_id = ANY($1) AND theirs.user_id <> mine.user_id"#,
-        subjects,
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(rows.into_iter().map(|r| (r.subject, r.contact)).collect())
-}
-
-/// Whether `viewer` and `subject` share a conversation.
-pub async fn are_contacts(db: &Db, viewer: Uuid, subject: Uuid) -> Result<bool, ModelError> {
-    Ok(sqlx::query_scalar!(
-        r#"SELECT EXISTS (
-               SELECT 1 FROM conversation_members mine
-               JOIN conversation_members theirs ON theirs.conversation_id = mine.conversation_id
-               WHERE mine.user_id = $1 AND theirs.user_id = $2) AS "exists!""#,
-        viewer,
-        subject,
-    )
-    .fetch_one(db)
-    .await?)
 }

@@ -32,8 +32,9 @@ impl<E> From<sqlx::Error> for WindowError<E> {
     }
 }
 
-/// Processes the window `[start, end)` once: claims it, reads what sharing users wrote in it,
-/// classifies that with `classify`, stores the readings and current moods, and commits.
+/// Processes the window `[start, end)` once: claims it, reads what users who share their mood
+/// with anyone wrote in it, classifies that with `classify`, stores the readings and current
+/// moods, and commits.
 /// `None` if another process has it; otherwise the number of readings stored.
 pub async fn record_window<F, Fut, E>(
     db: &Db,
@@ -83,7 +84,7 @@ pub async fn last_window_end(db: &Db) -> Result<Option<DateTime<Utc>>, ModelErro
 }
 
 /// The text of every (user, conversation) with messages in `[start, end)`, for users who
-/// share their mood.
+/// share their mood with someone: a user who shares with nobody is not measured at all.
 async fn window_texts(
     tx: &mut PgConnection,
     start: DateTime<Utc>,
@@ -94,7 +95,7 @@ async fn window_texts(
         r#"SELECT m.sender_id AS user_id, m.conversation_id,
                   array_agg(m.body ORDER BY m.seq) AS "bodies!"
            FROM messages m
-           JOIN users u ON u.id = m.sender_id AND u.mood_sharing
+           JOIN users u ON u.id = m.sender_id AND (u.mood_share_lecturers OR u.mood_share_students)
            WHERE m.created_at >= $1 AND m.created_at < $2
            GROUP BY m.sender_id, m.conversation_id"#,
         start,

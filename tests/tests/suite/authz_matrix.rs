@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 use tests::chat::uuid_of;
 use tests::consultations::{book, cast, free_slots};
-use tests::{TestApp, json_of};
+use tests::json_of;
 use uuid::Uuid;
 
 /// Who calls.

@@ -1,11 +1,13 @@
-//! Mood in real headless Chromium: a lecturer's contacts page shows a student's mood as soon as
-//! the job measures it (live, from the `mood` frame) and opens the history chart; the student
-//! turns sharing off in account settings and the lecturer's page clears it at once; the admin
-//! page shows the model versions with their confusion heatmaps.
+//! Mood in real headless Chromium: a student answers the first-use prompt (nothing is shared
+//! before), choosing lecturers; the lecturer's contacts page shows her mood as soon as the job
+//! measures it (live, from the `mood` frame) and opens the history chart; the student sees what
+//! was measured about her on her account page and deletes it all, and the lecturer's page clears
+//! it at once; the admin page shows the model versions with their confusion heatmaps.
 
 use std::time::Duration;
 
-use fantoccini::Client;
+use fantoccini::{Client, Locator};
+use serde_json::json;
 use sqlx::PgPool;
 use tests::TestApp;
 use tests::browser::{Browser, click, log_in, open_page, sign_up, wait_for, wait_for_text};
@@ -13,7 +15,7 @@ use tests::ws::WsClient;
 use uuid::Uuid;
 
 #[sqlx::test(migrator = "models::MIGRATOR")]
-async fn a_lecturer_sees_a_students_mood_live_until_sharing_is_turned_off(db: PgPool) {
+async fn a_lecturer_sees_a_students_mood_live_once_she_chooses_until_she_deletes_it(db: PgPool) {
     let app = TestApp::spawn_with(db, |c| {
         c.mood_window_seconds = 1;
         c.mood_grace_ms = 200;
@@ -38,11 +40,62 @@ async fn a_lecturer_sees_a_students_mood_live_until_sharing_is_turned_off(db: Pg
     wait_for_text(lecturer, "#contact-list", "Alice Student").await;
     wait_for_text(lecturer, "#contact-list", "No mood shared").await;
 
+    // Alice answers the first-use prompt (same admin browser, now as Alice).
+    alice_chooses_lecturers_in_the_prompt(admin, &app, &alice_token).await;
     alice_writes_sadly(&app, &alice_token, direct).await;
     the_lecturer_sees_the_mood_live(lecturer).await;
-    // Alice turns sharing off in her account settings (same admin browser, now as Alice).
-    alice_turns_sharing_off(admin, &app).await;
+    alice_deletes_what_was_measured(admin).await;
     the_lecturer_no_longer_sees_the_mood(lecturer).await;
+    // Turning lecturers off on the account page says that nobody sees it.
+    click(admin, "#mood-share-lecturers").await;
+    wait_for_text(admin, "#mood-panel", "Sharing is off").await;
+}
+
+/// Logs the admin's browser out and Alice in: the prompt says who would see what, she chooses
+/// lecturers, and it goes away for good.
+async fn alice_chooses_lecturers_in_the_prompt(browser: &Client, app: &TestApp, token: &str) {
+    browser
+        .delete_all_cookies()
+        .await
+        .expect("log the admin out");
+    browser.goto("about:blank").await.expect("leave the app");
+    log_in(browser, app, "alice@uni.ac.uk").await;
+    let prompt = wait_for_text(browser, "#mood-prompt", "Who may see your mood?").await;
+    for words in [
+        "Lecturers",
+        "Fellow students",
+        "only sees what was measured in the conversations",
+    ] {
+        assert!(
+            prompt.contains(words),
+            "the prompt says {words:?}: {prompt}"
+        );
+    }
+    assert!(
+        browser
+            .find(Locator::Css(
+                "#mood-prompt-lecturers:checked, #mood-prompt-students:checked"
+            ))
+            .await
+            .is_err(),
+        "nothing is chosen beforehand"
+    );
+    click(browser, "#mood-prompt-lecturers").await;
+    click(browser, "#mood-prompt-save").await;
+    wait_for_text(browser, "#mood-prompt", "fellow students do not").await;
+    let mine = app.get_json(token, "/api/v1/me/mood").await.1;
+    assert_eq!(
+        (&mine["chosen"], &mine["lecturers"], &mine["students"]),
+        (&json!(true), &json!(true), &json!(false))
+    );
+    // Answered: it is not shown again.
+    browser.refresh().await.expect("reload");
+    wait_for(browser, "#home-page").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        browser.find(Locator::Css("#mood-prompt")).await.is_err(),
+        "answered once"
+    );
 }
 
 /// The first account is the admin: the mood admin page lists the built-in model. Returns the
@@ -100,20 +153,46 @@ async fn the_lecturer_sees_the_mood_live(lecturer: &Client) {
         "#contact-list svg.mood-chart polyline.mood-line-emotion",
     )
     .await;
+    // A correction may let an admin read the text; it does not unless ticked.
+    wait_for(
+        lecturer,
+        "#contact-list .correction-form input[name=share_text]:not(:checked)",
+    )
+    .await;
 }
 
-/// Logs the admin's browser out, logs Alice in there and turns her sharing off.
-async fn alice_turns_sharing_off(browser: &Client, app: &TestApp) {
-    browser
-        .delete_all_cookies()
-        .await
-        .expect("log the admin out");
-    browser.goto("about:blank").await.expect("leave the app");
-    log_in(browser, app, "alice@uni.ac.uk").await;
-    open_page(browser, "/account", "#mood-panel #mood-sharing").await;
-    wait_for_text(browser, "#mood-panel", "Your contacts see").await;
-    click(browser, "#mood-sharing").await;
-    wait_for_text(browser, "#mood-panel", "Sharing is off").await;
+/// Alice's account page lists what was measured about her; she deletes it all (after
+/// confirming).
+async fn alice_deletes_what_was_measured(browser: &Client) {
+    open_page(
+        browser,
+        "/account",
+        "#mood-panel #mood-share-lecturers:checked",
+    )
+    .await;
+    wait_for_text(
+        browser,
+        "#mood-panel",
+        "Lecturers you chat with see your mood",
+    )
+    .await;
+    wait_for(browser, "#measured-list .measured-reading").await;
+    wait_for_text(browser, "#measured-list", "Emotion: ").await;
+    click(browser, "#mood-delete-all").await;
+    wait_for_text(browser, "#mood-delete-confirm", "cannot be undone").await;
+    click(browser, "#mood-delete-confirm-yes").await;
+    wait_for_text(
+        browser,
+        "#mood-measured",
+        "Nothing measured about you is stored now",
+    )
+    .await;
+    assert!(
+        browser
+            .find(Locator::Css("#measured-list .measured-reading"))
+            .await
+            .is_err()
+    );
 }
 
 /// The lecturer's contacts page clears the mood at once, and so does the chat list.
@@ -121,9 +200,7 @@ async fn the_lecturer_no_longer_sees_the_mood(lecturer: &Client) {
     wait_for_text(lecturer, "#contact-list", "No mood shared").await;
     assert!(
         lecturer
-            .find(fantoccini::Locator::Css(
-                "#contact-list .mood-badge[data-emotion]"
-            ))
+            .find(Locator::Css("#contact-list .mood-badge[data-emotion]"))
             .await
             .is_err(),
         "the lecturer no longer sees Alice's mood"
@@ -133,7 +210,7 @@ async fn the_lecturer_no_longer_sees_the_mood(lecturer: &Client) {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(
         lecturer
-            .find(fantoccini::Locator::Css("#conversation-list .mood-badge"))
+            .find(Locator::Css("#conversation-list .mood-badge"))
             .await
             .is_err()
     );

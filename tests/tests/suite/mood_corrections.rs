@@ -1,9 +1,10 @@
 //! Mood corrections: the writer and their lecturer (only they) correct a measured mood, admins
-//! (only they) review the corrections, and training "with corrections" uses the approved ones.
+//! (only they) review the corrections, seeing the text only when its author agreed to share it,
+//! and training "with corrections" uses the approved ones.
 
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use tests::mood::{Cast, SAD, cast, mood_frame_about, send_all, spawn};
+use tests::mood::{Cast, SAD, cast, mood_shown_about, send_all, spawn};
 use tests::ws::WsClient;
 use tests::{TestApp, assert_refused, json_of};
 
@@ -13,7 +14,7 @@ async fn corrections_are_reviewed_by_admins(db: PgPool) {
     let c = cast(&app).await;
     let mut lecturer_ws = WsClient::connect(app.addr, &c.lecturer.1).await.unwrap();
     send_all(&app, &c.alice.1, c.direct, &SAD).await;
-    mood_frame_about(&mut lecturer_ws, c.alice.0).await;
+    mood_shown_about(&mut lecturer_ws, c.alice.0).await;
     let mine = app.get_json(&c.alice.1, "/api/v1/me/mood").await.1;
     let reading = mine["readings"][0]["id"].as_i64().unwrap();
 
@@ -73,7 +74,7 @@ async fn only_the_writer_and_their_lecturer_correct(
     let created = correct(
         app,
         &c.alice.1,
-        json!({ "reading": reading, "emotion": "very_sad", "intensity": "muted" }),
+        json!({ "reading": reading, "emotion": "very_sad", "intensity": "muted", "share_text": true }),
     )
     .send()
     .await

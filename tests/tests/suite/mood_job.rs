@@ -96,7 +96,10 @@ async fn a_crashed_run_leaves_its_window_to_be_processed_again(db: PgPool) {
     assert_eq!(again, None);
     assert_eq!(readings_of(&db, c.alice.0).await, 1);
     let mine: Value = app.get_json(&c.alice.1, "/api/v1/me/mood").await.1;
-    assert_eq!(mine["sharing"], true);
+    assert_eq!(
+        (mine["chosen"].clone(), mine["lecturers"].clone()),
+        (json!(true), json!(true))
+    );
     assert_eq!(mine["current"]["message_count"], 3);
     assert_eq!(mine["readings"][0]["conversation"], json!(c.direct));
     app.stop().await;

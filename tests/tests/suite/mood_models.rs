@@ -67,6 +67,7 @@ async fn upload_train_activate_and_roll_back_switch_predictions(db: PgPool) {
     app.promote_to_lecturer(&admin, lecturer_id).await;
     let (alice_id, alice) = app.user_with_token("alice@uni.ac.uk", "Alice").await;
     let direct = app.open_accepted_direct(&lecturer, alice_id, &alice).await;
+    tests::mood::share(&app, &alice, true, false).await;
 
     let (builtin, before) = the_builtin_model_is_active_from_the_start(&app, &admin).await;
     let version = a_version_trained_on_the_invented_language(&app, &admin).await;

@@ -1,12 +1,15 @@
 //! Mood sharing end to end: messages sent over the WebSocket become a stored mood after the
-//! job's window and reach the writer's contacts (only them) as a `mood` frame; opting out hides
-//! it and stops measuring, opting in again shows it.
+//! job's window and reach, as a `mood` frame, the writer's contacts in that conversation (only
+//! them); sharing with nobody hides it and stops measuring, sharing again shows it.
 
 use std::time::Duration as StdDuration;
 
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use tests::mood::{Cast, SAD, cast, mood_frame_about, readings_of, send_all, spawn};
+use tests::mood::{
+    Cast, SAD, cast, mood_frame_about, mood_shown_about, moods_shown_about, readings_of, send_all,
+    share, spawn,
+};
 use tests::ws::WsClient;
 use tests::{TestApp, assert_refused, json_of};
 use uuid::Uuid;
@@ -21,15 +24,16 @@ async fn messages_become_a_mood_pushed_to_contacts_only(db: PgPool) {
     let c = cast(&app).await;
     let mut lecturer_ws = WsClient::connect(app.addr, &c.lecturer.1).await.unwrap();
     let mut carl_ws = WsClient::connect(app.addr, &c.carl.1).await.unwrap();
+    let mut bea_ws = WsClient::connect(app.addr, &c.bea.1).await.unwrap();
     let mut alice_other_device = WsClient::connect(app.addr, &c.alice.1).await.unwrap();
 
     send_all(&app, &c.alice.1, c.direct, &SAD).await;
 
-    let frame = mood_frame_about(&mut lecturer_ws, c.alice.0).await;
+    let frame = mood_shown_about(&mut lecturer_ws, c.alice.0).await;
     let mood = &frame["mood"];
     assert_a_sad_mood(&frame);
     // The writer's own devices hear it too; a stranger does not.
-    mood_frame_about(&mut alice_other_device, c.alice.0).await;
+    mood_shown_about(&mut alice_other_device, c.alice.0).await;
     let strangers = carl_ws
         .all_of_for("mood", StdDuration::from_millis(1500))
         .await;
@@ -37,6 +41,12 @@ async fn messages_become_a_mood_pushed_to_contacts_only(db: PgPool) {
         about(&strangers, c.alice.0),
         0,
         "carl is not alice's contact"
+    );
+    let fellow = moods_shown_about(&mut bea_ws, c.alice.0, StdDuration::from_millis(500)).await;
+    assert_eq!(
+        fellow.len(),
+        0,
+        "bea is a contact, but alice wrote only in a conversation bea is not in"
     );
 
     // Stored: every message counted once, in readings of the direct conversation.
@@ -76,7 +86,8 @@ fn assert_a_sad_mood(frame: &Value) {
     assert!(mood["measured_at"].is_string() && mood["model"].is_string());
 }
 
-/// Contacts see alice's `mood` in their contact list; strangers cannot ask for it.
+/// The lecturer sees alice's `mood` in the contact list; bea, a contact who shares only a group
+/// with her, sees none (alice wrote only to the lecturer); strangers cannot ask for it.
 async fn contacts_see_the_mood_and_strangers_cannot_ask(app: &TestApp, c: &Cast, mood: &Value) {
     let contacts: Value = json_of(
         reqwest::Client::new()
@@ -94,9 +105,12 @@ async fn contacts_see_the_mood_and_strangers_cannot_ask(app: &TestApp, c: &Cast,
     assert_eq!(alice_row["mood"]["emotion"], mood["emotion"]);
     let path = format!("/api/v1/users/{}/mood", c.alice.0);
     assert_eq!(
-        app.get_json(&c.bea.1, &path).await.1["mood"]["emotion"],
+        app.get_json(&c.lecturer.1, &path).await.1["mood"]["emotion"],
         mood["emotion"]
     );
+    let (status, seen_by_bea) = app.get_json(&c.bea.1, &path).await;
+    assert_eq!(status, 200);
+    assert!(seen_by_bea["mood"].is_null(), "{seen_by_bea}");
     assert_refused(
         reqwest::Client::new()
             .get(app.url(&path))
@@ -139,20 +153,18 @@ async fn opting_out_hides_the_mood_and_stops_measuring(db: PgPool) {
     let c = cast(&app).await;
     let mut lecturer_ws = WsClient::connect(app.addr, &c.lecturer.1).await.unwrap();
     send_all(&app, &c.alice.1, c.direct, &SAD).await;
-    mood_frame_about(&mut lecturer_ws, c.alice.0).await;
+    mood_shown_about(&mut lecturer_ws, c.alice.0).await;
 
-    let off: Value = json_of(
-        reqwest::Client::new()
-            .put(app.url("/api/v1/me/mood/sharing"))
-            .bearer_auth(&c.alice.1)
-            .json(&json!({ "enabled": false })),
-    )
-    .await;
-    assert_eq!(off["sharing"], false);
-    assert!(off["current"].is_null() && off["readings"].as_array().unwrap().is_empty());
-    // Contacts' screens clear at once.
-    let cleared = mood_frame_about(&mut lecturer_ws, c.alice.0).await;
-    assert!(cleared["mood"].is_null(), "{cleared}");
+    let off = share(&app, &c.alice.1, false, false).await;
+    assert_eq!(
+        (off["lecturers"].clone(), off["students"].clone()),
+        (json!(false), json!(false))
+    );
+    assert_eq!(off["chosen"], true);
+    // Alice still sees what was measured about her (until she deletes it).
+    assert!(!off["readings"].as_array().unwrap().is_empty());
+    // Contacts' screens clear at once (a frame of a window stored just before may come first).
+    while !mood_frame_about(&mut lecturer_ws, c.alice.0).await["mood"].is_null() {}
     let path = format!("/api/v1/users/{}/mood", c.alice.0);
     assert!(app.get_json(&c.lecturer.1, &path).await.1["mood"].is_null());
     let history = format!("/api/v1/users/{}/mood/history", c.alice.0);
@@ -176,24 +188,26 @@ async fn opting_out_hides_the_mood_and_stops_measuring(db: PgPool) {
     );
     assert_eq!(readings_of(&db, c.alice.0).await, before);
 
-    // Turning it back on shows the last shared mood again.
-    reqwest::Client::new()
-        .put(app.url("/api/v1/me/mood/sharing"))
-        .bearer_auth(&c.alice.1)
-        .json(&json!({ "enabled": true }))
-        .send()
-        .await
-        .unwrap();
-    let back = mood_frame_about(&mut lecturer_ws, c.alice.0).await;
+    // Sharing with lecturers again shows the last mood measured with this lecturer again.
+    share(&app, &c.alice.1, true, false).await;
+    let back = mood_shown_about(&mut lecturer_ws, c.alice.0).await;
     assert!(back["mood"]["emotion"].is_string(), "{back}");
-    assert_refused(
-        reqwest::Client::new()
-            .put(app.url("/api/v1/me/mood/sharing"))
-            .bearer_auth(&c.alice.1)
-            .json(&json!({ "enabled": "no" })),
-        422,
-        "invalid_body",
-    )
-    .await;
+    // The old shape, a missing choice and a wrong type are refused in the error shape.
+    for body in [
+        json!({ "enabled": true }),
+        json!({ "lecturers": true }),
+        json!({ "lecturers": true, "students": "no" }),
+        json!({ "lecturers": true, "students": false, "admins": true }),
+    ] {
+        assert_refused(
+            reqwest::Client::new()
+                .put(app.url("/api/v1/me/mood/sharing"))
+                .bearer_auth(&c.alice.1)
+                .json(&body),
+            422,
+            "invalid_body",
+        )
+        .await;
+    }
     app.stop().await;
 }

@@ -1,0 +1,93 @@
+// "What was measured about me": every mood reading about the signed-in user
+// (GET /api/v1/me/mood/readings, page by page) with its conversation, window,
+// labels and probabilities, and one "Delete all" button that, once confirmed,
+// deletes every reading, the current mood and their corrections
+// (DELETE /api/v1/me/mood/readings); contacts' screens clear at once.
+
+import { api, isAbortError } from '../api.js';
+import { h } from '../dom.js';
+import { classLabel } from './mood.js';
+import { localDateTime } from './format.js';
+
+const PAGE = 50;
+
+/** "Sad 62% · Very Sad 20% · …" for a probability list [{class, p}]. */
+function probabilities(list) {
+  return (list || []).map(({ class: c, p }) => `${classLabel(c)} ${Math.round(p * 100)}%`).join(' · ');
+}
+
+function readingItem(r) {
+  const where = r.conversation_name ? `in “${r.conversation_name}”` : 'in a conversation';
+  return h('li', { class: 'measured-reading', dataset: { readingId: String(r.id), conversation: r.conversation || '' } },
+    h('p', {}, h('strong', {}, r.label), ` ${where}, ${localDateTime(r.window_start)} – ${localDateTime(r.measured_at)}`,
+      ` · ${r.message_count} message${r.message_count === 1 ? '' : 's'}`),
+    h('p', { class: 'muted' }, `Emotion: ${probabilities(r.emotion_probabilities)}`),
+    h('p', { class: 'muted' }, `Intensity: ${probabilities(r.intensity_probabilities)}`));
+}
+
+export function createMoodMeasuredPanel({ signal, onDeleted }) {
+  const list = h('ul', { id: 'measured-list', class: 'reading-list measured-list' });
+  const status = h('p', { class: 'muted', role: 'status' });
+  const more = h('button', { type: 'button', class: 'button button-ghost', hidden: true }, 'Show older readings');
+  const deleteAll = h('button', { type: 'button', id: 'mood-delete-all', class: 'button button-danger-ghost', hidden: true }, 'Delete all');
+  const confirmBox = h('div', { id: 'mood-delete-confirm', class: 'mood-delete-confirm', hidden: true, role: 'alertdialog', 'aria-labelledby': 'mood-delete-question' });
+  const element = h('section', { id: 'mood-measured', class: 'panel', 'aria-labelledby': 'measured-title' },
+    h('div', { class: 'panel-head' }, h('h2', { id: 'measured-title' }, 'What was measured about me'), deleteAll),
+    h('p', { class: 'muted' }, 'Every mood reading Chatterly stored about you, newest first: one per conversation and window in which you wrote.'),
+    confirmBox, status, list, more);
+  let next = null;
+  let count = 0;
+
+  function showConfirm() {
+    const yes = h('button', { type: 'button', id: 'mood-delete-confirm-yes', class: 'button button-primary' }, 'Delete everything');
+    const no = h('button', { type: 'button', class: 'button button-ghost' }, 'Cancel');
+    confirmBox.replaceChildren(
+      h('p', { id: 'mood-delete-question' }, 'Delete every reading about you, your current mood and every correction of them? This cannot be undone; your contacts stop seeing your mood at once.'),
+      h('div', { class: 'dialog-actions' }, no, yes));
+    confirmBox.hidden = false;
+    deleteAll.disabled = true;
+    no.addEventListener('click', () => { confirmBox.hidden = true; deleteAll.disabled = false; deleteAll.focus(); });
+    yes.addEventListener('click', async () => {
+      yes.disabled = true;
+      try {
+        const done = await api.delete('/me/mood/readings', { signal });
+        confirmBox.hidden = true;
+        deleteAll.disabled = false;
+        await load();
+        status.textContent = `Deleted ${done.deleted} reading${done.deleted === 1 ? '' : 's'}. Nothing measured about you is stored now.`;
+        onDeleted?.();
+      } catch (err) {
+        if (!isAbortError(err)) { status.textContent = err.message; yes.disabled = false; }
+      }
+    });
+    yes.focus();
+  }
+
+  async function page(before) {
+    const query = before ? `?limit=${PAGE}&before=${before}` : `?limit=${PAGE}`;
+    const data = await api.get(`/me/mood/readings${query}`, { signal });
+    const readings = data?.readings || [];
+    list.append(...readings.map(readingItem));
+    count += readings.length;
+    next = data?.next_before ?? null;
+    more.hidden = next == null;
+    deleteAll.hidden = count === 0;
+    status.textContent = count ? `${count}${next == null ? '' : '+'} reading${count === 1 ? '' : 's'}.` : 'Nothing has been measured about you.';
+  }
+
+  async function load() {
+    list.replaceChildren();
+    count = 0;
+    try {
+      await page(null);
+    } catch (err) {
+      if (!isAbortError(err)) status.textContent = err.message;
+    }
+  }
+
+  more.addEventListener('click', () => page(next).catch((err) => {
+    if (!isAbortError(err)) status.textContent = err.message;
+  }));
+  deleteAll.addEventListener('click', showConfirm);
+  return { element, load };
+}
