@@ -1,5 +1,6 @@
 // Applies server frames (docs/protocol.md, "Server → client frames") to the
-// chat store. `session` provides the store, outbox, receipts and
+// chat store. `session` provides the store, outbox, receipts,
+// upsertConversation (store a view, loading what an acceptance reveals) and
 // refreshConversation (REST reload of one conversation view).
 
 /** Human text for an error frame, shown next to the composer. */
@@ -12,6 +13,9 @@ export function errorText(frame) {
     case 'body_too_long': return 'That message is too long (at most 100,000 characters).';
     case 'body_empty': return 'Type a message first.';
     case 'not_a_member': return 'You are no longer a member of this conversation.';
+    case 'request_not_accepted': return 'Accept the request before writing in this conversation.';
+    case 'request_pending': return 'Your request has not been accepted yet: you can send up to 3 messages until then.';
+    case 'blocked': return 'You cannot write here any more: one of you blocked the other.';
     case 'internal': return 'The server could not store the message. Retrying…';
     default: return frame.message || 'Something went wrong.';
   }
@@ -69,6 +73,10 @@ function onError(session, frame) {
   const conversation = frame.conversation || null;
   if (frame.client_id) session.outbox.refuse(frame.client_id, frame);
   if (frame.code === 'not_a_member' && conversation && !frame.client_id) {
+    // A group invitee is no member for any frame until they accept: that is no reason to drop
+    // the invitation (the server sends `removed` when it is withdrawn).
+    const conv = store.state.conversations.get(conversation);
+    if (conv?.status === 'invited' && conv.kind === 'group') return;
     store.removeConversation(conversation);
     return;
   }
@@ -117,7 +125,7 @@ export function applyFrame(session, frame) {
       store.setMood(frame.user, frame.mood);
       break;
     case 'conversation':
-      store.upsertConversation(frame.conversation);
+      session.upsertConversation(frame.conversation);
       break;
     case 'removed':
       store.removeConversation(frame.conversation);

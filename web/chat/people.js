@@ -8,6 +8,30 @@ export function others(conv, me) {
   return (conv?.members || []).filter((m) => m.id !== me);
 }
 
+/** The other members who have accepted (invitees read nothing and report no receipts). */
+export function activeOthers(conv, me) {
+  return others(conv, me).filter((m) => m.status !== 'invited');
+}
+
+/** Whether the viewer was asked (a request or invitation) and has not answered yet. */
+export function isInvited(conv) {
+  return conv?.status === 'invited';
+}
+
+/**
+ * The person the viewer asked in a direct request that waits for their answer, or null.
+ * (Until they accept, neither sees the other's presence.)
+ */
+export function pendingPeer(conv, me) {
+  if (conv?.kind !== 'direct') return null;
+  return others(conv, me).find((m) => m.status === 'invited') || null;
+}
+
+/** Whether a direct conversation is still a request, from either side: presence stays hidden. */
+export function isPendingRequest(conv, me) {
+  return conv?.kind === 'direct' && (isInvited(conv) || Boolean(pendingPeer(conv, me)));
+}
+
 /**
  * Tick state of an own message: 'pending' until acked, 'sent', 'delivered'
  * once any other member's device has it, 'seen' once every other member read it.
@@ -15,7 +39,7 @@ export function others(conv, me) {
 export function tickState(conv, message, me) {
   if (message.failed) return 'failed';
   if (message.pending) return 'pending';
-  const rest = others(conv, me);
+  const rest = activeOthers(conv, me);
   if (rest.length && rest.every((m) => m.read_seq >= message.seq)) return 'seen';
   if (rest.some((m) => m.delivered_seq >= message.seq || m.read_seq >= message.seq)) return 'delivered';
   return 'sent';
@@ -33,14 +57,17 @@ const TICK_LABELS = {
 export function tickLabel(state, conv, message, me) {
   const [glyph, label] = TICK_LABELS[state];
   if (conv?.kind === 'group' && (state === 'delivered' || state === 'sent')) {
-    const readers = others(conv, me).filter((m) => m.read_seq >= message.seq);
+    const readers = activeOthers(conv, me).filter((m) => m.read_seq >= message.seq);
     if (readers.length) return [glyph, `${label}; seen by ${readers.map((m) => m.display_name).join(', ')}`];
   }
   if (conv?.kind === 'group' && state === 'seen') return [glyph, 'Seen by everyone'];
   return [glyph, label];
 }
 
-/** "Online" / "Last seen 5 minutes ago" / "Offline". */
+/**
+ * "Online" / "Last seen 5 minutes ago" / "Offline". The server shares presence only between
+ * contacts: anyone else comes as offline with no last_seen_at, so nothing here claims a time.
+ */
 export function presenceText(member) {
   if (!member) return '';
   if (member.online) return 'Online';
@@ -54,6 +81,7 @@ export function directPeer(conv, me) {
 
 /** Whether the conversation should show as online: the peer, or anyone else in a group. */
 export function anyoneOnline(conv, me) {
+  if (isPendingRequest(conv, me)) return false;
   return others(conv, me).some((m) => m.online);
 }
 

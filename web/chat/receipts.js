@@ -10,6 +10,15 @@ function pageVisible() {
   return document.visibilityState === 'visible';
 }
 
+/**
+ * Whether the viewer reports positions in `conv`. Not while invited: a group invitee is no member
+ * yet (the server would answer not_a_member) and a request's reading is not told to the asker;
+ * accepting opens the conversation again, which reports what was read.
+ */
+function reports(conv) {
+  return Boolean(conv) && conv.status !== 'invited';
+}
+
 export function createReceipts(store, socket) {
   const pendingDelivered = new Map(); // conversation -> seq
   const sentDelivered = new Map(); // conversation -> highest seq sent
@@ -27,6 +36,7 @@ export function createReceipts(store, socket) {
 
   /** This device has received up to `seq` in the conversation. */
   function delivered(conversation, seq) {
+    if (!reports(store.state.conversations.get(conversation))) return;
     if (seq <= (sentDelivered.get(conversation) || 0)) return;
     if (seq <= (pendingDelivered.get(conversation) || 0)) return;
     pendingDelivered.set(conversation, seq);
@@ -37,7 +47,7 @@ export function createReceipts(store, socket) {
   function readIfVisible(conversation = store.state.openId) {
     if (!conversation || conversation !== store.state.openId || !pageVisible()) return;
     const conv = store.state.conversations.get(conversation);
-    if (!conv || conv.last_seq <= conv.read_seq) return;
+    if (!reports(conv) || conv.last_seq <= conv.read_seq) return;
     const seq = conv.last_seq;
     if (!socket.send({ type: 'read', conversation, seq })) return;
     conv.read_seq = seq;
@@ -55,6 +65,7 @@ export function createReceipts(store, socket) {
   function resync() {
     sentDelivered.clear();
     for (const conv of store.state.conversations.values()) {
+      if (!reports(conv)) continue;
       const me = conv.members.find((m) => m.id === store.state.me);
       if (me && conv.last_seq > me.delivered_seq && conv.last_message?.sender !== store.state.me) {
         delivered(conv.id, conv.last_seq);

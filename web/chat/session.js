@@ -57,14 +57,37 @@ function createSession(user) {
   session.outbox = createOutbox(store, socket);
   session.receipts = createReceipts(store, socket);
 
+  /**
+   * Stores a conversation view (REST or a `conversation` frame). When it says the user accepted
+   * (here or on another device), what the invitation hid is loaded now.
+   */
+  function upsertConversation(view) {
+    if (store.upsertConversation(view)) activated(view.id);
+  }
+  session.upsertConversation = upsertConversation;
+
+  /** The user accepted `id`: a group's history becomes readable; receipts may be reported. */
+  function activated(id) {
+    const conv = store.state.conversations.get(id);
+    const thread = store.state.threads.get(id);
+    // The placeholder a group invitation got instead of its history.
+    if (conv?.kind === 'group' && thread && !thread.messages.size) store.state.threads.delete(id);
+    store.setError(id, null);
+    if (store.state.openId !== id) return;
+    loadLatest(id)
+      .then(() => session.receipts.readIfVisible(id))
+      .catch((err) => console.warn('Could not load the accepted conversation', id, err));
+    session.receipts.readIfVisible(id);
+  }
+
   async function loadList() {
     const [data, contacts] = await Promise.all([api.get('/conversations'), api.get('/contacts')]);
-    for (const view of data?.conversations || []) store.upsertConversation(view);
+    for (const view of data?.conversations || []) upsertConversation(view);
     // Further pages (more than 100 conversations), a bounded number of them.
     let cursor = data?.next_cursor;
     for (let page = 0; cursor && page < 20; page += 1) {
       const more = await api.get(`/conversations?cursor=${encodeURIComponent(cursor)}`);
-      for (const view of more?.conversations || []) store.upsertConversation(view);
+      for (const view of more?.conversations || []) upsertConversation(view);
       cursor = more?.next_cursor;
     }
     for (const contact of contacts?.contacts || []) store.state.moods.set(contact.id, contact.mood || null);
@@ -77,7 +100,7 @@ function createSession(user) {
     if (refreshing.has(id)) return refreshing.get(id);
     const promise = api.get(`/conversations/${encodeURIComponent(id)}`, { redirectOn401: false })
       .then((view) => {
-        store.upsertConversation(view);
+        upsertConversation(view);
         session.receipts.readIfVisible(id);
         return view;
       })
@@ -100,7 +123,12 @@ function createSession(user) {
     if (first) await first;
     else loadList().catch((err) => console.warn('Could not refresh conversations', err));
     const cursors = {};
-    for (const conv of store.state.conversations.values()) cursors[conv.id] = conv.last_seq;
+    for (const conv of store.state.conversations.values()) {
+      // A group invitee is no member yet (naming it would be refused with not_a_member); the
+      // server starts following it when the invitation is accepted.
+      if (conv.status === 'invited' && conv.kind === 'group') continue;
+      cursors[conv.id] = conv.last_seq;
+    }
     socket.send({ type: 'sync', cursors });
     session.outbox.flush();
     session.receipts.resync();
@@ -211,36 +239,67 @@ function createSession(user) {
     typingSentAt = 0;
   }
 
+  /**
+   * Opens (or makes) the direct conversation with `userId`; with someone who is not a contact
+   * it is a request they must accept. Refusals because of a block get a clearer message.
+   */
   async function startDirect(userId) {
-    const view = await api.post('/conversations', { kind: 'direct', user_id: userId });
-    store.upsertConversation(view);
+    let view;
+    try {
+      view = await api.post('/conversations', { kind: 'direct', user_id: userId });
+    } catch (err) {
+      if (err.code === 'blocked_by_you') {
+        err.message = 'You blocked this person. Unblock them under “Blocked people” to chat.';
+      } else if (err.status === 403) {
+        err.message = 'This person is not taking chat requests from you.';
+      }
+      throw err;
+    }
+    upsertConversation(view);
     return view;
   }
 
+  /** Creates a group; the chosen people are invited and join when they accept. */
   async function createGroup(name, memberIds) {
     const view = await api.post('/conversations', { kind: 'group', name, member_ids: memberIds });
-    store.upsertConversation(view);
+    upsertConversation(view);
     return view;
   }
 
-  /** Accepts a request or invitation, then loads the conversation as a member. */
+  /**
+   * Accepts a request or invitation; the conversation then loads as any other (the server's
+   * `conversation` frame may have done so already).
+   */
   async function accept(id) {
     const view = await api.post(`/conversations/${encodeURIComponent(id)}/accept`, {});
-    store.upsertConversation(view);
-    store.state.threads.delete(id);
-    return open(id);
+    upsertConversation(view);
+    if (store.state.openId === id) await loadLatest(id);
   }
 
-  /** Declines a request or invitation: it leaves the list. */
+  /** Declines a request or invitation: it leaves the list (a direct request is deleted). */
   async function decline(id) {
     await api.post(`/conversations/${encodeURIComponent(id)}/decline`, {});
     store.removeConversation(id);
   }
 
-  /** Blocks `userId` (who asked in conversation `id`): the request leaves the list. */
+  /**
+   * Blocks `userId`. The server withdraws the requests and invitations between the two, so the
+   * one answered here (`id`, if any) leaves the list.
+   */
   async function block(userId, id) {
     await api.put(`/users/${encodeURIComponent(userId)}/block`, {});
     if (id) store.removeConversation(id);
+  }
+
+  /** The people the user blocked, latest first. */
+  async function blocked() {
+    const data = await api.get('/me/blocks');
+    return data?.blocked || [];
+  }
+
+  /** Unblocks `userId`: they may send requests again. */
+  async function unblock(userId) {
+    await api.delete(`/users/${encodeURIComponent(userId)}/block`);
   }
 
   async function leave(id) {
@@ -258,7 +317,7 @@ function createSession(user) {
 
   Object.assign(session, {
     open, send, typing, stopTyping, loadOlder, loadUntil, startDirect, createGroup, leave, stop,
-    accept, decline, block,
+    accept, decline, block, blocked, unblock,
     search: (q, signal) => api.get(`/search?q=${encodeURIComponent(q)}&limit=20`, { signal }),
   });
   socket.start();

@@ -53,15 +53,18 @@ export function createStore(me) {
 
   /**
    * Adds or refreshes a conversation view from the API. Positions only move
-   * forward, so an older snapshot never undoes a newer live update.
+   * forward, so an older snapshot never undoes a newer live update. Returns
+   * true when the viewer's standing went from invited to active (accepted,
+   * perhaps on another device), so the caller can load what was hidden.
    */
   function upsertConversation(view) {
     const existing = state.conversations.get(view.id);
     if (!existing) {
       state.conversations.set(view.id, { ...view, members: mergeMembers([], view.members || []) });
       changed();
-      return;
+      return false;
     }
+    const activated = existing.status === 'invited' && view.status === 'active';
     Object.assign(existing, {
       kind: view.kind, name: view.name, title: view.title, owner_id: view.owner_id,
       created_at: view.created_at, members: mergeMembers(existing.members, view.members || []),
@@ -77,6 +80,7 @@ export function createStore(me) {
     existing.read_seq = Math.max(existing.read_seq, view.read_seq);
     if (existing.read_seq >= existing.last_seq) existing.unread_count = 0;
     changed();
+    return activated;
   }
 
   function removeConversation(id) {
@@ -175,10 +179,12 @@ export function createStore(me) {
     changed();
   }
 
-  /** Conversations with the latest activity first. */
+  /** Requests and invitations waiting for an answer first, then the latest activity first. */
   function sortedConversations() {
     const activity = (c) => Date.parse(c.last_message?.created_at || c.created_at) || 0;
-    return [...state.conversations.values()].sort((a, b) => activity(b) - activity(a));
+    const asked = (c) => (c.status === 'invited' ? 1 : 0);
+    return [...state.conversations.values()]
+      .sort((a, b) => asked(b) - asked(a) || activity(b) - activity(a));
   }
 
   function clearTimers() {

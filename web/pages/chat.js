@@ -1,7 +1,9 @@
 // Chat page (#/chat): conversation list, search and new-conversation buttons
-// beside the open conversation. `#/chat?c=<id>` opens a conversation and
-// `#/chat?with=<user id>` starts (or reopens) a direct chat. State and the
-// WebSocket live in chat/session.js and outlive this page.
+// beside the open conversation, and "Blocked people" (#blocked-people-button).
+// `#/chat?c=<id>` opens a conversation and `#/chat?with=<user id>` starts (or
+// reopens) a direct chat, which with someone who is not a contact yet is a
+// request they must accept. State and the WebSocket live in chat/session.js
+// and outlive this page.
 
 import { h, pageHeading } from '../dom.js';
 import { icon } from '../components/icons.js';
@@ -9,7 +11,9 @@ import { chatSession } from '../chat/session.js';
 import { createConversationList } from '../chat/views/conversation-list.js';
 import { createSearch } from '../chat/views/search.js';
 import { createThreadView } from '../chat/views/thread.js';
-import { openNewDirectDialog, openNewGroupDialog, closeChatDialogs } from '../chat/views/dialogs.js';
+import {
+  openNewDirectDialog, openNewGroupDialog, openBlockedDialog, closeChatDialogs,
+} from '../chat/views/dialogs.js';
 
 const STATUS_TEXT = { connecting: 'Connecting…', reconnecting: 'Reconnecting…', online: 'Connected' };
 const wideScreen = window.matchMedia('(min-width: 721px)');
@@ -29,6 +33,7 @@ export function renderChat(container, ctx) {
 
   const status = h('p', { id: 'connection-status', class: 'connection-status', role: 'status' });
   const pageError = h('p', { class: 'form-error chat-page-error', role: 'alert', hidden: true });
+  const notice = h('p', { id: 'chat-notice', class: 'form-success chat-page-error', role: 'status', hidden: true });
   const list = createConversationList({ store, onSelect: (id) => openConversation(id) });
   const search = createSearch({
     session,
@@ -37,6 +42,9 @@ export function renderChat(container, ctx) {
   });
   const newDirect = h('button', { type: 'button', id: 'new-direct-button', class: 'button button-secondary' }, 'New chat');
   const newGroup = h('button', { type: 'button', id: 'new-group-button', class: 'button button-ghost' }, 'New group');
+  const blockedButton = h('button', {
+    type: 'button', id: 'blocked-people-button', class: 'link-button chat-blocked-button',
+  }, 'Blocked people');
   const placeholder = h('div', { class: 'thread-placeholder' },
     h('span', { class: 'empty-icon' }, icon('chat')),
     h('p', { class: 'empty-title' }, 'Pick a conversation'),
@@ -51,8 +59,10 @@ export function renderChat(container, ctx) {
         h('div', { class: 'chat-actions' }, newDirect, newGroup),
         search.form,
         pageError,
+        notice,
         search.panel,
         list.element,
+        h('div', { class: 'chat-sidebar-foot' }, blockedButton),
       ),
       main,
     ),
@@ -61,6 +71,12 @@ export function renderChat(container, ctx) {
   function showError(message) {
     pageError.textContent = message || '';
     pageError.hidden = !message;
+  }
+
+  /** A confirmation such as "You declined the request from …" (cleared on the next open). */
+  function showNotice(message) {
+    notice.textContent = message || '';
+    notice.hidden = !message;
   }
 
   function closeConversation() {
@@ -78,6 +94,7 @@ export function renderChat(container, ctx) {
       return;
     }
     showError(null);
+    showNotice(null);
     page.classList.add('thread-open');
     if (threadView?.id === id && focusSeq == null) {
       if (wideScreen.matches) threadView.focusComposer();
@@ -95,6 +112,7 @@ export function renderChat(container, ctx) {
       session, id, focusSeq, until,
       onBack: () => closeConversation(),
       onLeave: (leaveId) => leave(leaveId),
+      onNotice: (message) => showNotice(message),
     });
     main.replaceChildren(threadView.element);
     replaceHash(`/chat?c=${encodeURIComponent(id)}`);
@@ -118,6 +136,10 @@ export function renderChat(container, ctx) {
   }
   newDirect.addEventListener('click', () => startWith(openNewDirectDialog));
   newGroup.addEventListener('click', () => startWith(openNewGroupDialog));
+  blockedButton.addEventListener('click', async () => {
+    await openBlockedDialog(session);
+    if (!ctx.signal.aborted) blockedButton.focus();
+  });
 
   function render() {
     const state = store.state.status;

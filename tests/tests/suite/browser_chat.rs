@@ -1,7 +1,9 @@
 //! The chat UI in real headless Chromium: two browsers as two users start a direct chat from the
-//! "New chat" dialog and a group from the "New group" dialog, exchange live messages, see typing,
-//! delivery ticks up to "seen", unread badges (also cleared by reading on another device), search,
-//! a reconnect that keeps and resends a pending message, and history scroll-back.
+//! "New chat" dialog (a request the other accepts) and a group from the "New group" dialog (an
+//! invitation the other accepts), exchange live messages, see typing, delivery ticks up to "seen",
+//! unread badges (also cleared by reading on another device), search, a reconnect that keeps and
+//! resends a pending message, and history scroll-back. The consent steps (decline, block, the
+//! asker's three messages) are in `browser_chat_requests`.
 
 use std::time::Duration;
 
@@ -9,13 +11,14 @@ use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use serde_json::json;
 use sqlx::PgPool;
-use tests::TestApp;
 use tests::browser::{Browser, WAIT, click, sign_up, text_of, type_into, wait_for, wait_for_text};
+
+use tests::TestApp;
 use tests::ws::WsClient;
 use uuid::Uuid;
 
 /// Polls until the visible text of `css` is exactly `expected` (a missing element counts as "").
-async fn wait_for_exact_text(client: &Client, css: &str, expected: &str) {
+pub(crate) async fn wait_for_exact_text(client: &Client, css: &str, expected: &str) {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let text = text_of(client, css).await.unwrap_or_default();
@@ -30,8 +33,28 @@ async fn wait_for_exact_text(client: &Client, css: &str, expected: &str) {
     }
 }
 
+/// Whether an element matching `css` exists and is displayed.
+pub(crate) async fn is_displayed(client: &Client, css: &str) -> bool {
+    match client.find(Locator::Css(css)).await {
+        Ok(element) => element.is_displayed().await.unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
+/// Polls until no element matching `css` is displayed (missing or hidden).
+pub(crate) async fn wait_until_gone(client: &Client, css: &str) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while is_displayed(client, css).await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{css} is still shown"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Goes to the chat page (a same-document hash change) and waits until the socket is up.
-async fn open_chat(client: &Client) {
+pub(crate) async fn open_chat(client: &Client) {
     client
         .execute("window.location.hash = '#/chat';", vec![])
         .await
@@ -40,7 +63,7 @@ async fn open_chat(client: &Client) {
 }
 
 /// Types a message into the open conversation and sends it with Enter.
-async fn send_message(client: &Client, text: &str) {
+pub(crate) async fn send_message(client: &Client, text: &str) {
     type_into(
         client,
         "#composer textarea",
@@ -50,7 +73,7 @@ async fn send_message(client: &Client, text: &str) {
 }
 
 /// The id of the conversation open in this browser.
-async fn open_conversation_id(client: &Client) -> Uuid {
+pub(crate) async fn open_conversation_id(client: &Client) -> Uuid {
     wait_for(client, "#conversation-list .conversation-item.active")
         .await
         .attr("data-id")
@@ -67,7 +90,7 @@ async fn wait_for_seen(client: &Client, seq: u64) {
     wait_for(client, &css).await;
 }
 
-fn item(conversation: Uuid) -> String {
+pub(crate) fn item(conversation: Uuid) -> String {
     format!("#conversation-list .conversation-item[data-id='{conversation}']")
 }
 
@@ -123,9 +146,32 @@ async fn ada_starts_a_direct_chat_with_bob(ada: &Client, bob: &Client) -> Uuid {
     let direct = open_conversation_id(ada).await;
     wait_for_text(ada, ".thread-title", "Bob Kahn").await;
 
-    // It appears in Bob's list live as a request; Ada is told it waits for Bob.
-    wait_for_text(bob, &item(direct), "Request from Ada Lovelace").await;
+    // It appears in Bob's list live as a request under "Requests"; Ada is told it waits for Bob.
+    wait_for_text(bob, &item(direct), "wants to chat with you").await;
+    wait_for_exact_text(
+        bob,
+        &format!("{} .conversation-tag", item(direct)),
+        "Request",
+    )
+    .await;
+    wait_for_text(
+        bob,
+        "#conversation-list .conversation-heading",
+        "Requests (1)",
+    )
+    .await;
+    wait_for_exact_text(
+        ada,
+        &format!("{} .conversation-tag", item(direct)),
+        "Pending",
+    )
+    .await;
     wait_for_text(ada, "#request-banner", "Waiting for Bob Kahn to accept").await;
+    wait_for_text(ada, "#request-banner", "up to 3 messages").await;
+    assert!(
+        !is_displayed(ada, "#request-accept").await,
+        "the asker has nothing to accept"
+    );
     click(bob, &format!("{} button", item(direct))).await;
     wait_for_text(bob, ".thread-title", "Ada Lovelace").await;
     wait_for_text(
@@ -135,18 +181,28 @@ async fn ada_starts_a_direct_chat_with_bob(ada: &Client, bob: &Client) -> Uuid {
     )
     .await;
     assert!(
-        ada.find(Locator::Css(&format!(
-            "{} .presence-dot.online",
-            item(direct)
-        )))
-        .await
-        .is_err(),
-        "before Bob accepts, Ada does not see him online"
+        !is_displayed(bob, "#composer").await,
+        "Bob cannot write before he accepts"
     );
+    // Neither sees the other online before Bob accepts (presence is between contacts only).
+    for (who, client) in [("Ada", ada), ("Bob", bob)] {
+        assert!(
+            !is_displayed(client, &format!("{} .presence-dot.online", item(direct))).await,
+            "before Bob accepts, {who} sees no presence"
+        );
+    }
     click(bob, "#request-accept").await;
-    // Accepted: both are online, so each sees the other's presence dot lit.
+    // Accepted: the banners go, Bob can write, and both are online, so each sees the other's
+    // presence dot lit.
+    wait_until_gone(bob, "#request-banner").await;
+    wait_until_gone(ada, "#request-banner").await;
+    wait_for(bob, "#composer textarea").await;
+    assert!(is_displayed(bob, "#composer").await, "Bob can write now");
     wait_for(ada, &format!("{} .presence-dot.online", item(direct))).await;
     wait_for(bob, &format!("{} .presence-dot.online", item(direct))).await;
+    wait_for_text(ada, ".thread-subtitle", "Online").await;
+    wait_until_gone(bob, "#conversation-list .conversation-heading").await;
+    wait_until_gone(ada, &format!("{} .conversation-tag", item(direct))).await;
     direct
 }
 
@@ -198,19 +254,43 @@ async fn bob_creates_a_group_and_writes_in_it(bob: &Client) -> Uuid {
 
 /// The group is an invitation on Ada's list, showing nothing of its messages until she accepts.
 async fn ada_opens_the_unread_group(ada: &Client, bob: &Client, group: Uuid, direct: Uuid) {
-    // Ada still has the direct chat open: the group shows up as Bob's invitation, no preview.
-    wait_for_text(ada, &item(group), "Bob Kahn invited you").await;
-    wait_for_exact_text(ada, &format!("{} .unread-badge", item(group)), "").await;
+    // Ada still has the direct chat open: the group shows up as Bob's invitation, with no preview
+    // of its message.
+    let invitation = wait_for_text(ada, &item(group), "Bob Kahn invited you to Study group").await;
+    assert!(
+        !invitation.contains("Group meeting"),
+        "an invitation shows none of the group's messages: {invitation:?}"
+    );
+    wait_for_exact_text(
+        ada,
+        &format!("{} .conversation-tag", item(group)),
+        "Invitation",
+    )
+    .await;
     wait_for_exact_text(ada, &format!("{} .unread-badge", item(direct)), "").await;
-    // Opening it shows the invitation; accepting loads the message, and Bob sees it seen.
+    // Opening it shows the invitation and no messages.
     click(ada, &format!("{} button", item(group))).await;
-    wait_for_text(ada, "#request-banner", "invited you to the group").await;
+    wait_for_text(
+        ada,
+        "#request-banner",
+        "Bob Kahn invited you to the group “Study group”",
+    )
+    .await;
+    wait_for_text(ada, "#thread .thread-status", "Accept to read the group").await;
     assert!(
         ada.find(Locator::Css("#thread .message")).await.is_err(),
         "no message before accepting"
     );
+    assert!(
+        !is_displayed(ada, "#composer").await,
+        "Ada cannot write before she accepts"
+    );
+    // Accepting loads the message, the badge stays clear as she is reading, and Bob sees it seen.
     click(ada, "#request-accept").await;
     wait_for_text(ada, "#thread .message[data-seq='1']", "Group meeting").await;
+    wait_until_gone(ada, "#request-banner").await;
+    assert!(is_displayed(ada, "#composer").await, "Ada can write now");
+    wait_for_text(ada, &item(group), "Group meeting at noon").await;
     wait_for_exact_text(ada, &format!("{} .unread-badge", item(group)), "").await;
     wait_for_seen(bob, 1).await;
 }
@@ -316,109 +396,11 @@ async fn a_pending_message_is_resent_after_a_reconnect(
     );
 }
 
-#[sqlx::test(migrator = "models::MIGRATOR")]
-async fn older_history_loads_when_scrolling_to_the_top(db: PgPool) {
-    let app = TestApp::spawn(db).await;
-    let browser = Browser::start(&[]).await.expect("start Chromium");
-    let c = &browser.client;
-    let direct = ada_has_120_messages_from_carol(&app, c).await;
-
-    open_chat(c).await;
-    wait_for_exact_text(c, &format!("{} .unread-badge", item(direct)), "120").await;
-    click(c, &format!("{} button", item(direct))).await;
-    wait_for_text(c, "#thread .message[data-seq='120']", "Line 120").await;
-    wait_for_exact_text(c, &format!("{} .unread-badge", item(direct)), "").await;
-    assert!(
-        c.find(Locator::Css("#thread .message[data-seq='1']"))
-            .await
-            .is_err(),
-        "only the latest page is loaded at first"
-    );
-
-    // Scrolling to the top loads the previous page and keeps the same messages in view.
-    for _ in 0..5 {
-        if c.find(Locator::Css("#thread .message[data-seq='1']"))
-            .await
-            .is_ok()
-        {
-            break;
-        }
-        scroll_to_the_top_and_stay_in_place(c).await;
-    }
-    wait_for_text(c, "#thread .thread-status", "start of the conversation").await;
-
-    browser.client.clone().close().await.unwrap();
-}
-
-/// Signs Ada up in the browser `c` and has Carol send her 120 messages in a direct chat (its id).
-async fn ada_has_120_messages_from_carol(app: &TestApp, c: &Client) -> Uuid {
-    let (carol, carol_token) = app.user_with_token("carol@uni.ac.uk", "Carol Shaw").await;
-    sign_up(c, app, "Ada Lovelace", "ada@uni.ac.uk").await;
-    let me: serde_json::Value = c
+/// The id of the user signed in in this browser.
+pub(crate) async fn my_id(client: &Client) -> Uuid {
+    let me: serde_json::Value = client
         .execute("return fetch('/api/v1/me').then((r) => r.json());", vec![])
         .await
         .expect("run the script");
-    let ada: Uuid = me["id"].as_str().expect("my id").parse().expect("a UUID");
-    let direct = app.open_direct(&carol_token, ada).await;
-    models::conversation::accept(&app.db, direct, ada)
-        .await
-        .expect("Ada accepts Carol's request");
-    for i in 1..=120 {
-        models::message::send(
-            &app.db,
-            direct,
-            carol,
-            &format!("k{i}"),
-            &format!("Line {i} of the reading list"),
-        )
-        .await
-        .expect("store message");
-    }
-    direct
-}
-
-/// Scrolls the thread to the top, waits for the previous page, and checks that the message
-/// that was first before stays in view.
-async fn scroll_to_the_top_and_stay_in_place(c: &Client) {
-    let first_before = c
-        .execute(
-            "const t = document.getElementById('thread');
-             t.scrollTop = 0;
-             return t.querySelector('.message[data-seq]').dataset.seq;",
-            vec![],
-        )
-        .await
-        .expect("run the script");
-    let deadline = tokio::time::Instant::now() + WAIT;
-    let view = loop {
-        let view = c
-            .execute(
-                "const t = document.getElementById('thread');
-                 const old = t.querySelector(`.message[data-seq='${arguments[0]}']`);
-                 return {
-                   first: t.querySelector('.message[data-seq]').dataset.seq,
-                   offset: old.getBoundingClientRect().top - t.getBoundingClientRect().top,
-                   height: t.clientHeight,
-                 };",
-                vec![first_before.clone()],
-            )
-            .await
-            .expect("run the script");
-        if view["first"] != first_before {
-            break view;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "scrolling to the top did not load older messages"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    let (offset, height) = (
-        view["offset"].as_f64().expect("a number"),
-        view["height"].as_f64().expect("a number"),
-    );
-    assert!(
-        (-1.0..height).contains(&offset),
-        "message {first_before} stays in view after older ones load above it: {view}"
-    );
+    me["id"].as_str().expect("my id").parse().expect("a UUID")
 }

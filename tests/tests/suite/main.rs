@@ -10,6 +10,8 @@ mod api_fuzzing;
 mod authz_matrix;
 mod browser_accounts;
 mod browser_chat;
+mod browser_chat_history;
+mod browser_chat_requests;
 mod browser_consultations;
 mod browser_mood;
 mod browser_rooms;

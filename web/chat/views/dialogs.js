@@ -1,9 +1,12 @@
 // "New chat" (#new-direct-form: pick one person) and "New group"
 // (#new-group-form: name + members) dialogs, as modal <dialog> elements.
 // Both resolve with the conversation view, or null when cancelled.
+// "Blocked people" (#blocked-dialog) lists whom the user blocked, each with
+// an Unblock button.
 
 import { h } from '../../dom.js';
 import { field, formError, showMessage, clearMessage, setBusy } from '../../components/form.js';
+import { localDate } from '../../components/format.js';
 import { createPeoplePicker } from './people-picker.js';
 
 const MAX_GROUP_NAME = 80;
@@ -119,6 +122,69 @@ export function openNewGroupDialog(session) {
   box = modal('new-group-dialog', 'New group', form);
   form.elements.name.focus();
   box.result.finally(() => picker.destroy());
+  return box.result;
+}
+
+/** The people the user blocked (GET /me/blocks), each with an Unblock button. */
+export function openBlockedDialog(session) {
+  const error = formError();
+  const status = h('p', { class: 'muted blocked-status', role: 'status' }, 'Loading…');
+  const list = h('ul', { id: 'blocked-list', class: 'blocked-list' });
+  let box;
+  const close = h('button', { type: 'button', class: 'button button-ghost', onclick: () => box.close(null) }, 'Close');
+  const body = h('div', { class: 'stack-form' },
+    h('p', { class: 'muted' }, 'Blocked people cannot send you chat requests or invite you to groups, and you do not see each other online.'),
+    status, list, error,
+    h('div', { class: 'dialog-actions' }, close),
+  );
+
+  function showEmpty() {
+    status.textContent = list.children.length ? '' : 'You have not blocked anyone.';
+  }
+
+  function row(person) {
+    const unblock = h('button', {
+      type: 'button', class: 'button button-secondary unblock-button', dataset: { userId: person.id },
+      'aria-label': `Unblock ${person.display_name}`,
+    }, 'Unblock');
+    const li = h('li', { class: 'blocked-person', dataset: { userId: person.id } },
+      h('span', { class: 'person-info' },
+        h('span', { class: 'person-name' }, person.display_name),
+        person.blocked_at ? h('span', { class: 'person-meta muted' }, `Blocked ${localDate(person.blocked_at)}`) : null),
+      unblock);
+    unblock.addEventListener('click', async () => {
+      clearMessage(error);
+      unblock.disabled = true;
+      try {
+        await session.unblock(person.id);
+        li.remove();
+        showEmpty();
+        (list.querySelector('.unblock-button') || close).focus();
+      } catch (err) {
+        // Already unblocked elsewhere: the list is just out of date.
+        if (err.status === 404) {
+          li.remove();
+          showEmpty();
+        } else {
+          showMessage(error, err.message || 'Could not unblock.');
+          unblock.disabled = false;
+        }
+      }
+    });
+    return li;
+  }
+
+  box = modal('blocked-dialog', 'Blocked people', body);
+  close.focus();
+  session.blocked()
+    .then((people) => {
+      list.replaceChildren(...people.map(row));
+      showEmpty();
+    })
+    .catch((err) => {
+      status.textContent = '';
+      showMessage(error, err.message || 'Could not load the people you blocked.');
+    });
   return box.result;
 }
 

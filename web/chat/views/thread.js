@@ -1,13 +1,18 @@
 // The open conversation: header (title, presence, back/leave buttons), the
 // scrollable #thread of messages (older pages load when scrolled to the top,
-// keeping the scroll position), #typing-indicator and the composer.
+// keeping the scroll position), #typing-indicator, the request banner
+// (request-banner.js) and the composer, which is hidden until the user
+// accepts a request or invitation.
 
 import { h } from '../../dom.js';
 import { avatar, updateAvatar } from '../../components/user-display.js';
 import { reconcile } from './reconcile.js';
 import { createMessage, messageKey, updateMessage } from './message.js';
 import { createComposer } from './composer.js';
-import { directPeer, others, presenceText, typingText } from '../people.js';
+import { createRequestBanner } from './request-banner.js';
+import {
+  directPeer, isInvited, isPendingRequest, others, pendingPeer, presenceText, typingText,
+} from '../people.js';
 
 const LOAD_OLDER_WITHIN_PX = 120;
 const STICK_TO_BOTTOM_PX = 80;
@@ -24,74 +29,12 @@ function threadItems(store, id) {
   return [...stored, ...pending];
 }
 
-/** The name of member `userId` of `conv` ("Someone" if unknown). */
-function nameIn(conv, userId) {
-  return conv.members.find((m) => m.id === userId)?.display_name || 'Someone';
-}
-
-/**
- * The banner above the composer while consent is pending: for the person asked, who asks and
- * Accept / Decline / Block (#request-banner); for the asker of a direct request, that it waits.
- */
-function createRequestBanner({ session, id }) {
-  const text = h('p', { class: 'request-text' });
-  const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
-  const accept = h('button', { type: 'button', id: 'request-accept', class: 'button button-primary' }, 'Accept');
-  const decline = h('button', { type: 'button', id: 'request-decline', class: 'button' }, 'Decline');
-  const block = h('button', { type: 'button', id: 'request-block', class: 'button button-ghost' }, 'Block');
-  const actions = h('div', { class: 'request-actions' }, accept, decline, block);
-  const element = h('div', { id: 'request-banner', class: 'request-banner', role: 'region', 'aria-label': 'Request', hidden: true },
-    text, actions, error);
-  let asker = null;
-
-  async function run(action) {
-    error.hidden = true;
-    for (const button of [accept, decline, block]) button.disabled = true;
-    try {
-      await action();
-    } catch (err) {
-      error.textContent = err.message || 'That did not work; try again.';
-      error.hidden = false;
-    } finally {
-      for (const button of [accept, decline, block]) button.disabled = false;
-    }
-  }
-
-  accept.addEventListener('click', () => run(() => session.accept(id)));
-  decline.addEventListener('click', () => run(() => session.decline(id)));
-  block.addEventListener('click', () => {
-    if (!window.confirm('Block this person? They cannot send you requests until you unblock them.')) return;
-    run(() => session.block(asker, id));
-  });
-
-  function render(conv) {
-    const me = session.store.state.me;
-    if (conv.status === 'invited') {
-      asker = conv.invited_by;
-      const who = nameIn(conv, conv.invited_by);
-      text.textContent = conv.kind === 'group'
-        ? `${who} invited you to the group “${conv.title}”. Accept to join and read its messages.`
-        : `${who} wants to chat with you. Until you accept, they cannot see when you are online or read your receipts.`;
-      actions.hidden = false;
-      element.hidden = false;
-      return;
-    }
-    const waitingFor = conv.kind === 'direct' && conv.members.find((m) => m.id !== me && m.status === 'invited');
-    element.hidden = !waitingFor;
-    actions.hidden = true;
-    if (waitingFor) {
-      text.textContent = `Waiting for ${waitingFor.display_name} to accept. You can send up to 3 messages until then.`;
-    }
-  }
-
-  return { element, render };
-}
-
 /**
  * Builds the view of conversation `id`. `focusSeq` scrolls to and highlights
- * a message (from a search result). onBack closes it (phones).
+ * a message (from a search result). onBack closes it (phones); onNotice(text)
+ * tells the page that a request was declined or its asker blocked.
  */
-export function createThreadView({ session, id, focusSeq, until, onBack, onLeave }) {
+export function createThreadView({ session, id, focusSeq, until, onBack, onLeave, onNotice }) {
   const { store } = session;
   const headerAvatar = avatar(null, 'md');
   const title = h('h2', { class: 'thread-title', id: 'thread-title' });
@@ -106,7 +49,7 @@ export function createThreadView({ session, id, focusSeq, until, onBack, onLeave
   }, older, status, messages);
   const typing = h('p', { id: 'typing-indicator', class: 'typing-indicator', 'aria-live': 'polite' });
   const composer = createComposer({ session, id });
-  const request = createRequestBanner({ session, id });
+  const request = createRequestBanner({ session, id, onDone: onNotice });
 
   const element = h('section', { class: 'thread-view', dataset: { conversation: id } },
     h('header', { class: 'thread-header' },
@@ -130,6 +73,7 @@ export function createThreadView({ session, id, focusSeq, until, onBack, onLeave
   });
   let highlightSeq = focusSeq ?? null;
   let stickNext = false;
+  let wasInvited = null;
 
   async function loadOlder() {
     try {
@@ -152,19 +96,30 @@ export function createThreadView({ session, id, focusSeq, until, onBack, onLeave
   });
 
   function renderHeader(conv) {
-    const peer = directPeer(conv, store.state.me);
+    const { me } = store.state;
+    const peer = directPeer(conv, me);
     updateAvatar(headerAvatar, peer || { display_name: conv.title, avatar_color: '#64748b' });
     title.textContent = conv.title;
+    // Presence is shared between contacts only, so a pending request says what it is instead.
+    const pending = isPendingRequest(conv, me);
     if (peer) {
-      subtitle.textContent = presenceText(peer);
+      if (isInvited(conv)) subtitle.textContent = 'Chat request';
+      else if (pendingPeer(conv, me)) subtitle.textContent = 'Request sent';
+      else subtitle.textContent = presenceText(peer);
     } else {
-      const rest = others(conv, store.state.me);
-      const online = rest.filter((m) => m.online).length;
-      subtitle.textContent = `${rest.length + 1} members · ${online} online`;
-      subtitle.title = conv.members.map((m) => m.display_name).join(', ');
+      const joined = conv.members.filter((m) => m.status !== 'invited').length;
+      const invited = conv.members.length - joined;
+      const online = others(conv, me).filter((m) => m.online).length;
+      subtitle.textContent = [
+        `${joined} ${joined === 1 ? 'member' : 'members'}`,
+        invited ? `${invited} invited` : null,
+        `${online} online`,
+      ].filter(Boolean).join(' · ');
+      subtitle.title = conv.members
+        .map((m) => (m.status === 'invited' ? `${m.display_name} (invited)` : m.display_name)).join(', ');
     }
-    subtitle.classList.toggle('is-online', Boolean(peer?.online));
-    leaveButton.hidden = conv.kind !== 'group';
+    subtitle.classList.toggle('is-online', Boolean(peer?.online) && !pending);
+    leaveButton.hidden = conv.kind !== 'group' || isInvited(conv);
   }
 
   function render() {
@@ -192,21 +147,28 @@ export function createThreadView({ session, id, focusSeq, until, onBack, onLeave
       },
     });
 
+    const invited = isInvited(conv);
     const loaded = Boolean(thread?.loaded);
     older.hidden = !loaded || !thread.hasMore;
     older.disabled = Boolean(thread?.loadingOlder);
     older.textContent = thread?.loadingOlder ? 'Loading older messages…' : 'Load older messages';
-    if (!loaded) status.textContent = 'Loading messages…';
-    else if (conv.status === 'invited' && conv.kind === 'group') status.textContent = 'Accept the invitation to read the group’s messages.';
-    else if (!items.length) status.textContent = 'No messages yet. Say hello!';
+    if (invited && conv.kind === 'group') status.textContent = 'Accept to read the group’s messages.';
+    else if (!loaded) status.textContent = 'Loading messages…';
+    else if (!items.length) status.textContent = invited ? 'No messages yet.' : 'No messages yet. Say hello!';
     else if (!thread.hasMore) status.textContent = 'This is the start of the conversation.';
     else status.textContent = '';
 
     typing.textContent = typingText(conv, store.typingUsers(id));
     request.render(conv);
-    composer.element.hidden = conv.status === 'invited';
+    composer.element.hidden = invited;
     composer.render(conv);
+    // Just accepted: the composer appears; the focus was on the banner's buttons, now hidden.
+    const focusLost = element.contains(document.activeElement) || document.activeElement === document.body;
+    if (wasInvited && !invited && focusLost) composer.focus();
+    wasInvited = invited;
 
+    // A history (re)loading, e.g. a group's after its invitation was accepted, scrolls down once loaded.
+    if (!loaded) initialScrollDone = false;
     if (!loaded || waiting) return;
     if (!initialScrollDone) {
       initialScrollDone = true;
@@ -236,5 +198,10 @@ export function createThreadView({ session, id, focusSeq, until, onBack, onLeave
     composer.destroy();
   }
 
-  return { id, element, render, destroy, focusComposer: () => composer.focus() };
+  function focusComposer() {
+    if (isInvited(store.state.conversations.get(id))) request.focus();
+    else composer.focus();
+  }
+
+  return { id, element, render, destroy, focusComposer };
 }
