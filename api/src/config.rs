@@ -47,6 +47,15 @@ pub struct Config {
     pub db_max_connections: u32,
     /// Milliseconds a user must be without devices before contacts see them offline.
     pub presence_grace_ms: u64,
+    /// NATS server(s) that several Chatterly processes share live events over, e.g.
+    /// `nats://10.0.0.5:4222`; without one this process runs alone (no bus).
+    pub nats_url: Option<String>,
+    /// The NATS subject the processes of one deployment share.
+    pub nats_subject: String,
+    /// Seconds without a heartbeat after which a node counts as dead (its users go offline).
+    pub node_ttl_seconds: u64,
+    /// Where other nodes and the node list reach this process (`host:port`); default: `bind`.
+    pub node_address: Option<String>,
     /// Messages per second a user may send over the WebSocket (burst: twice as many).
     pub messages_per_second: u32,
     /// SMTP server for email, e.g. `smtp://mail.uni.example:25` or
@@ -112,6 +121,10 @@ impl Default for Config {
             login_rate_per_account: 5,
             db_max_connections: 16,
             presence_grace_ms: 5000,
+            nats_url: None,
+            nats_subject: "chatterly.events".to_owned(),
+            node_ttl_seconds: 30,
+            node_address: None,
             messages_per_second: 20,
             smtp_url: None,
             mail_from: "Chatterly <no-reply@chatterly.localhost>".to_owned(),
@@ -218,6 +231,21 @@ impl Config {
                 "mood upload limits must be at least 1".into(),
             ));
         }
+        if !(3..=3600).contains(&self.node_ttl_seconds) {
+            return Err(ConfigError::Rule(
+                "node_ttl_seconds must be between 3 and 3600".into(),
+            ));
+        }
+        if self.nats_subject.is_empty()
+            || self
+                .nats_subject
+                .chars()
+                .any(|c| c.is_whitespace() || c == '*' || c == '>')
+        {
+            return Err(ConfigError::Rule(
+                "nats_subject must be a plain NATS subject such as chatterly.events".into(),
+            ));
+        }
         if let Some(url) = &self.public_url
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {
@@ -293,7 +321,7 @@ impl Config {
         format!(
             "bind={} database={} data_dir={} public_url={} log_format={:?} admin_email={} trust_proxy={} \
              login_rate_per_ip={} login_rate_per_account={} db_max_connections={} smtp={} reminders={:?} rtc_udp={}:{} rtc_public_ip={} \
-             ice_servers={} turn_credential={} metrics_token={}",
+             ice_servers={} turn_credential={} metrics_token={} nats={} node_ttl={}s",
             self.bind,
             db,
             self.data_dir.display(),
@@ -315,6 +343,10 @@ impl Config {
             self.rtc_stun_urls.len() + self.rtc_turn_urls.len(),
             secret(self.rtc_turn_credential.as_deref()),
             secret(self.metrics_token.as_deref()),
+            self.nats_url
+                .as_deref()
+                .map_or_else(|| "none (one process)".to_owned(), redact_url),
+            self.node_ttl_seconds,
         )
     }
 }

@@ -80,6 +80,9 @@ pub enum ApiError {
     /// The request body is not of the type the endpoint takes; says which it takes.
     #[error("{0}")]
     UnsupportedMediaType(&'static str),
+    /// This node is shutting down; the client should retry (reaching another node).
+    #[error("this server is restarting; reconnect in a moment")]
+    Draining,
     /// Something failed on our side; details are in the log only.
     #[error("internal error")]
     Internal(String),
@@ -118,6 +121,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
+            Self::Draining => (StatusCode::SERVICE_UNAVAILABLE, "draining"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -141,6 +145,11 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (status, Json(body)).into_response();
+        if let Self::Draining = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(1));
+        }
         if let Self::RateLimited { retry_after_secs } = self {
             response
                 .headers_mut()

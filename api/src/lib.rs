@@ -59,6 +59,9 @@ pub enum StartupError {
     /// Serving stopped with an I/O error.
     #[error("server error: {0}")]
     Serve(std::io::Error),
+    /// The bus to the other nodes could not be set up.
+    #[error("{0}; check CHATTERLY_NATS_URL")]
+    Bus(realtime::bus::BusError),
 }
 
 /// A built, not yet serving, Chatterly: bound to its port, database connected and migrated.
@@ -136,7 +139,21 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartupError::Bind { addr, source })?;
-        let state = AppState::new(db, config, telemetry::metrics_handle(), clock);
+        let node = uuid::Uuid::new_v4();
+        let bus = match &config.nats_url {
+            None => realtime::bus::Bus::local(node),
+            Some(url) => {
+                let settings = realtime::bus::NatsSettings {
+                    url: url.clone(),
+                    subject: config.nats_subject.clone(),
+                };
+                realtime::bus::Bus::nats(&settings, node)
+                    .await
+                    .map_err(StartupError::Bus)?
+            }
+        };
+        tracing::info!(node.id = %node, "this node");
+        let state = AppState::new(db, config, telemetry::metrics_handle(), clock, bus);
         Ok(Self {
             listener,
             state,
@@ -166,6 +183,7 @@ impl Application {
             cluster,
         } = self;
         let db = state.db.clone();
+        let state_gateway = state.gateway.clone();
         let mut background = spawn_background(&state);
         let app = routes::router(state).into_make_service_with_connect_info::<SocketAddr>();
         tracing::info!(addr = %listener.local_addr().map_err(StartupError::Serve)?, "Chatterly is listening");
@@ -176,9 +194,17 @@ impl Application {
                 tracing::debug!(error = %e, "could not set TCP_NODELAY");
             }
         });
+        let gateway = state_gateway;
+        let draining = gateway.clone();
         let served = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                // Browsers reconnect (to another node) and resync as soon as their socket
+                // closes; the node leaves the list once they are gone.
+                draining.drain(Duration::from_secs(3)).await;
+            })
             .await;
+        gateway.leave().await;
         background.abort_all();
         db.close().await;
         if let Some(cluster) = cluster

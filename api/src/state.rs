@@ -39,8 +39,17 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Builds the state around a connected, migrated pool.
-    pub fn new(db: Db, config: Config, metrics: PrometheusHandle, clock: Clock) -> Self {
+    /// Builds the state around a connected, migrated pool and this node's bus.
+    pub fn new(
+        db: Db,
+        config: Config,
+        metrics: PrometheusHandle,
+        clock: Clock,
+        bus: (
+            realtime::bus::Bus,
+            Option<tokio::sync::mpsc::Receiver<realtime::bus::Inbound>>,
+        ),
+    ) -> Self {
         let limits = AuthLimits::new(config.login_rate_per_ip, config.login_rate_per_account);
         let auth = AuthCache::new(config.session_idle_hours);
         let gateway = realtime::Gateway::new(
@@ -57,8 +66,14 @@ impl AppState {
                     .saturating_add(10)
                     .max(30)
                     .saturating_mul(2),
+                node_address: config
+                    .node_address
+                    .clone()
+                    .unwrap_or_else(|| config.bind.to_string()),
+                node_ttl: std::time::Duration::from_secs(config.node_ttl_seconds),
                 ..realtime::GatewayConfig::default()
             },
+            bus,
         );
         let rooms = realtime::room::Rooms::new(
             db.clone(),

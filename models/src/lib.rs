@@ -15,6 +15,7 @@ pub mod message;
 pub mod mood;
 pub mod mood_data;
 pub mod mood_model;
+pub mod node;
 pub mod outbox;
 pub mod password;
 pub mod password_reset;

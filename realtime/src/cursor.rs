@@ -66,6 +66,11 @@ impl Cursors {
         }
     }
 
+    /// The conversations followed.
+    pub fn followed(&self) -> Vec<Uuid> {
+        self.positions.keys().copied().collect()
+    }
+
     /// How many conversations are followed.
     pub fn len(&self) -> usize {
         self.positions.len()

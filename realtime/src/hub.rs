@@ -18,6 +18,8 @@ pub const CLOSE_REVOKED: u16 = 4001;
 pub const CLOSE_TOO_SLOW: u16 = 4008;
 /// WebSocket close code: the user already has the most connections allowed.
 pub const CLOSE_TOO_MANY: u16 = 4029;
+/// WebSocket close code: this node is shutting down; reconnect (to any node) and resync.
+pub const CLOSE_RESTARTING: u16 = 1012;
 
 /// Something to hand to a device's connection task.
 #[derive(Debug, Clone)]
@@ -51,6 +53,9 @@ pub enum Event {
         /// The frame announcing it.
         frame: Utf8Bytes,
     },
+    /// The bus may have lost events: catch up every followed conversation from the database
+    /// and tell the client to reload what it shows (`refresh`).
+    Resync,
 }
 
 /// Tells a connection to close, and with which code.
@@ -219,6 +224,32 @@ impl Hub {
                     metrics::counter!("ws_slow_consumer_disconnects_total").increment(1);
                     device.close.close(CLOSE_TOO_SLOW);
                 }
+            }
+        }
+    }
+
+    /// The users with a device connected here.
+    pub fn users(&self) -> Vec<Uuid> {
+        self.devices
+            .iter()
+            .filter(|d| !d.is_empty())
+            .map(|d| *d.key())
+            .collect()
+    }
+
+    /// Queues `event` for every device connected here.
+    pub fn send_to_everyone(&self, event: &Event) {
+        let shared = Arc::new(event.clone());
+        for user in self.users() {
+            self.queue_for(user, &shared);
+        }
+    }
+
+    /// Asks every device connected here to close with `code` (the node is shutting down).
+    pub fn close_all(&self, code: u16) {
+        for devices in self.devices.iter() {
+            for device in devices.iter() {
+                device.close.close(code);
             }
         }
     }

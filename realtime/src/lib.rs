@@ -10,12 +10,14 @@
 //! - [`connection`]: one device's session, generic over any `Sink`/`Stream` of WebSocket messages.
 
 pub mod budget;
+pub mod bus;
 pub mod connection;
 pub mod cursor;
 pub mod gateway;
 pub mod hub;
 pub mod membership;
 pub mod positions;
+pub mod presence;
 pub mod protocol;
 pub mod room;
 pub mod typing_gate;

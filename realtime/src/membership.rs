@@ -81,7 +81,7 @@ fn withdrawn(gateway: &Gateway, declined: &conversation::Declined) -> Vec<Uuid> 
             conversation: declined.conversation,
             frame: frame.clone().into(),
         };
-        gateway.hub.send_to_user(user, &unfollow);
+        gateway.send_to_user(user, &unfollow);
     }
     if declined.deleted {
         Vec::new()
@@ -180,7 +180,7 @@ pub async fn remove_member(
         conversation: id,
         frame,
     };
-    gateway.hub.send_to_user(user, &unfollow);
+    gateway.send_to_user(user, &unfollow);
     Ok(conversation::member_ids(&gateway.db, id).await?)
 }
 
@@ -195,7 +195,7 @@ pub async fn expel(gateway: &Gateway, id: Uuid, users: &[Uuid]) -> Result<Vec<Uu
             conversation: id,
             frame: frame.clone().into(),
         };
-        gateway.hub.send_to_user(user, &unfollow);
+        gateway.send_to_user(user, &unfollow);
     }
     conversation::member_ids(&gateway.db, id).await
 }

@@ -94,6 +94,10 @@ pub enum ServerFrame<'a> {
         /// Messages up to this seq were not replayed.
         seq: i64,
     },
+    /// The server may have missed live changes (it lost its bus to the other nodes for a
+    /// while): every followed conversation was caught up; reload the conversation list and
+    /// send `sync` again to pick up conversations and receipts that changed meanwhile.
+    Refresh,
     /// A member's positions changed.
     Receipt {
         /// Conversation.

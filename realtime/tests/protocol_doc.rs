@@ -26,10 +26,11 @@ fn index(frame: &ServerFrame<'_>) -> usize {
         ServerFrame::Error { .. } => 11,
         ServerFrame::Pong => 12,
         ServerFrame::Truncated { .. } => 13,
+        ServerFrame::Refresh => 14,
     }
 }
 
-const VARIANTS: usize = 14;
+const VARIANTS: usize = 15;
 
 /// One frame of each variant, every optional field present.
 fn one_of_each() -> Vec<ServerFrame<'static>> {
@@ -61,6 +62,7 @@ fn one_of_each() -> Vec<ServerFrame<'static>> {
             conversation: id,
             seq: 1,
         },
+        ServerFrame::Refresh,
         ServerFrame::Receipt {
             conversation: id,
             user: id,

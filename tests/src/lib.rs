@@ -6,6 +6,7 @@ pub mod browser;
 pub mod chat;
 pub mod consultations;
 pub mod mood;
+pub mod nodes;
 pub mod private_server;
 pub mod rooms;
 pub mod rtc;
@@ -103,6 +104,18 @@ impl TestApp {
             stop: Some(stop),
             task: Some(task),
             _data: data,
+        }
+    }
+
+    /// The helpers of a test app for a server that runs elsewhere (another process at `addr`
+    /// on the same database `db`); stopping it is the caller's business.
+    pub fn external(addr: SocketAddr, db: PgPool) -> Self {
+        Self {
+            addr,
+            db,
+            stop: None,
+            task: None,
+            _data: tempfile::tempdir().expect("data directory"),
         }
     }
 

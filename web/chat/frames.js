@@ -104,6 +104,9 @@ export function applyFrame(session, frame) {
       store.changed();
       break;
     }
+    case 'refresh':
+      session.refresh();
+      break;
     case 'synced': {
       const conv = store.state.conversations.get(frame.conversation);
       if (!conv) session.refreshConversation(frame.conversation);

@@ -116,12 +116,8 @@ function createSession(user) {
 
   let listPromise = loadList().catch((err) => console.warn('Could not load conversations', err));
 
-  /** After every (re)connect: catch up from our cursors, resend the outbox, refresh presence. */
-  async function resync() {
-    const first = listPromise;
-    listPromise = null;
-    if (first) await first;
-    else loadList().catch((err) => console.warn('Could not refresh conversations', err));
+  /** Asks the server to follow every conversation from what this page holds. */
+  function sendSync() {
     const cursors = {};
     for (const conv of store.state.conversations.values()) {
       // A group invitee is no member yet (naming it would be refused with not_a_member); the
@@ -130,6 +126,28 @@ function createSession(user) {
       cursors[conv.id] = conv.last_seq;
     }
     socket.send({ type: 'sync', cursors });
+  }
+
+  /**
+   * The server's `refresh`: it may have missed live changes (its bus to the other nodes was
+   * down), so reload the list (receipts, presence, new conversations) and sync again.
+   */
+  session.refresh = async () => {
+    try {
+      await loadList();
+    } catch (err) {
+      console.warn('Could not reload conversations', err);
+    }
+    sendSync();
+  };
+
+  /** After every (re)connect: catch up from our cursors, resend the outbox, refresh presence. */
+  async function resync() {
+    const first = listPromise;
+    listPromise = null;
+    if (first) await first;
+    else loadList().catch((err) => console.warn('Could not refresh conversations', err));
+    sendSync();
     session.outbox.flush();
     session.receipts.resync();
     if (typingIn) typingSentAt = 0;

@@ -1,4 +1,4 @@
-//! Account administration: admins list accounts and change roles.
+//! Administration: admins list accounts, change roles, and see the running nodes.
 
 use axum::extract::State;
 use models::user::{self, Role};
@@ -66,9 +66,63 @@ pub async fn set_role(
     Ok(Json(updated.into()))
 }
 
+/// One running Chatterly process.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct NodeView {
+    /// The node's id (new at every start).
+    pub id: Uuid,
+    /// Where it listens (`host:port`, `CHATTERLY_NODE_ADDRESS`).
+    pub address: String,
+    /// When it started.
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    /// Its last heartbeat; a node silent for longer than `CHATTERLY_NODE_TTL_SECONDS` is gone.
+    pub heartbeat_at: chrono::DateTime<chrono::Utc>,
+    /// Chat connections it held at that heartbeat.
+    pub connections: i32,
+    /// Whether it is shutting down.
+    pub draining: bool,
+    /// Whether this is the node that answered.
+    pub this_node: bool,
+}
+
+/// The running nodes.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct NodeList {
+    /// Oldest first.
+    pub nodes: Vec<NodeView>,
+}
+
+/// Lists the live nodes of this deployment (service discovery): each process registers itself
+/// and renews its lease; a node whose lease ran out is not listed.
+#[utoipa::path(get, path = "/admin/nodes", tag = "admin",
+    responses((status = 200, body = NodeList), (status = 403, description = "not an admin")))]
+pub async fn list_nodes(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+) -> ApiResult<Json<NodeList>> {
+    let ttl = std::time::Duration::from_secs(state.config.node_ttl_seconds);
+    let me = state.gateway.node();
+    let nodes = models::node::live(&state.db, ttl).await?;
+    Ok(Json(NodeList {
+        nodes: nodes
+            .into_iter()
+            .map(|n| NodeView {
+                this_node: n.id == me,
+                id: n.id,
+                address: n.address,
+                started_at: n.started_at,
+                heartbeat_at: n.heartbeat_at,
+                connections: n.connections,
+                draining: n.draining,
+            })
+            .collect(),
+    }))
+}
+
 /// This feature's routes, each at the path its handler's OpenAPI annotation declares.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_users))
         .routes(routes!(set_role))
+        .routes(routes!(list_nodes))
 }

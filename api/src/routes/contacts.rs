@@ -25,10 +25,11 @@ pub async fn contacts(
     let contacts = conversation::contacts(&state.db, current.user.id).await?;
     let ids: Vec<Uuid> = contacts.iter().map(|c| c.user_id).collect();
     let moods = models::mood::moods_seen(&state.db, &[current.user.id], &ids).await?;
+    let online = state.gateway.online_among(&ids).await?;
     let contacts = contacts
         .into_iter()
         .map(|c| {
-            let online = state.gateway.hub.is_online(c.user_id);
+            let online = online.contains(&c.user_id);
             let mood = moods
                 .iter()
                 .find(|seen| seen.mood.user_id == c.user_id)

@@ -102,11 +102,18 @@ async fn member_views(
     contacts: &[Uuid],
 ) -> ApiResult<Vec<MemberView>> {
     let members = conversation::members(&state.db, conversation).await?;
+    let visible: Vec<Uuid> = members
+        .iter()
+        .map(|m| m.user_id)
+        .filter(|id| *id == viewer || contacts.contains(id))
+        .collect();
+    let online = state.gateway.online_among(&visible).await?;
     Ok(members
         .into_iter()
         .map(|m| {
-            let visible = m.user_id == viewer || contacts.contains(&m.user_id);
-            let presence = visible.then(|| state.gateway.hub.is_online(m.user_id));
+            let presence = visible
+                .contains(&m.user_id)
+                .then(|| online.contains(&m.user_id));
             MemberView::new(m, presence)
         })
         .collect())
@@ -154,7 +161,7 @@ pub(crate) async fn announce(
             },
             None => Event::Frame(frame),
         };
-        state.gateway.hub.send_to_user(*user, &event);
+        state.gateway.send_to_user(*user, &event);
     }
     Ok(())
 }

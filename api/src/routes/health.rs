@@ -18,19 +18,47 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// The database answers within two seconds; load balancers route traffic only when ready.
+/// What the readiness probe found.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Readiness {
+    /// `ready`, or why not: `database unavailable`, `database timed out`, `draining`.
+    pub status: &'static str,
+    /// The database answered within two seconds.
+    pub database: bool,
+    /// The bus to the other nodes: `local` (one process, no bus) or `nats`.
+    pub bus: &'static str,
+    /// Whether the bus is connected (always true for `local`). A node whose bus is down still
+    /// serves its own devices and stores every message, so this alone does not make it unready.
+    pub bus_connected: bool,
+    /// This node's id (see `GET /api/v1/admin/nodes`).
+    pub node: uuid::Uuid,
+}
+
+/// The database answers within two seconds and the node is not shutting down; load balancers
+/// route traffic only when ready. The body says how the bus is.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
-    responses((status = 200, description = "ready"), (status = 503, description = "database unreachable")))]
+    responses((status = 200, description = "ready", body = Readiness),
+              (status = 503, description = "database unreachable, or the node is draining", body = Readiness)))]
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let probe = models::ping(&state.db);
-    match tokio::time::timeout(Duration::from_secs(2), probe).await {
+    let (code, status) = match tokio::time::timeout(Duration::from_secs(2), probe).await {
+        Ok(Ok(_)) if state.gateway.is_draining() => (StatusCode::SERVICE_UNAVAILABLE, "draining"),
         Ok(Ok(_)) => (StatusCode::OK, "ready"),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "readiness probe failed");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database timed out"),
-    }
+    };
+    let bus = state.gateway.bus_status();
+    let body = Readiness {
+        status,
+        database: matches!(status, "ready" | "draining"),
+        bus: bus.kind,
+        bus_connected: bus.connected,
+        node: state.gateway.node(),
+    };
+    (code, axum::Json(body))
 }
 
 /// Prometheus text exposition of the server's metrics; with `CHATTERLY_METRICS_TOKEN` set, only

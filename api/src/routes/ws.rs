@@ -21,7 +21,8 @@ pub const MAX_FRAME_BYTES: usize = 512 * 1024;
     responses((status = 101, description = "switching to the WebSocket protocol"),
               (status = 400, description = "`websocket_upgrade_required`: not a WebSocket upgrade"),
               (status = 401, description = "not logged in"), (status = 403, description = "cross-origin request"),
-              (status = 429, description = "`too_many_connections`: the user already holds the most chat connections allowed")))]
+              (status = 429, description = "`too_many_connections`: the user already holds the most chat connections allowed"),
+              (status = 503, description = "`draining`: this node is shutting down; connect again (to any node)")))]
 pub async fn upgrade(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -29,6 +30,9 @@ pub async fn upgrade(
     Upgrade(ws): Upgrade,
 ) -> ApiResult<Response> {
     crate::security::check_websocket_origin(&headers, state.config.public_url.as_deref())?;
+    if state.gateway.is_draining() {
+        return Err(ApiError::Draining);
+    }
     state
         .gateway
         .hub

@@ -46,6 +46,10 @@ where
                 .copied()
                 .unwrap_or(last_seq)
                 .clamp(readable.floor.min(last_seq), last_seq);
+            // A second `sync` on this socket (after `refresh`): what was sent stays sent.
+            if let Some(sent) = self.cursors.position(conversation) {
+                from = from.max(sent);
+            }
             if last_seq - from > MAX_SYNC_REPLAY {
                 from = last_seq - MAX_SYNC_REPLAY;
                 self.write(&ServerFrame::Truncated {
@@ -64,6 +68,32 @@ where
             .await?;
         }
         Ok(())
+    }
+
+    /// After the bus may have lost events: catches up every followed conversation to what the
+    /// database holds, drops the ones no longer readable (`removed`), then tells the client to
+    /// reload the rest (`refresh`).
+    pub(super) async fn resync(&mut self) -> Result<(), Stop> {
+        if self.cursors.is_empty() {
+            return Ok(());
+        }
+        let positions = conversation::positions_of(&self.gateway.db, self.user).await?;
+        for followed in self.cursors.followed() {
+            if !positions.iter().any(|p| p.conversation == followed) {
+                self.cursors.unfollow(followed);
+                self.write(&ServerFrame::Removed {
+                    conversation: followed,
+                })
+                .await?;
+            }
+        }
+        for readable in positions {
+            if self.cursors.position(readable.conversation).is_some() {
+                self.catch_up(readable.conversation, readable.last_seq)
+                    .await?;
+            }
+        }
+        self.write(&ServerFrame::Refresh).await
     }
 
     /// Sends the messages after the cursor up to `up_to`, in chunks.
@@ -147,6 +177,7 @@ where
                 self.cursors.unfollow(conversation);
                 self.feed(WsMessage::Text(frame)).await?;
             }
+            Event::Resync => Box::pin(self.resync()).await?,
         }
         Ok(())
     }

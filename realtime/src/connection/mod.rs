@@ -25,7 +25,9 @@ use uuid::Uuid;
 use crate::budget::FrameBudget;
 use crate::cursor::Cursors;
 use crate::gateway::Gateway;
-use crate::hub::{CLOSE_REVOKED, CLOSE_TOO_MANY, CLOSE_TOO_SLOW, Event, TooManyDevices};
+use crate::hub::{
+    CLOSE_RESTARTING, CLOSE_REVOKED, CLOSE_TOO_MANY, CLOSE_TOO_SLOW, Event, TooManyDevices,
+};
 use crate::protocol::ServerFrame;
 
 /// Sends a device may have waiting for storage before the server stops reading its frames.
@@ -61,7 +63,7 @@ where
         Err(refused) => return refuse_too_many(socket, refused).await,
     };
     metrics::gauge!("ws_connections").increment(1.0);
-    Box::pin(gateway.device_connected(user)).await;
+    Box::pin(gateway.device_connected(user, registration.first_device)).await;
     let mut connection = Connection {
         gateway: gateway.clone(),
         socket,
@@ -145,6 +147,7 @@ where
                     let reason = match code {
                         CLOSE_REVOKED => "session revoked",
                         CLOSE_TOO_SLOW => "too slow",
+                        CLOSE_RESTARTING => "server restarting",
                         _ => "closing",
                     };
                     self.close(code, reason).await;

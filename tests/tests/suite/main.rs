@@ -38,6 +38,7 @@ mod mood_job;
 mod mood_models;
 mod mood_own_data;
 mod mood_sharing;
+mod nodes_chat;
 mod operations;
 mod private_cluster;
 mod reminders;

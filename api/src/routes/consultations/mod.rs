@@ -59,7 +59,7 @@ async fn publish(state: &AppState, changed: &Changed) {
             change: change.as_str(),
             consultation: ServerFrame::view(&view(&changed.viewed, person)),
         };
-        state.gateway.hub.send_to_user(person, &frame.event());
+        state.gateway.send_to_user(person, &frame.event());
     }
 }
 

@@ -1,5 +1,6 @@
 //! The gateway's shared services: database access for connections, the hub, cached member
-//! lists, batched receipts, presence with debounce, and the per-user message rate limit.
+//! lists, batched receipts, typing, and the per-user message rate limit. Presence is in
+//! [`crate::presence`]; what crosses to other nodes goes through [`crate::bus`].
 
 use std::collections::HashSet;
 use std::num::NonZeroU32;
@@ -7,7 +8,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::ws::Utf8Bytes;
-use chrono::Utc;
 use dashmap::DashMap;
 use governor::{DefaultKeyedRateLimiter, Quota};
 use models::conversation::{self, Roster};
@@ -15,10 +15,14 @@ use models::message::{self, Message, Outgoing, SendError, Sent};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
+mod fanout;
+mod typing;
+
+use crate::bus::{Bus, Inbound};
 use crate::hub::{Event, Hub};
 use crate::positions::PendingPositions;
 use crate::protocol::{MessagePayload, ServerFrame};
-use crate::typing_gate::{self, Relayed};
+use crate::typing_gate::Relayed;
 
 /// Messages queued per writer before senders wait.
 const WRITER_QUEUE: usize = 8192;
@@ -60,6 +64,10 @@ pub struct GatewayConfig {
     pub write_shards: usize,
     /// Most messages a writer stores in one transaction.
     pub write_batch: usize,
+    /// Where other nodes reach this one (its HTTP listener), shown in the node list.
+    pub node_address: String,
+    /// A node that has not renewed its lease for this long is dead: its users go offline.
+    pub node_ttl: Duration,
 }
 
 impl Default for GatewayConfig {
@@ -80,6 +88,8 @@ impl Default for GatewayConfig {
             frame_burst: 60,
             write_shards: 4,
             write_batch: 256,
+            node_address: "127.0.0.1:8080".to_owned(),
+            node_ttl: Duration::from_secs(30),
         }
     }
 }
@@ -88,17 +98,21 @@ impl Default for GatewayConfig {
 pub struct Gateway {
     /// Database pool.
     pub db: models::Db,
-    /// Connected devices.
+    /// The devices connected to this node. To reach a user wherever they are connected, use
+    /// [`Gateway::send_to_users`].
     pub hub: Hub,
     /// Tunables.
     pub config: GatewayConfig,
-    members: DashMap<Uuid, Arc<Roster>>,
+    pub(crate) bus: Bus,
+    pub(crate) draining: std::sync::atomic::AtomicBool,
+    pub(crate) inbound: Mutex<Option<mpsc::Receiver<Inbound>>>,
+    pub(crate) members: DashMap<Uuid, Arc<Roster>>,
     pending: Mutex<PendingPositions>,
     limiter: DefaultKeyedRateLimiter<Uuid>,
     byte_limiter: DefaultKeyedRateLimiter<Uuid>,
-    announced_online: Mutex<HashSet<Uuid>>,
-    typing_relayed: DashMap<(Uuid, Uuid), Relayed>,
-    typing_pending: DashMap<(Uuid, Uuid), bool>,
+    pub(crate) announced_online: Mutex<HashSet<Uuid>>,
+    pub(crate) typing_relayed: DashMap<(Uuid, Uuid), Relayed>,
+    pub(crate) typing_pending: DashMap<(Uuid, Uuid), bool>,
     writers: Vec<mpsc::Sender<WriteJob>>,
     writer_queues: Mutex<Vec<mpsc::Receiver<WriteJob>>>,
 }
@@ -110,14 +124,22 @@ struct WriteJob {
 }
 
 impl Gateway {
-    /// Builds the gateway; call [`Gateway::run_background`] to start its flush loop.
-    pub fn new(db: models::Db, config: GatewayConfig) -> Arc<Self> {
+    /// Builds the gateway on `bus` (and what it hears from other nodes); call
+    /// [`Gateway::run_background`] to start its loops.
+    pub fn new(
+        db: models::Db,
+        config: GatewayConfig,
+        (bus, inbound): (Bus, Option<mpsc::Receiver<Inbound>>),
+    ) -> Arc<Self> {
         let per_second = NonZeroU32::new(config.messages_per_second).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(config.message_burst).unwrap_or(per_second);
         let (writers, writer_queues): (Vec<_>, Vec<_>) = (0..config.write_shards.max(1))
             .map(|_| mpsc::channel(WRITER_QUEUE))
             .unzip();
         Arc::new(Self {
+            bus,
+            draining: std::sync::atomic::AtomicBool::new(false),
+            inbound: Mutex::new(inbound),
             writers,
             writer_queues: Mutex::new(writer_queues),
             db,
@@ -140,8 +162,8 @@ impl Gateway {
         })
     }
 
-    /// Runs the message writers and stores and pushes batched receipts until the task is
-    /// dropped.
+    /// Runs the message writers, the node's lease and what other nodes broadcast, and stores
+    /// and pushes batched receipts until the task is dropped.
     pub async fn run_background(self: Arc<Self>) {
         let queues = self
             .writer_queues
@@ -151,6 +173,10 @@ impl Gateway {
         let mut writers = tokio::task::JoinSet::new();
         for queue in queues {
             writers.spawn(self.clone().run_writer(queue));
+        }
+        writers.spawn(self.clone().run_lease());
+        if let Some(inbound) = self.inbound.lock().ok().and_then(|mut i| i.take()) {
+            writers.spawn(self.clone().follow_bus(inbound));
         }
         let mut tick = tokio::time::interval(self.config.receipt_flush);
         let mut housekeeping = 0u32;
@@ -233,11 +259,6 @@ impl Gateway {
             .unwrap_or_default())
     }
 
-    /// Forgets the cached roster (after members, invitations or blocks changed).
-    pub fn forget_members(&self, conversation: Uuid) {
-        self.members.remove(&conversation);
-    }
-
     /// Whether `user` may read `conversation` (cached).
     pub async fn can_read(
         &self,
@@ -259,7 +280,7 @@ impl Gateway {
             seq: message.seq,
             json: Utf8Bytes::from(json),
         };
-        self.hub.send_to_users(&members, &event);
+        self.send_to_users(&members, &event);
         metrics::counter!("chat_messages_total").increment(1);
         metrics::counter!("chat_deliveries_queued_total").increment(members.len() as u64);
         Ok(())
@@ -326,137 +347,9 @@ impl Gateway {
             };
             let event = Event::Frame(Utf8Bytes::from(frame.to_json()));
             match self.readers(p.conversation_id).await {
-                Ok(members) => self.hub.send_to_users(&members, &event),
+                Ok(members) => self.send_to_users(&members, &event),
                 Err(e) => tracing::warn!(error = %e, "could not load members for a receipt"),
             }
         }
-    }
-
-    /// Relays a typing indicator to the conversation's other readers (the caller checked that
-    /// `user` may write there) as [`typing_gate::decide`] says: now, once the second since the
-    /// last one is over (the latest state then), or not at all.
-    pub async fn typing(
-        self: &Arc<Self>,
-        conversation: Uuid,
-        user: Uuid,
-        active: bool,
-    ) -> Result<(), models::ModelError> {
-        let key = (user, conversation);
-        let last = self.typing_relayed.get(&key).map(|r| *r);
-        match typing_gate::decide(last, active, std::time::Instant::now()) {
-            typing_gate::Decision::Relay => self.relay_typing(conversation, user, active).await,
-            typing_gate::Decision::Drop => {
-                metrics::counter!("chat_typing_dropped_total").increment(1);
-                Ok(())
-            }
-            typing_gate::Decision::Later(at) => {
-                if self.typing_pending.insert(key, active).is_none() {
-                    let gateway = self.clone();
-                    tokio::spawn(async move {
-                        tokio::time::sleep_until(at.into()).await;
-                        let Some((_, latest)) = gateway.typing_pending.remove(&key) else {
-                            return;
-                        };
-                        let last = gateway.typing_relayed.get(&key).map(|r| *r);
-                        let now = std::time::Instant::now();
-                        if typing_gate::decide(last, latest, now) == typing_gate::Decision::Relay
-                            && let Err(e) = gateway.relay_typing(conversation, user, latest).await
-                        {
-                            tracing::warn!(error = %e, "could not relay a delayed typing signal");
-                        }
-                    });
-                }
-                Ok(())
-            }
-        }
-    }
-
-    /// Sends a typing frame to the conversation's other readers and remembers it was sent.
-    async fn relay_typing(
-        &self,
-        conversation: Uuid,
-        user: Uuid,
-        active: bool,
-    ) -> Result<(), models::ModelError> {
-        self.typing_relayed.insert(
-            (user, conversation),
-            Relayed {
-                active,
-                at: std::time::Instant::now(),
-            },
-        );
-        let members = self.readers(conversation).await?;
-        let frame = ServerFrame::Typing {
-            conversation,
-            user,
-            active,
-            expires_in_ms: u64::try_from(self.config.typing_expiry.as_millis()).unwrap_or(u64::MAX),
-        };
-        let event = Event::Ephemeral(Utf8Bytes::from(frame.to_json()));
-        let others: Vec<Uuid> = members.iter().copied().filter(|m| *m != user).collect();
-        self.hub.send_to_users(&others, &event);
-        Ok(())
-    }
-
-    /// A device of `user` connected: contacts hear they are online, unless they already knew.
-    pub async fn device_connected(&self, user: Uuid) {
-        let newly = self
-            .announced_online
-            .lock()
-            .is_ok_and(|mut set| set.insert(user));
-        if newly {
-            self.announce_presence(user, true, None).await;
-        }
-    }
-
-    /// A device of `user` disconnected; if it was the last one, contacts hear they are offline
-    /// after the grace period, unless a device came back meanwhile.
-    pub fn device_disconnected(self: &Arc<Self>, user: Uuid, last_device: bool) {
-        if !last_device {
-            return;
-        }
-        let gateway = self.clone();
-        tokio::spawn(async move {
-            let left_at = Utc::now();
-            tokio::time::sleep(gateway.config.presence_grace).await;
-            if gateway.hub.is_online(user) {
-                return;
-            }
-            let was_online = gateway
-                .announced_online
-                .lock()
-                .is_ok_and(|mut set| set.remove(&user));
-            if !was_online {
-                return;
-            }
-            if let Err(e) = conversation::mark_last_seen(&gateway.db, user, left_at).await {
-                tracing::warn!(error = %e, "could not record last seen");
-            }
-            gateway.announce_presence(user, false, Some(left_at)).await;
-        });
-    }
-
-    async fn announce_presence(
-        &self,
-        user: Uuid,
-        online: bool,
-        last_seen_at: Option<chrono::DateTime<Utc>>,
-    ) {
-        let contacts = match conversation::contact_ids(&self.db, user).await {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!(error = %e, "could not load contacts for presence");
-                return;
-            }
-        };
-        let frame = ServerFrame::Presence {
-            user,
-            online,
-            last_seen_at,
-        };
-        self.hub.send_to_users(
-            &contacts,
-            &Event::Ephemeral(Utf8Bytes::from(frame.to_json())),
-        );
     }
 }
