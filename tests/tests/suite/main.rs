@@ -39,6 +39,8 @@ mod mood_models;
 mod mood_own_data;
 mod mood_sharing;
 mod nodes_chat;
+mod nodes_faults;
+mod nodes_presence;
 mod operations;
 mod private_cluster;
 mod reminders;

@@ -235,13 +235,17 @@ async fn a_removed_member_stops_receiving_on_every_node_within_a_second(db: PgPo
     for ws in [&mut ada_ws, &mut bob_ws, &mut cy_ws, &mut cy_other] {
         synced(ws, group).await;
     }
-    // Warm every node's roster cache with a message first.
+    // Warm node 0's and node 1's roster caches: each delivers a message there.
     ada_ws
         .send_message(group, "m-1", "before")
         .await
         .expect("send");
-    for ws in [&mut bob_ws, &mut cy_ws, &mut cy_other] {
-        assert_eq!(seq_of(&ws.next_of("message").await.expect("message")), 1);
+    bob_ws
+        .send_message(group, "m-2", "before, from node 1")
+        .await
+        .expect("send");
+    for ws in [&mut cy_ws, &mut cy_other] {
+        assert_eq!(seqs_received(ws, group, 2).await, vec![1, 2]);
     }
 
     // The owner removes Cy through node 2; node 0 (where the next message is written) must
@@ -258,26 +262,40 @@ async fn a_removed_member_stops_receiving_on_every_node_within_a_second(db: PgPo
         assert_eq!(uuid_of(&gone["conversation"]), group);
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
-    // Bob writes through node 1, Ada through node 0: Cy hears neither, anywhere.
+    // Bob writes and types through node 1, Ada writes and reads through node 0: Cy hears
+    // nothing of the group, anywhere (typing and receipts pass no cursor, so a stale member
+    // list on either node would leak them).
     bob_ws
-        .send_message(group, "m-2", "after, from node 1")
+        .send_message(group, "m-3", "after, from node 1")
+        .await
+        .expect("send");
+    bob_ws
+        .send(serde_json::json!({ "type": "typing", "conversation": group, "active": true }))
+        .await
+        .expect("typing");
+    ada_ws
+        .send_message(group, "m-4", "after, from node 0")
         .await
         .expect("send");
     ada_ws
-        .send_message(group, "m-3", "after, from node 0")
+        .send(serde_json::json!({ "type": "read", "conversation": group, "seq": 4 }))
         .await
-        .expect("send");
-    assert_eq!(seqs_received(&mut bob_ws, group, 2).await.len(), 2);
+        .expect("read");
+    let typing = ada_ws.next_of("typing").await.expect("Ada sees Bob typing");
+    assert_eq!(uuid_of(&typing["conversation"]), group);
     for ws in [&mut cy_ws, &mut cy_other] {
-        let leaked: Vec<_> = ws
-            .all_of_for("message", Duration::from_millis(700))
-            .await
-            .into_iter()
-            .filter(|f| uuid_of(&f["conversation"]) == group)
-            .collect();
+        let mut leaked = Vec::new();
+        for kind in ["message", "typing", "receipt"] {
+            leaked.extend(
+                ws.all_of_for(kind, Duration::from_millis(500))
+                    .await
+                    .into_iter()
+                    .filter(|f| uuid_of(&f["conversation"]) == group),
+            );
+        }
         assert!(
             leaked.is_empty(),
-            "a removed member still receives: {leaked:?}"
+            "a removed member still hears the group: {leaked:?}"
         );
     }
 }
