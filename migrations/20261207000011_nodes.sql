@@ -22,3 +22,7 @@ CREATE TABLE node_presence (
     PRIMARY KEY (user_id, node_id)
 );
 CREATE INDEX node_presence_by_node ON node_presence (node_id);
+
+-- The node a consultation's room runs on: a room socket reaching another node is relayed there.
+-- Taken over by another node when it is dead (no live lease) or does not answer.
+ALTER TABLE consultation_rooms ADD COLUMN node_id uuid;

@@ -13,6 +13,7 @@ pub mod mood;
 pub mod openapi;
 pub mod rate_limit;
 pub mod refusals;
+pub mod room_nodes;
 pub mod routes;
 pub mod security;
 pub mod state;
@@ -139,6 +140,11 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartupError::Bind { addr, source })?;
+        let mut config = config;
+        if config.node_address.is_none() {
+            // The port actually bound (configured as 0 in tests), where other nodes reach this one.
+            config.node_address = listener.local_addr().ok().map(|a| a.to_string());
+        }
         let node = uuid::Uuid::new_v4();
         let bus = match &config.nats_url {
             None => realtime::bus::Bus::local(node),
@@ -242,6 +248,7 @@ fn spawn_background(state: &AppState) -> tokio::task::JoinSet<()> {
         }
     });
     tasks.spawn(mood::push::follow(state.db.clone(), state.gateway.clone()));
+    tasks.spawn(room_nodes::follow_commands(state.clone()));
     if state.config.mood_job_enabled {
         let config = mood::job::JobConfig {
             window: chrono::Duration::seconds(

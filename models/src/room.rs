@@ -171,3 +171,72 @@ mod tests {
         assert_eq!(long.chars().count(), 80);
     }
 }
+
+/// Where a consultation's room runs, for a node about to serve one of its sockets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placement {
+    /// On the asking node (it held the room already, or took it: nobody else live did).
+    Here,
+    /// On another live node, at this address.
+    There {
+        /// The node holding the room.
+        node: Uuid,
+        /// Where it listens (`host:port`).
+        address: String,
+    },
+}
+
+/// Places consultation `id`'s room on node `me` unless another node whose lease is within
+/// `ttl` holds it; then says where that is.
+pub async fn place(
+    db: &Db,
+    id: Uuid,
+    me: Uuid,
+    ttl: std::time::Duration,
+) -> Result<Placement, ModelError> {
+    let claimed = sqlx::query_scalar!(
+        "INSERT INTO consultation_rooms (consultation_id, node_id) VALUES ($1, $2)
+         ON CONFLICT (consultation_id) DO UPDATE SET node_id = $2
+         WHERE consultation_rooms.node_id IS NULL OR consultation_rooms.node_id = $2
+            OR NOT EXISTS (SELECT 1 FROM nodes n WHERE n.id = consultation_rooms.node_id
+                           AND n.heartbeat_at >= now() - make_interval(secs => $3))
+         RETURNING consultation_id",
+        id,
+        me,
+        ttl.as_secs_f64(),
+    )
+    .fetch_optional(db)
+    .await?;
+    if claimed.is_some() {
+        return Ok(Placement::Here);
+    }
+    let holder = sqlx::query!(
+        "SELECT n.id, n.address FROM consultation_rooms r JOIN nodes n ON n.id = r.node_id
+         WHERE r.consultation_id = $1",
+        id,
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(match holder {
+        Some(h) => Placement::There {
+            node: h.id,
+            address: h.address,
+        },
+        // The holder left the node list between the two statements: try again as if free.
+        None => Placement::Here,
+    })
+}
+
+/// Node `me` takes consultation `id`'s room from `holder`, which does not answer (it died before
+/// its lease ran out); `false` if someone else took it first.
+pub async fn take_over(db: &Db, id: Uuid, me: Uuid, holder: Uuid) -> Result<bool, ModelError> {
+    let taken = sqlx::query!(
+        "UPDATE consultation_rooms SET node_id = $2 WHERE consultation_id = $1 AND node_id = $3",
+        id,
+        me,
+        holder,
+    )
+    .execute(db)
+    .await?;
+    Ok(taken.rows_affected() == 1)
+}

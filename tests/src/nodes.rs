@@ -50,6 +50,11 @@ impl NatsServer {
         crate::wait_until_listening(SocketAddr::from(([127, 0, 0, 1], self.port)), "nats-server");
     }
 
+    /// The server's process id (for CPU figures).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// The URL nodes connect to.
     pub fn url(&self) -> String {
         format!("nats://127.0.0.1:{}", self.port)
@@ -144,8 +149,11 @@ impl Node {
             .env("CHATTERLY_PRESENCE_GRACE_MS", "200")
             .env("CHATTERLY_LOGIN_RATE_PER_IP", "10000")
             .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).expect("log file"));
+            .env("CHATTERLY_LOG_FORMAT", "json");
+        let file = std::fs::File::create(&log).expect("log file");
+        command
+            .stdout(file.try_clone().expect("log file"))
+            .stderr(file);
         for (key, value) in env {
             command.env(key, value);
         }

@@ -51,6 +51,16 @@ impl ServerProcess {
             .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {database}")))
             .await?;
         let db_url = replace_database(postgres, database);
+        Self::join(db_url, server_bin, env).await
+    }
+
+    /// Starts `server_bin` (default: `chatterly` next to the running binary) on the existing
+    /// database `db_url` (another node of a deployment), and waits until it is ready.
+    pub async fn join(
+        db_url: String,
+        server_bin: Option<PathBuf>,
+        env: &[(&str, String)],
+    ) -> anyhow::Result<Self> {
         let bin = match server_bin {
             Some(bin) => bin,
             None => chatterly_bin()?,

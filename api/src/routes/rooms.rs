@@ -19,6 +19,7 @@ use utoipa_axum::routes;
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
 use crate::extract::{Json, Path, Upgrade};
+use crate::room_nodes::Route;
 use crate::routes::conversations::welcome;
 use crate::state::AppState;
 use crate::views::consultations::PersonView;
@@ -138,7 +139,7 @@ pub async fn close(
 ) -> ApiResult<Json<RoomView>> {
     let (opens_before, now) = room_timing(&state);
     let loaded = consultations::close_room(&state.db, opens_before, now, &caller.user, id).await?;
-    state.rooms.end(id, EndReason::EndedByLecturer).await;
+    crate::room_nodes::end_room(&state, id, EndReason::EndedByLecturer).await;
     let conversation = loaded.stored.conversation_id;
     Ok(Json(view(&state, &loaded, conversation).await?))
 }
@@ -151,7 +152,8 @@ pub async fn close(
               (status = 401, description = "not logged in"),
               (status = 403, description = "`not_a_participant`, or `forbidden` for a cross-origin request"),
               (status = 404, description = "No such consultation"),
-              (status = 409, description = "`room_not_open`, `room_closed`, `cancelled` or `not_confirmed`")))]
+              (status = 409, description = "`room_not_open`, `room_closed`, `cancelled` or `not_confirmed`"),
+              (status = 503, description = "`draining`: the room is moving between nodes; enter again")))]
 pub async fn upgrade(
     State(state): State<AppState>,
     caller: CurrentUser,
@@ -171,11 +173,18 @@ pub async fn upgrade(
         lecturer: loaded.role == lifecycle::Role::Lecturer,
         closes_at: loaded.facts.closes_at(),
     };
-    let rooms = state.rooms.clone();
-    Ok(ws
+    let ws = ws
         .max_message_size(MAX_SIGNAL_FRAME_BYTES)
-        .max_frame_size(MAX_SIGNAL_FRAME_BYTES)
-        .on_upgrade(move |socket| realtime::room::session::serve(rooms, socket, ticket)))
+        .max_frame_size(MAX_SIGNAL_FRAME_BYTES);
+    match crate::room_nodes::route(&state, id, &headers).await? {
+        Route::Here => {
+            let rooms = state.rooms.clone();
+            Ok(ws.on_upgrade(move |socket| realtime::room::session::serve(rooms, socket, ticket)))
+        }
+        Route::Relay(upstream) => {
+            Ok(ws.on_upgrade(move |socket| crate::room_nodes::relay(socket, *upstream)))
+        }
+    }
 }
 
 /// This feature's routes, each at the path its handler's OpenAPI annotation declares.

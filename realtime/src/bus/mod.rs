@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 pub use nats::NatsSettings;
-pub use wire::{Broadcast, Envelope, WireEvent};
+pub use wire::{Broadcast, Envelope, RoomCommand, WireEvent};
 
 /// What a node hears from the bus.
 #[derive(Debug, Clone, PartialEq)]

@@ -38,6 +38,29 @@ pub enum Broadcast {
     /// Something may have been missed (a publish was dropped): every node resyncs its devices
     /// from the database.
     Resync,
+    /// A consultation room decision taken on one node, for the node that runs the room.
+    Room {
+        /// The consultation.
+        consultation: Uuid,
+        /// What to do.
+        command: RoomCommand,
+    },
+}
+
+/// What a node may ask the node running a consultation room to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case")]
+pub enum RoomCommand {
+    /// End the room for everyone in it.
+    End {
+        /// Why.
+        reason: crate::room::protocol::EndReason,
+    },
+    /// Take one person out of it (they lost their place).
+    RemoveUser {
+        /// Who.
+        user: Uuid,
+    },
 }
 
 /// [`Event`] in a form that can be sent between processes.
@@ -240,5 +263,15 @@ mod tests {
             },
         };
         assert_eq!(Envelope::decode(&forget.encode()).ok(), Some(forget));
+        let end = Envelope {
+            origin: Uuid::nil(),
+            body: Broadcast::Room {
+                consultation: Uuid::from_u128(6),
+                command: RoomCommand::End {
+                    reason: crate::room::protocol::EndReason::Cancelled,
+                },
+            },
+        };
+        assert_eq!(Envelope::decode(&end.encode()).ok(), Some(end));
     }
 }

@@ -39,6 +39,22 @@ impl Gateway {
         self.send_to_users(&[user], event);
     }
 
+    /// Asks the other nodes to apply `command` to consultation `id`'s room, wherever it runs
+    /// (the caller applies it to this node's rooms itself).
+    pub fn tell_room(&self, consultation: Uuid, command: crate::bus::RoomCommand) {
+        self.bus.publish(Broadcast::Room {
+            consultation,
+            command,
+        });
+    }
+
+    /// Room commands from other nodes, for this node's rooms.
+    pub fn room_commands(
+        &self,
+    ) -> tokio::sync::broadcast::Receiver<(Uuid, crate::bus::RoomCommand)> {
+        self.room_commands.subscribe()
+    }
+
     /// This node's id on the bus and in the node list.
     pub fn node(&self) -> Uuid {
         self.bus.node()
@@ -64,6 +80,10 @@ impl Gateway {
                     }
                     Some(Inbound::Broadcast(Broadcast::Deliver { users, event })) => {
                         self.hub.send_to_users(&users, &event.into_event());
+                    }
+                    Some(Inbound::Broadcast(Broadcast::Room { consultation, command })) => {
+                        // Nobody listening means no room runs here: nothing to do.
+                        let _ = self.room_commands.send((consultation, command));
                     }
                 },
                 _ = tick.tick(), if due => {

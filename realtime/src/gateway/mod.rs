@@ -105,6 +105,7 @@ pub struct Gateway {
     pub config: GatewayConfig,
     pub(crate) bus: Bus,
     pub(crate) draining: std::sync::atomic::AtomicBool,
+    pub(crate) room_commands: tokio::sync::broadcast::Sender<(Uuid, crate::bus::RoomCommand)>,
     pub(crate) inbound: Mutex<Option<mpsc::Receiver<Inbound>>>,
     pub(crate) members: DashMap<Uuid, Arc<Roster>>,
     pending: Mutex<PendingPositions>,
@@ -139,6 +140,7 @@ impl Gateway {
         Arc::new(Self {
             bus,
             draining: std::sync::atomic::AtomicBool::new(false),
+            room_commands: tokio::sync::broadcast::channel(256).0,
             inbound: Mutex::new(inbound),
             writers,
             writer_queues: Mutex::new(writer_queues),

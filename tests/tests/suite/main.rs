@@ -41,6 +41,7 @@ mod mood_sharing;
 mod nodes_chat;
 mod nodes_faults;
 mod nodes_presence;
+mod nodes_rooms;
 mod operations;
 mod private_cluster;
 mod reminders;

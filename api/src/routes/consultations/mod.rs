@@ -39,11 +39,11 @@ async fn publish(state: &AppState, changed: &Changed) {
     let leaving: Vec<Uuid> = match changed.room {
         RoomEffect::None => Vec::new(),
         RoomEffect::End => {
-            state.rooms.end(c.id, EndReason::Cancelled).await;
+            crate::room_nodes::end_room(state, c.id, EndReason::Cancelled).await;
             c.participants.iter().map(|p| p.student_id).collect()
         }
         RoomEffect::Remove(student) => {
-            state.rooms.remove_user(c.id, student).await;
+            crate::room_nodes::remove_from_room(state, c.id, student).await;
             vec![student]
         }
     };

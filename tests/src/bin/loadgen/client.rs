@@ -46,7 +46,8 @@ struct Frame<'a> {
 /// What every client shares: the server, the clock, the phase and the counters.
 #[derive(Clone)]
 pub(crate) struct Clients {
-    pub(crate) addr: std::net::SocketAddr,
+    /// The server processes; client `i` connects to `addrs[i % len]`.
+    pub(crate) addrs: Arc<Vec<std::net::SocketAddr>>,
     pub(crate) base: Instant,
     pub(crate) phase: watch::Receiver<Phase>,
     pub(crate) stats: Arc<Vec<Stats>>,
@@ -103,11 +104,12 @@ async fn client(
     ready: tokio::sync::mpsc::Sender<anyhow::Result<()>>,
 ) -> anyhow::Result<()> {
     let Clients {
-        addr,
+        addrs,
         base,
         phase: mut phase_rx,
         stats,
     } = ctx;
+    let addr = addrs[index % addrs.len()];
     let Seeded {
         user: me,
         token,

@@ -6,7 +6,12 @@
 //! ```text
 //! cargo build --release -p api -p tests --bins
 //! target/release/loadgen --users 5000 --group-size 10 --rates 1,2,3 --seconds 20
+//! target/release/loadgen --users 5000 --nodes 2 --rates 1    # two processes sharing NATS
 //! ```
+//!
+//! With `--nodes N` (N > 1) it starts a private `nats-server` and N server processes on the one
+//! database, and spreads the clients over them round-robin: most deliveries then cross the bus.
+//! CPU is the sum of the server processes; NATS's own CPU is printed after each phase.
 
 mod client;
 mod seed;
@@ -46,6 +51,9 @@ struct Args {
     /// Database pool size for the server.
     #[arg(long, default_value_t = 16)]
     db_connections: u32,
+    /// Server processes sharing the database and a private NATS (1: one process, no bus).
+    #[arg(long, default_value_t = 1)]
+    nodes: usize,
     /// Also print, per second of each phase, the slowest delivery of the messages sent in it
     /// (shows whether a tail comes from steady queueing or from a few stalls).
     #[arg(long)]
@@ -58,28 +66,64 @@ async fn main() -> anyhow::Result<()> {
     if args.group_size < 2 || args.users < args.group_size {
         bail!("need --group-size >= 2 and --users >= --group-size");
     }
-    let server = ServerProcess::start(
+    let nats = (args.nodes > 1).then(tests::nodes::NatsServer::start);
+    let mut env = vec![
+        ("CHATTERLY_MESSAGES_PER_SECOND", "1000".to_owned()),
+        (
+            "CHATTERLY_DB_MAX_CONNECTIONS",
+            args.db_connections.to_string(),
+        ),
+    ];
+    if let Some(nats) = &nats {
+        env.push(("CHATTERLY_NATS_URL", nats.url()));
+    }
+    let first = ServerProcess::start(
         &args.server.postgres,
         "chatterly_loadgen",
         args.server.server_bin.clone(),
-        &[
-            ("CHATTERLY_MESSAGES_PER_SECOND", "1000".to_owned()),
-            (
-                "CHATTERLY_DB_MAX_CONNECTIONS",
-                args.db_connections.to_string(),
-            ),
-        ],
+        &env,
     )
     .await?;
-    let result = run(&args, server.pid(), server.addr, &server.db_url).await;
-    server.stop();
+    let mut servers = vec![first];
+    for _ in 1..args.nodes.max(1) {
+        let db_url = servers[0].db_url.clone();
+        servers.push(ServerProcess::join(db_url, args.server.server_bin.clone(), &env).await?);
+    }
+    let procs = Procs {
+        servers: servers.iter().map(ServerProcess::pid).collect(),
+        nats: nats.as_ref().and_then(tests::nodes::NatsServer::pid),
+    };
+    let addrs = servers.iter().map(|s| s.addr).collect();
+    let db_url = servers[0].db_url.clone();
+    let result = run(&args, &procs, addrs, &db_url).await;
+    for server in servers {
+        server.stop();
+    }
     result
+}
+
+/// The processes whose CPU and memory are measured.
+struct Procs {
+    servers: Vec<u32>,
+    nats: Option<u32>,
+}
+
+impl Procs {
+    /// CPU ticks of every server process together.
+    fn server_ticks(&self) -> anyhow::Result<u64> {
+        self.servers.iter().map(|pid| cpu_ticks(*pid)).sum()
+    }
+
+    /// Resident memory of every server process together, in KiB.
+    fn server_rss(&self) -> anyhow::Result<u64> {
+        self.servers.iter().map(|pid| rss_kib(*pid)).sum()
+    }
 }
 
 async fn run(
     args: &Args,
-    pid: u32,
-    addr: std::net::SocketAddr,
+    procs: &Procs,
+    addrs: Vec<std::net::SocketAddr>,
     db_url: &str,
 ) -> anyhow::Result<()> {
     let tokens = seed(db_url, args.users, args.group_size).await?;
@@ -101,12 +145,12 @@ async fn run(
     };
     let (phase_tx, phase_rx) = watch::channel(first);
     let clients_ctx = Clients {
-        addr,
+        addrs: Arc::new(addrs),
         base,
         phase: phase_rx,
         stats: stats.clone(),
     };
-    let clients = connect_measuring_memory(&clients_ctx, tokens, pid).await?;
+    let clients = connect_measuring_memory(&clients_ctx, tokens, procs).await?;
 
     println!();
     println!(
@@ -114,7 +158,7 @@ async fn run(
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (i, rate) in args.rates.iter().enumerate() {
-        measure_phase(args, pid, &clients_ctx, &phase_tx, i + 1, *rate).await?;
+        measure_phase(args, procs, &clients_ctx, &phase_tx, i + 1, *rate).await?;
     }
     for c in clients {
         c.abort();
@@ -127,7 +171,7 @@ async fn run(
 async fn connect_measuring_memory(
     clients_ctx: &Clients,
     tokens: Vec<Seeded>,
-    pid: u32,
+    procs: &Procs,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
     let connect_started = Instant::now();
     // A first tenth warms the server up (pool connections, caches, allocator arenas); memory
@@ -137,7 +181,7 @@ async fn connect_measuring_memory(
     let measured = rest.len();
     let mut clients = connect_all(clients_ctx, warm).await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let rss_before = rss_kib(pid)?;
+    let rss_before = procs.server_rss()?;
     // (connections, RSS in KiB) after each step, for a fitted slope: less sensitive to where
     // the allocator happened to stand at the two end points.
     let mut samples = vec![(clients.len() as f64, rss_before as f64)];
@@ -147,7 +191,7 @@ async fn connect_measuring_memory(
         let step: Vec<Seeded> = rest.drain(..rest.len().min(500)).collect();
         clients.extend(connect_all(clients_ctx, step).await?);
         tokio::time::sleep(Duration::from_millis(300)).await;
-        samples.push((clients.len() as f64, rss_kib(pid)? as f64));
+        samples.push((clients.len() as f64, procs.server_rss()? as f64));
     }
     println!(
         "connected {} clients in {:.1} s",
@@ -155,7 +199,7 @@ async fn connect_measuring_memory(
         connect_started.elapsed().as_secs_f64()
     );
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let rss_after = rss_kib(pid)?;
+    let rss_after = procs.server_rss()?;
     let per_connection =
         (rss_after.saturating_sub(rss_before) as f64 * 1024.0) / measured.max(1) as f64;
     println!(
@@ -178,7 +222,7 @@ async fn connect_measuring_memory(
 /// `--seconds`) and prints its row of the table.
 async fn measure_phase(
     args: &Args,
-    pid: u32,
+    procs: &Procs,
     clients_ctx: &Clients,
     phase_tx: &watch::Sender<Phase>,
     index: usize,
@@ -186,7 +230,8 @@ async fn measure_phase(
 ) -> anyhow::Result<()> {
     let stats = &clients_ctx.stats;
     let id = u32::try_from(index).unwrap_or(u32::MAX);
-    let cpu_before = (cpu_ticks(pid)?, machine_ticks()?);
+    let cpu_before = (procs.server_ticks()?, machine_ticks()?);
+    let nats_before = procs.nats.map(cpu_ticks).transpose()?;
     if let Some(s) = stats.get(index) {
         s.started_us.store(
             u64::try_from(clients_ctx.base.elapsed().as_micros()).unwrap_or(u64::MAX),
@@ -204,11 +249,18 @@ async fn measure_phase(
         rate,
         sending: false,
     });
-    let cpu_after = (cpu_ticks(pid)?, machine_ticks()?);
+    let cpu_after = (procs.server_ticks()?, machine_ticks()?);
+    let nats_after = procs.nats.map(cpu_ticks).transpose()?;
     // Let in-flight messages arrive before counting.
     tokio::time::sleep(Duration::from_secs(3)).await;
     if let Some(stats) = stats.get(index) {
         report(args, rate, stats, cpu_before, cpu_after)?;
+        if let (Some(before), Some(after)) = (nats_before, nats_after) {
+            println!(
+                "  nats-server CPU: {:.0}%",
+                tests::server_process::cpu_percent(before, after, args.seconds as f64)
+            );
+        }
         if args.timeline {
             print_timeline(stats, args.seconds);
         }
