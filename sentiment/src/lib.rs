@@ -7,6 +7,7 @@ mod dataset;
 mod display;
 mod emobank;
 mod example;
+mod explain;
 mod features;
 mod fxhash;
 mod labels;
@@ -39,6 +40,7 @@ pub use emobank::{
     emotion_from_emobank_valence, parse_emobank, standard_sources,
 };
 pub use example::Example;
+pub use explain::{Contribution, ContributionKind, Explanation, ScaleExplanation};
 pub use features::{DENSE_NAMES, N_DENSE};
 pub use labels::{Emotion, Intensity, Scale, UnknownLabel};
 pub use metrics::Metrics;
