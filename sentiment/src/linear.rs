@@ -79,11 +79,6 @@ impl Linear {
         self.temperature
     }
 
-    /// Number of features the weights are for.
-    pub fn n_features(&self) -> usize {
-        self.file.weights.len() / self.file.classes.len()
-    }
-
     /// The weight of `feature` for each scale position (0 for classes the model never saw).
     pub fn weights_of(&self, feature: usize) -> [f64; 5] {
         let k = self.file.classes.len();
