@@ -4,6 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A reading whose class probability (calibrated) is below this is shown as uncertain: the model is
+/// then more likely wrong than right about that scale.
+pub const UNCERTAIN_BELOW: f64 = 0.5;
+
 /// Number of equal-width confidence bins of the reliability table.
 pub const RELIABILITY_BINS: usize = 10;
 

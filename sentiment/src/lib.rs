@@ -30,7 +30,8 @@ mod tests;
 mod tests_emobank;
 
 pub use calibration::{
-    RELIABILITY_BINS, Reliability, ReliabilityBin, fit_temperature, reliability, softmax,
+    RELIABILITY_BINS, Reliability, ReliabilityBin, UNCERTAIN_BELOW, fit_temperature, reliability,
+    softmax,
 };
 pub use dataset::{
     Sentence, builtin_examples, builtin_sentences, chat_eval_examples, label_sentence, vader_source,

@@ -6,7 +6,7 @@
 
 import { api, isAbortError } from '../api.js';
 import { h } from '../dom.js';
-import { classLabel } from './mood.js';
+import { classLabel, moodLabel } from './mood.js';
 import { localDateTime } from './format.js';
 
 const PAGE = 50;
@@ -19,7 +19,7 @@ function probabilities(list) {
 function readingItem(r) {
   const where = r.conversation_name ? `in “${r.conversation_name}”` : 'in a conversation';
   return h('li', { class: 'measured-reading', dataset: { readingId: String(r.id), conversation: r.conversation || '' } },
-    h('p', {}, h('strong', {}, r.label), ` ${where}, ${localDateTime(r.window_start)} – ${localDateTime(r.measured_at)}`,
+    h('p', {}, h('strong', { class: 'reading-label' }, moodLabel(r)), ` ${where}, ${localDateTime(r.window_start)} – ${localDateTime(r.measured_at)}`,
       ` · ${r.message_count} message${r.message_count === 1 ? '' : 's'}`),
     h('p', { class: 'muted' }, `Emotion: ${probabilities(r.emotion_probabilities)}`),
     h('p', { class: 'muted' }, `Intensity: ${probabilities(r.intensity_probabilities)}`));
