@@ -17,7 +17,7 @@ mod sharing;
 mod visibility;
 mod window;
 
-pub use own::{OwnReading, delete_own, own_readings};
+pub use own::{OwnReading, delete_own, own_reading_texts, own_readings};
 pub use seen::{may_see, moods_seen, moods_seen_in_window, readings_seen};
 pub use sharing::{Sharing, choose, sharing};
 pub use visibility::{Candidate, Choice, Facts, SeenMood, combine, seen_moods};

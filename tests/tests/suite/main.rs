@@ -32,6 +32,7 @@ mod input_and_limits;
 mod mood_admin_refusals;
 mod mood_by_choice;
 mod mood_corrections;
+mod mood_explanation;
 mod mood_intensity_training;
 mod mood_job;
 mod mood_models;
