@@ -11,6 +11,7 @@ pub mod me;
 pub mod mood;
 pub mod mood_admin;
 pub mod mood_explanation;
+pub mod mood_overview;
 pub mod password_reset;
 pub mod recordings;
 pub mod requests;
@@ -53,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .merge(mood::routes())
         .merge(mood_admin::routes())
         .merge(mood_explanation::routes())
+        .merge(mood_overview::routes())
         .merge(consultations::routes())
         .merge(rooms::routes())
         .merge(recordings::routes())
