@@ -3,10 +3,10 @@
 
 use crate::example::Example;
 use crate::labels::Emotion;
+use crate::parts::stratified_parts;
 use crate::source::Source;
 use crate::split::split_keys;
 use crate::text::Analysis;
-use crate::train::stratified_parts;
 use crate::train_config::TrainConfig;
 use crate::upload::parse_examples;
 use crate::weak_labels::intensity_label;
