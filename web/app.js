@@ -60,7 +60,8 @@ function resolveRoute() {
 
   if (!user) {
     if (path !== SIGNUP_PATH) path = LOGIN_PATH;
-  } else if (!route || route.public || (route.adminOnly && user.role !== 'admin')) {
+  } else if (!route || route.public || (route.adminOnly && user.role !== 'admin')
+    || (route.lecturerOnly && user.role !== 'lecturer')) {
     path = HOME_PATH;
   }
   if (path !== currentPath()) replacePath(path);

@@ -9,6 +9,7 @@
 //   nav       label shown in the header nav (omit to hide from nav)
 //   public    true for pages reachable when signed out (login/signup)
 //   adminOnly true to restrict to admins (also hides the nav link)
+//   lecturerOnly true to restrict to lecturers (also hides the nav link)
 
 import { renderLogin } from './pages/login.js';
 import { renderSignup } from './pages/signup.js';
@@ -20,6 +21,7 @@ import { renderAccount } from './pages/account.js';
 import { renderAdmin } from './pages/admin.js';
 import { renderContacts } from './pages/contacts.js';
 import { renderMoodAdmin } from './pages/mood-admin.js';
+import { renderMoodOverview } from './pages/mood-overview.js';
 import { renderRoom } from './pages/room.js';
 import { renderForgotPassword, renderResetPassword } from './pages/password-reset.js';
 
@@ -35,6 +37,7 @@ const routes = new Map([
   [HOME_PATH, { title: 'Home', nav: 'Home', render: renderHome }],
   ['/chat', { title: 'Chat', nav: 'Chat', render: renderChat }],
   ['/contacts', { title: 'Contacts', nav: 'Contacts', render: renderContacts }],
+  ['/mood-overview', { title: 'My students', nav: 'My students', render: renderMoodOverview, lecturerOnly: true }],
   ['/calendar', { title: 'Calendar', nav: 'Calendar', render: renderCalendar }],
   ['/directory', { title: 'Directory', nav: 'Directory', render: renderDirectory }],
   ['/account', { title: 'Account', nav: 'Account', render: renderAccount }],
@@ -61,6 +64,7 @@ export function navItemsFor(user) {
   for (const [path, route] of routes) {
     if (!route.nav || route.public) continue;
     if (route.adminOnly && user?.role !== 'admin') continue;
+    if (route.lecturerOnly && user?.role !== 'lecturer') continue;
     items.push({ path, label: route.nav });
   }
   return items;

@@ -105,7 +105,17 @@ pub struct Config {
     pub mood_upload_max_bytes: usize,
     /// Most rows in one labelled-data upload.
     pub mood_upload_max_rows: usize,
+    /// EmoBank's `emobank.csv` (human arousal ratings, CC BY-SA 4.0), read when an admin trains on
+    /// the built-in data; never copied into the project. Default: `../shared/data/emobank/` beside
+    /// the workspace this binary was built from.
+    pub mood_emobank_csv: PathBuf,
 }
+
+/// Where EmoBank is read from unless configured: `<workspace>/../shared/data/emobank/emobank.csv`.
+pub const DEFAULT_EMOBANK_CSV: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../shared/data/emobank/emobank.csv"
+);
 
 impl Default for Config {
     fn default() -> Self {
@@ -148,6 +158,7 @@ impl Default for Config {
             mood_job_enabled: true,
             mood_upload_max_bytes: 10 * 1024 * 1024,
             mood_upload_max_rows: 100_000,
+            mood_emobank_csv: PathBuf::from(DEFAULT_EMOBANK_CSV),
         }
     }
 }

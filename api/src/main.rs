@@ -61,9 +61,12 @@ enum ModelCommand {
         /// Labelled CSV/TSV files (columns text, emotion, intensity); repeatable.
         #[arg(long)]
         data: Vec<PathBuf>,
-        /// Leave out the shipped VADER data.
+        /// Leave out the built-in data (VADER sentences for emotion, EmoBank for intensity).
         #[arg(long)]
         no_builtin: bool,
+        /// EmoBank's emobank.csv (human arousal ratings), read for the built-in data.
+        #[arg(long, env = "CHATTERLY_MOOD_EMOBANK_CSV", default_value = api::config::DEFAULT_EMOBANK_CSV)]
+        emobank: PathBuf,
         /// Name stored in the model.
         #[arg(long, default_value = "cli")]
         name: String,
@@ -91,10 +94,18 @@ fn model_command(command: ModelCommand) -> ExitCode {
         ModelCommand::Train {
             data,
             no_builtin,
+            emobank,
             name,
             out,
             report,
-        } => api::model_cli::train(&data, no_builtin, &name, out.as_deref(), report.as_deref()),
+        } => api::model_cli::train(
+            &data,
+            no_builtin,
+            &emobank,
+            &name,
+            out.as_deref(),
+            report.as_deref(),
+        ),
         ModelCommand::Eval { model, data } => api::model_cli::eval(model.as_deref(), &data),
     };
     match result {

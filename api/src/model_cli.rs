@@ -71,21 +71,35 @@ fn load_examples(paths: &[PathBuf]) -> Result<Vec<Example>, ModelCliError> {
 pub fn train(
     data: &[PathBuf],
     no_builtin: bool,
+    emobank: &Path,
     name: &str,
     out: Option<&Path>,
     report: Option<&Path>,
 ) -> Result<String, ModelCliError> {
-    let mut examples = if no_builtin {
+    let config = TrainConfig::default();
+    let mut sources = if no_builtin {
         Vec::new()
     } else {
-        sentiment::builtin_examples()
+        let rated = sentiment::parse_emobank(&read(emobank)?).map_err(|e| ModelCliError::Data {
+            path: emobank.to_owned(),
+            message: e.to_string(),
+        })?;
+        sentiment::standard_sources(&config, &rated)
     };
-    examples.extend(load_examples(data)?);
-    if examples.is_empty() {
+    let uploaded = load_examples(data)?;
+    if !uploaded.is_empty() {
+        sources.push(sentiment::Source::new(
+            "data files",
+            "--data files",
+            uploaded,
+        ));
+    }
+    let examples: usize = sources.iter().map(|s| s.examples.len()).sum();
+    if examples == 0 {
         return Err(ModelCliError::NoData);
     }
     let started = std::time::Instant::now();
-    let trained = sentiment::train(&examples, &TrainConfig::default(), name, &mut |stage| {
+    let trained = sentiment::train_sources(&sources, &config, name, &mut |stage| {
         eprintln!("  {stage:?}…");
     })?;
     let seconds = started.elapsed().as_secs_f64();
@@ -97,8 +111,7 @@ pub fn train(
     }
     Ok(format!(
         "{}\ntrained {} examples in {seconds:.1} s\n",
-        trained.report,
-        examples.len()
+        trained.report, examples
     ))
 }
 

@@ -1,15 +1,33 @@
-//! Trains both models on the shipped VADER data with the default config and prints wall time per
-//! model and the full evaluation report.
+//! Trains both models on the shipped VADER sentences (emotion) and EmoBank (intensity, read from
+//! `$EMOBANK_CSV` or `../shared/data/emobank/emobank.csv` beside the workspace) with the default config
+//! and prints wall time per model and the full evaluation report.
 //!
 //! `cargo bench -p sentiment --bench train` prints; `-- --write sentiment/models/builtin.model` also
 //! writes the model and its report (`builtin.report.json` beside it); `-- --tune` runs the
-//! hyper-parameter search on a validation split carved out of the training part only.
+//! hyper-parameter search on validation data only (VADER: a split of the training part; EmoBank: dev).
 
-use sentiment::{Example, TrainConfig, builtin_examples, stratified_split, train};
+use sentiment::{
+    Example, Part, RatedSentence, Source, TrainConfig, builtin_examples, parse_emobank,
+    standard_sources, stratified_split, train, train_sources,
+};
 use std::time::Instant;
 
 /// Name of the built-in model.
-const BUILTIN_NAME: &str = "builtin-vader-2026.11";
+const BUILTIN_NAME: &str = "builtin-vader-emobank-2026.12";
+
+/// Reads EmoBank from `$EMOBANK_CSV` or `<workspace>/../shared/data/emobank/emobank.csv`.
+fn emobank() -> Vec<RatedSentence> {
+    let path = std::env::var("EMOBANK_CSV").unwrap_or_else(|_| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/data/emobank/emobank.csv"
+        )
+        .to_string()
+    });
+    let bytes = std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("EmoBank not readable at {path} ({e}); set EMOBANK_CSV"));
+    parse_emobank(&bytes).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -39,13 +57,23 @@ fn main() {
     if let Some(v) = value("--iterations") {
         config.max_iterations = v.parse().expect("--iterations takes a number");
     }
-    let examples = builtin_examples();
+    if let Some(v) = value("--intensity-alpha") {
+        config.intensity_alpha = v.parse().expect("--intensity-alpha takes a number");
+    }
+    if let Some(v) = value("--validation") {
+        config.validation_fraction = v.parse().expect("--validation takes a number");
+    }
+    if args.iter().any(|a| a == "--emobank-emotion") {
+        config.emobank_emotion = true;
+    }
+    let rated = emobank();
     if args.iter().any(|a| a == "--tune") {
-        tune(&examples, &config, &args);
+        tune(&rated, &config, &args);
         return;
     }
+    let sources = standard_sources(&config, &rated);
     let started = Instant::now();
-    let trained = train(&examples, &config, BUILTIN_NAME, &mut |stage| {
+    let trained = train_sources(&sources, &config, BUILTIN_NAME, &mut |stage| {
         eprintln!("[{:>6.2} s] {stage:?}", started.elapsed().as_secs_f64());
     })
     .expect("the shipped data trains");
@@ -81,11 +109,31 @@ fn main() {
     }
 }
 
-/// Grid search scored on a validation split of the training part (the held-out test split is never seen).
-fn tune(examples: &[Example], base: &TrainConfig, args: &[String]) {
-    let keys = sentiment::split_keys(examples);
+/// Grid search scored on validation data only: a split of VADER's training part, and EmoBank's dev
+/// split standing in for its test split (the held-out test splits are never seen).
+fn tune(rated: &[RatedSentence], base: &TrainConfig, args: &[String]) {
+    let examples: Vec<Example> = builtin_examples();
+    let keys = sentiment::split_keys(&examples);
     let (train_idx, _test_idx) = stratified_split(&keys, base.test_fraction, base.seed);
-    let training: Vec<Example> = train_idx.iter().map(|&i| examples[i].clone()).collect();
+    let training: Vec<Example> = train_idx
+        .iter()
+        .map(|&i| Example {
+            intensity: None,
+            ..examples[i].clone()
+        })
+        .collect();
+    let emobank_parts: Vec<RatedSentence> = rated
+        .iter()
+        .filter(|s| s.part != Part::Test)
+        .map(|s| RatedSentence {
+            part: if s.part == Part::Validation {
+                Part::Test
+            } else {
+                Part::Train
+            },
+            ..s.clone()
+        })
+        .collect();
     let list = |flag: &str, default: String| -> Vec<String> {
         let v = args
             .iter()
@@ -96,10 +144,12 @@ fn tune(examples: &[Example], base: &TrainConfig, args: &[String]) {
         v.split(',').map(str::to_string).collect()
     };
     println!(
-        "validation: 20% of the {} training examples (split seed {}), never the held-out test split",
+        "validation: 20% of the {} VADER training examples (split seed {}) and EmoBank's dev split; \
+         never a held-out test split",
         training.len(),
         base.seed + 1
     );
+    let _ = train;
     println!(
         "{:>6} {:>6} {:>6} {:>6} {:>6} | {:>7} {:>7} | {:>7} {:>7} | {:>5} {:>5}",
         "alpha",
@@ -131,13 +181,28 @@ fn tune(examples: &[Example], base: &TrainConfig, args: &[String]) {
                             nb_alpha: nb_alpha.parse().expect("nb_alpha"),
                             ..base.clone()
                         };
-                        let r = train(&training, &config, "tuning", &mut |_| {})
+                        let vader = Source::new("vader", "", training.clone());
+                        let emobank =
+                            sentiment::emobank_source(&emobank_parts, config.emobank_emotion).0;
+                        let config = TrainConfig {
+                            validation_fraction: 0.0,
+                            ..config
+                        };
+                        let r = train_sources(&[vader, emobank], &config, "tuning", &mut |_| {})
                             .expect("trains")
                             .report;
+                        // Emotion is scored on the VADER validation sentences only, so adding
+                        // EmoBank's valence as a second emotion source stays comparable.
+                        let emotion = r
+                            .emotion
+                            .by_source
+                            .iter()
+                            .find(|s| s.source == "vader")
+                            .map_or(&r.emotion.model, |s| &s.model);
                         println!(
                             "{alpha:>6} {vocab:>6} {min_df:>6} {direct:>6} {nb_alpha:>6} | {:>7.4} {:>7.4} | {:>7.4} {:>7.4} | {:>5.1} {:>5.1}",
-                            r.emotion.model.accuracy,
-                            r.emotion.model.macro_f1,
+                            emotion.accuracy,
+                            emotion.macro_f1,
                             r.intensity.model.accuracy,
                             r.intensity.model.macro_f1,
                             r.timings.emotion_ms as f64 / 1e3,

@@ -3,7 +3,11 @@
 
 use crate::example::Example;
 use crate::labels::Emotion;
+use crate::parts::stratified_parts;
+use crate::source::Source;
+use crate::split::split_keys;
 use crate::text::Analysis;
+use crate::train_config::TrainConfig;
 use crate::upload::parse_examples;
 use crate::weak_labels::intensity_label;
 
@@ -61,6 +65,27 @@ pub fn label_sentence(sentence: &Sentence) -> Example {
 /// The shipped VADER sentences with their derived labels: the built-in model's training data.
 pub fn builtin_examples() -> Vec<Example> {
     builtin_sentences().iter().map(label_sentence).collect()
+}
+
+/// The VADER sentences as a training source for **emotion only** (intensity comes from human arousal
+/// ratings now). The parts are the same stratified split as before (stratified over the emotion and
+/// the old rule-made intensity class), so held-out emotion figures stay comparable across versions.
+pub fn vader_source(config: &TrainConfig) -> Source {
+    let labelled = builtin_examples();
+    let parts = stratified_parts(&split_keys(&labelled), config);
+    let examples = labelled
+        .into_iter()
+        .map(|e| Example {
+            intensity: None,
+            ..e
+        })
+        .collect();
+    Source::new(
+        "vader-sentences",
+        "VADER 3.3.2 sentences (Hutto & Gilbert 2014, MIT): emotion from human mean valence, fixed bins",
+        examples,
+    )
+    .with_parts(parts)
 }
 
 /// The hand-labelled chat-style evaluation set (about 150 university chat messages).

@@ -71,6 +71,35 @@ fn write_scale_report(
     if let Some(chat) = &r.chat_eval_lexicon {
         metrics_row(f, "lexicon, chat", chat)?;
     }
+    for b in &r.by_source {
+        writeln!(f, "  held-out, {} only:", b.source)?;
+        metrics_row(f, "  model", &b.model)?;
+        metrics_row(f, "  majority class", &b.majority)?;
+        metrics_row(f, "  lexicon rule", &b.lexicon)?;
+    }
+    if let Some(a) = &r.arousal {
+        writeln!(
+            f,
+            "  Pearson r with human arousal ({} held-out): model as regression {:.3}, lexicon rule {:.3}",
+            a.n, a.model_r, a.lexicon_r
+        )?;
+    }
+    if let Some(c) = &r.calibration {
+        writeln!(
+            f,
+            "  calibration: temperature {:.3} (fitted on {} validation examples); held-out ECE {:.4} \
+             uncalibrated, {:.4} shipped",
+            c.temperature, c.validation, c.ece_uncalibrated, c.ece
+        )?;
+        writeln!(f, "    confidence       n  mean conf  accuracy")?;
+        for b in c.reliability.iter().filter(|b| b.count > 0) {
+            writeln!(
+                f,
+                "    {:.1}-{:.1} {:>9} {:>10.3} {:>9.3}",
+                b.low, b.high, b.count, b.confidence, b.accuracy
+            )?;
+        }
+    }
     let (labels, short) = scale_labels(emotion);
     writeln!(f, "  held-out confusion (model):")?;
     f.write_str(&confusion_table(&r.model, labels, short))?;
@@ -95,7 +124,14 @@ impl Display for TrainingReport {
             t.features_ms, t.emotion_ms, t.intensity_ms, t.evaluation_ms
         )?;
         write_scale_report(f, "Emotion", &self.emotion, true)?;
-        write_scale_report(f, "Intensity (weak labels)", &self.intensity, false)
+        for s in &self.sources {
+            writeln!(
+                f,
+                "Source {}: {} examples ({} emotion, {} intensity labels), fingerprint {}: {}",
+                s.name, s.examples, s.emotion_labels, s.intensity_labels, s.fingerprint, s.detail
+            )?;
+        }
+        write_scale_report(f, "Intensity", &self.intensity, false)
     }
 }
 

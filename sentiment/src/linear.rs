@@ -15,10 +15,11 @@ pub struct LinearFile {
     pub weights: Vec<f64>,
 }
 
-/// A scale's model ready to predict.
+/// A scale's model ready to predict, with its calibration temperature (1 = as fitted).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Linear {
     file: LinearFile,
+    temperature: f64,
 }
 
 impl Linear {
@@ -30,6 +31,7 @@ impl Linear {
                 intercept: fitted.intercept().to_vec(),
                 weights: fitted.params().iter().copied().collect(),
             },
+            temperature: 1.0,
         }
     }
 
@@ -57,7 +59,43 @@ impl Linear {
         {
             return Err("non-finite weight".into());
         }
-        Ok(Linear { file })
+        Ok(Linear {
+            file,
+            temperature: 1.0,
+        })
+    }
+
+    /// The same model with its probabilities softened (> 1) or sharpened (< 1) by `temperature`.
+    pub fn with_temperature(mut self, temperature: f64) -> Result<Self, String> {
+        if !(temperature.is_finite() && temperature > 0.0) {
+            return Err(format!("invalid temperature {temperature}"));
+        }
+        self.temperature = temperature;
+        Ok(self)
+    }
+
+    /// The calibration temperature.
+    pub fn temperature(&self) -> f64 {
+        self.temperature
+    }
+
+    /// The weight of `feature` for each scale position (0 for classes the model never saw).
+    pub fn weights_of(&self, feature: usize) -> [f64; 5] {
+        let k = self.file.classes.len();
+        let mut out = [0.0; 5];
+        for (i, &class) in self.file.classes.iter().enumerate() {
+            out[class as usize] = self.file.weights[feature * k + i];
+        }
+        out
+    }
+
+    /// The intercept for each scale position (`-inf` for classes the model never saw).
+    pub fn intercepts(&self) -> [f64; 5] {
+        let mut out = [f64::NEG_INFINITY; 5];
+        for (i, &class) in self.file.classes.iter().enumerate() {
+            out[class as usize] = self.file.intercept[i];
+        }
+        out
     }
 
     /// The stored form.
@@ -65,8 +103,18 @@ impl Linear {
         &self.file
     }
 
-    /// Class probabilities indexed by scale position (classes the model never saw get 0).
-    pub fn probabilities(&self, row: &SparseRow) -> [f64; 5] {
+    /// Uncalibrated logits x · W + b indexed by scale position (`-inf` for classes never seen).
+    pub fn logits(&self, row: &SparseRow) -> [f64; 5] {
+        let z = self.raw(row);
+        let mut out = [f64::NEG_INFINITY; 5];
+        for (i, &class) in self.file.classes.iter().enumerate() {
+            out[class as usize] = z[i];
+        }
+        out
+    }
+
+    /// Logits by weight column.
+    fn raw(&self, row: &SparseRow) -> [f64; 5] {
         let k = self.file.classes.len();
         let mut z = [0.0f64; 5];
         z[..k].copy_from_slice(&self.file.intercept);
@@ -76,10 +124,18 @@ impl Linear {
                 *zc += value * wc;
             }
         }
+        z
+    }
+
+    /// Calibrated class probabilities, softmax(logits / temperature), indexed by scale position
+    /// (classes the model never saw get 0).
+    pub fn probabilities(&self, row: &SparseRow) -> [f64; 5] {
+        let k = self.file.classes.len();
+        let mut z = self.raw(row);
         let max = z[..k].iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let mut sum = 0.0;
         for zc in &mut z[..k] {
-            *zc = (*zc - max).exp();
+            *zc = ((*zc - max) / self.temperature).exp();
             sum += *zc;
         }
         let mut out = [0.0; 5];

@@ -4,6 +4,7 @@
 use crate::features::{FeatureFile, FeatureSpace, SparseRow};
 use crate::labels::{Emotion, Intensity};
 use crate::linear::{Linear, LinearFile, argmax};
+use crate::source::DataSource;
 use crate::text::Analysis;
 use crate::train_config::TrainConfig;
 use serde::{Deserialize, Serialize};
@@ -11,8 +12,10 @@ use std::sync::OnceLock;
 
 /// First bytes of every model file.
 const MAGIC: &[u8; 8] = b"CHATMOOD";
-/// Version of the layout after the magic; bumped on any incompatible change.
-pub const FORMAT_VERSION: u16 = 1;
+/// Version of the layout after the magic; bumped on any incompatible change. Version 2 added the
+/// calibration temperatures and the training sources; version 1 files still load (temperature 1,
+/// no sources recorded).
+pub const FORMAT_VERSION: u16 = 2;
 /// The committed built-in model, trained on the shipped VADER sentences with the default config.
 const BUILTIN: &[u8] = include_bytes!("../models/builtin.model");
 
@@ -62,6 +65,16 @@ pub struct ModelInfo {
     pub config: TrainConfig,
     /// Training examples per scale (emotion, intensity).
     pub trained_on: [usize; 2],
+    /// The data it was trained on, one entry per source (empty for version 1 files).
+    #[serde(default)]
+    pub sources: Vec<DataSource>,
+    /// Calibration temperatures (emotion, intensity) fitted on validation data; 1 = uncalibrated.
+    #[serde(default = "unit_temperatures")]
+    pub temperatures: [f64; 2],
+}
+
+fn unit_temperatures() -> [f64; 2] {
+    [1.0, 1.0]
 }
 
 #[derive(Serialize, Deserialize)]
@@ -70,6 +83,78 @@ struct ModelFile {
     features: FeatureFile,
     emotion: LinearFile,
     intensity: LinearFile,
+}
+
+/// The version 1 layout, still readable.
+mod v1 {
+    use super::*;
+
+    #[derive(Deserialize)]
+    pub struct ModelFile {
+        pub info: Info,
+        pub features: FeatureFile,
+        pub emotion: LinearFile,
+        pub intensity: LinearFile,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Info {
+        pub name: String,
+        pub config: Config,
+        pub trained_on: [usize; 2],
+    }
+
+    #[derive(Deserialize)]
+    pub struct Config {
+        pub seed: u64,
+        pub test_fraction: f64,
+        pub emotion_alpha: f64,
+        pub intensity_alpha: f64,
+        pub max_iterations: u64,
+        pub min_df: u32,
+        pub max_ngrams: usize,
+        pub direct_ngrams: usize,
+        pub bigrams: bool,
+        pub nb_alpha: f64,
+        pub nb_folds: usize,
+        pub min_examples: usize,
+        pub evaluate_chat: bool,
+    }
+
+    impl From<ModelFile> for super::ModelFile {
+        fn from(f: ModelFile) -> Self {
+            let c = f.info.config;
+            let config = TrainConfig {
+                seed: c.seed,
+                test_fraction: c.test_fraction,
+                emotion_alpha: c.emotion_alpha,
+                intensity_alpha: c.intensity_alpha,
+                max_iterations: c.max_iterations,
+                min_df: c.min_df,
+                max_ngrams: c.max_ngrams,
+                direct_ngrams: c.direct_ngrams,
+                bigrams: c.bigrams,
+                nb_alpha: c.nb_alpha,
+                nb_folds: c.nb_folds,
+                min_examples: c.min_examples,
+                evaluate_chat: c.evaluate_chat,
+                validation_fraction: 0.0,
+                emobank_emotion: false,
+            };
+            super::ModelFile {
+                info: ModelInfo {
+                    name: f.info.name,
+                    config,
+                    trained_on: f.info.trained_on,
+                    sources: Vec::new(),
+                    temperatures: [1.0, 1.0],
+                },
+                features: f.features,
+                emotion: f.emotion,
+                intensity: f.intensity,
+            }
+        }
+    }
 }
 
 /// Both classifiers with their shared feature space: what the recognition job loads and calls.
@@ -114,6 +199,16 @@ impl Model {
     /// Name, training configuration and sizes.
     pub fn info(&self) -> &ModelInfo {
         &self.info
+    }
+
+    /// The fitted scales (emotion, intensity), for explanations and calibration.
+    pub(crate) fn scales(&self) -> [&Linear; 2] {
+        [&self.emotion, &self.intensity]
+    }
+
+    /// The feature space, for explanations.
+    pub(crate) fn space(&self) -> &FeatureSpace {
+        &self.features
     }
 
     /// Number of regression inputs (direct n-grams, dense features, naive-Bayes scores).
@@ -183,14 +278,19 @@ impl Model {
             .split_first_chunk::<2>()
             .ok_or_else(|| ModelError::Corrupt("no format version".into()))?;
         let found = u16::from_le_bytes(*version);
-        if found != FORMAT_VERSION {
-            return Err(ModelError::UnsupportedVersion {
-                found,
-                supported: FORMAT_VERSION,
-            });
-        }
-        let (file, rest): (ModelFile, _) =
-            postcard::take_from_bytes(body).map_err(|e| ModelError::Corrupt(e.to_string()))?;
+        let corrupt = |e: postcard::Error| ModelError::Corrupt(e.to_string());
+        let (file, rest): (ModelFile, _) = match found {
+            FORMAT_VERSION => postcard::take_from_bytes(body).map_err(corrupt)?,
+            1 => postcard::take_from_bytes::<v1::ModelFile>(body)
+                .map(|(f, rest)| (f.into(), rest))
+                .map_err(corrupt)?,
+            _ => {
+                return Err(ModelError::UnsupportedVersion {
+                    found,
+                    supported: FORMAT_VERSION,
+                });
+            }
+        };
         if !rest.is_empty() {
             return Err(ModelError::Corrupt(format!(
                 "{} unexpected bytes after the model",
@@ -199,9 +299,12 @@ impl Model {
         }
         let features = FeatureSpace::new(file.features).map_err(ModelError::Inconsistent)?;
         let n = features.n_features();
+        let [te, ti] = file.info.temperatures;
         let emotion = Linear::new(file.emotion, n)
+            .and_then(|l| l.with_temperature(te))
             .map_err(|e| ModelError::Inconsistent(format!("emotion: {e}")))?;
         let intensity = Linear::new(file.intensity, n)
+            .and_then(|l| l.with_temperature(ti))
             .map_err(|e| ModelError::Inconsistent(format!("intensity: {e}")))?;
         Ok(Model {
             info: file.info,

@@ -1,14 +1,18 @@
 //! Evaluation of a model against the majority and lexicon-rule baselines, and the reports shown to
 //! admins and printed by the CLI.
 
+use crate::calibration::softmax;
 use crate::dataset::chat_eval_examples;
 use crate::example::Example;
+use crate::features::SparseRow;
 use crate::labels::{Emotion, Intensity};
 use crate::metrics::Metrics;
 use crate::model::{Model, Mood};
+use crate::report_extra::{ArousalFit, CalibrationReport, SourceMetrics, pearson};
+use crate::source::DataSource;
 use crate::text::{Analysis, score};
 use crate::train_config::TrainConfig;
-use crate::weak_labels::intensity_label;
+use crate::weak_labels::{arousal_score, intensity_label};
 use serde::{Deserialize, Serialize};
 
 /// One scale's results after training: held-out metrics of the model and both baselines, the chat set,
@@ -31,6 +35,15 @@ pub struct ScaleReport {
     pub test: usize,
     /// Labelled examples per class (train and test together).
     pub class_counts: [usize; 5],
+    /// Held-out metrics per source that has labelled test examples of this scale.
+    #[serde(default)]
+    pub by_source: Vec<SourceMetrics>,
+    /// Calibration on the held-out split.
+    #[serde(default)]
+    pub calibration: Option<CalibrationReport>,
+    /// Correlation with human arousal ratings (intensity, when the test data has ratings).
+    #[serde(default)]
+    pub arousal: Option<ArousalFit>,
 }
 
 /// Time spent in each stage of a training run.
@@ -51,7 +64,7 @@ pub struct Timings {
 pub struct TrainingReport {
     /// Model name.
     pub name: String,
-    /// Examples given to training (train and test together).
+    /// Examples given to training (train, validation and test together).
     pub examples: usize,
     /// Regression inputs of the model.
     pub features: usize,
@@ -63,6 +76,9 @@ pub struct TrainingReport {
     pub intensity: ScaleReport,
     /// The configuration used.
     pub config: TrainConfig,
+    /// The data sources trained on.
+    #[serde(default)]
+    pub sources: Vec<DataSource>,
     /// Stage durations.
     pub timings: Timings,
 }
@@ -96,7 +112,10 @@ pub struct EvalReport {
 /// Predictions of the model and of the lexicon rule for one example.
 struct Predicted {
     mood: Mood,
+    /// Uncalibrated probabilities (temperature 1) of both scales.
+    uncalibrated: [[f64; 5]; 2],
     lexicon: (usize, usize),
+    lexicon_arousal: f64,
 }
 
 fn predict(model: &Model, analysis: &Analysis) -> Predicted {
@@ -105,16 +124,51 @@ fn predict(model: &Model, analysis: &Analysis) -> Predicted {
         Emotion::from_valence(s.plain_sum).index(),
         intensity_label(s.plain_sum, analysis.cues()).index(),
     );
+    let mut row = SparseRow::with_capacity(64);
+    model.space().transform(analysis, &mut row);
+    let [e, i] = model.scales();
     Predicted {
-        mood: model.classify_analysis(analysis),
+        mood: model.classify_row(&row),
+        uncalibrated: [softmax(&e.logits(&row), 1.0), softmax(&i.logits(&row), 1.0)],
         lexicon,
+        lexicon_arousal: arousal_score(s.plain_sum, analysis.cues()),
     }
 }
 
+impl Predicted {
+    fn probabilities(&self, scale: usize) -> [f64; 5] {
+        if scale == 0 {
+            self.mood.emotion_probabilities
+        } else {
+            self.mood.intensity_probabilities
+        }
+    }
+}
+
+/// One held-out example as the report needs it.
+pub(crate) struct TestRow<'a> {
+    /// The example.
+    pub example: &'a Example,
+    /// Its analysis.
+    pub analysis: &'a Analysis,
+    /// Name of its source.
+    pub source: &'a str,
+    /// Its human arousal rating, if it has one.
+    pub arousal: Option<f64>,
+}
+
+/// What training knows beyond the rows: validation sizes and the arousal of each class.
+pub(crate) struct ReportContext {
+    /// Validation examples per scale the temperatures were fitted on.
+    pub validation: [usize; 2],
+    /// Mean training arousal per intensity class, if the training data had ratings.
+    pub class_arousal: Option<[f64; 5]>,
+}
+
 /// Labelled (actual, predicted) pairs of one scale: (model, lexicon, majority constant).
-fn pairs(
+fn pairs<P: std::borrow::Borrow<Predicted>>(
     labels: &[Option<usize>],
-    predicted: &[Predicted],
+    predicted: &[P],
     scale: usize,
     majority: usize,
 ) -> (Metrics, Metrics, Metrics) {
@@ -122,7 +176,7 @@ fn pairs(
         labels
             .iter()
             .zip(predicted)
-            .filter_map(|(l, p)| Some((l.as_ref().copied()?, p)))
+            .filter_map(|(l, p)| Some((l.as_ref().copied()?, p.borrow())))
     };
     let model = Metrics::from_pairs(labelled().map(|(a, p)| {
         (
@@ -168,11 +222,12 @@ fn scale_labels(examples: &[&Example]) -> [Vec<Option<usize>>; 2] {
 pub(crate) fn training_report(
     model: &Model,
     train: &[&Example],
-    test: &[(&Example, &Analysis)],
+    test: &[TestRow<'_>],
+    context: &ReportContext,
     evaluate_chat: bool,
 ) -> TrainingReport {
-    let test_examples: Vec<&Example> = test.iter().map(|(e, _)| *e).collect();
-    let predicted: Vec<Predicted> = test.iter().map(|(_, a)| predict(model, a)).collect();
+    let test_examples: Vec<&Example> = test.iter().map(|r| r.example).collect();
+    let predicted: Vec<Predicted> = test.iter().map(|r| predict(model, r.analysis)).collect();
     let chat = evaluate_chat.then(chat_eval_examples);
     let chat_refs: Vec<&Example> = chat.iter().flatten().collect();
     let chat_predicted: Vec<Predicted> = chat_refs
@@ -190,7 +245,26 @@ pub(crate) fn training_report(
         let chat_metrics = chat
             .as_ref()
             .map(|_| pairs(&chat_labels[s], &chat_predicted, s, majority));
+        let held_out: Vec<([f64; 5], [f64; 5], usize)> = test_labels[s]
+            .iter()
+            .zip(&predicted)
+            .filter_map(|(l, p)| Some((p.probabilities(s), p.uncalibrated[s], (*l)?)))
+            .collect();
+        let calibration = (!held_out.is_empty()).then(|| {
+            CalibrationReport::of(
+                model.info().temperatures[s],
+                context.validation[s],
+                &held_out,
+            )
+        });
         ScaleReport {
+            by_source: by_source(test, &test_labels[s], &predicted, s, majority),
+            calibration,
+            arousal: if s == 1 {
+                arousal_fit(test, &predicted, context.class_arousal)
+            } else {
+                None
+            },
             model: model_m,
             majority: majority_m,
             lexicon,
@@ -209,8 +283,74 @@ pub(crate) fn training_report(
         emotion: scale(0),
         intensity: scale(1),
         config: model.info().config.clone(),
+        sources: model.info().sources.clone(),
         timings: Timings::default(),
     }
+}
+
+/// Held-out metrics of each source with labelled test examples of scale `s`.
+fn by_source(
+    test: &[TestRow<'_>],
+    labels: &[Option<usize>],
+    predicted: &[Predicted],
+    s: usize,
+    majority: usize,
+) -> Vec<SourceMetrics> {
+    let mut names: Vec<&str> = test.iter().map(|r| r.source).collect();
+    names.dedup();
+    names.sort_unstable();
+    names.dedup();
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let (l, p): (Vec<Option<usize>>, Vec<&Predicted>) = test
+                .iter()
+                .zip(labels.iter().zip(predicted))
+                .filter(|(r, (l, _))| r.source == name && l.is_some())
+                .map(|(_, (l, p))| (*l, p))
+                .unzip();
+            if l.is_empty() {
+                return None;
+            }
+            let (model, lexicon, majority) = pairs(&l, &p, s, majority);
+            Some(SourceMetrics {
+                source: name.to_string(),
+                model,
+                majority,
+                lexicon,
+            })
+        })
+        .collect()
+}
+
+/// Pearson r with human arousal of the model read as a regression and of the lexicon rule.
+fn arousal_fit(
+    test: &[TestRow<'_>],
+    predicted: &[Predicted],
+    class_arousal: Option<[f64; 5]>,
+) -> Option<ArousalFit> {
+    let class_arousal = class_arousal?;
+    let rated: Vec<(f64, &Predicted)> = test
+        .iter()
+        .zip(predicted)
+        .filter_map(|(r, p)| Some((r.arousal?, p)))
+        .collect();
+    if rated.len() < 2 {
+        return None;
+    }
+    let expected = |p: &Predicted| -> f64 {
+        (0..5)
+            .map(|c| p.mood.intensity_probabilities[c] * class_arousal[c])
+            .sum()
+    };
+    let model: Vec<(f64, f64)> = rated.iter().map(|(a, p)| (expected(p), *a)).collect();
+    let lexicon: Vec<(f64, f64)> = rated.iter().map(|(a, p)| (p.lexicon_arousal, *a)).collect();
+    Some(ArousalFit {
+        model_r: pearson(&model),
+        lexicon_r: pearson(&lexicon),
+        n: rated.len(),
+        class_arousal,
+    })
 }
 
 /// Evaluates an existing model on labelled examples (all of them are test data), with baselines.

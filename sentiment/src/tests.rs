@@ -52,7 +52,12 @@ fn training_a_subset_reports_sane_figures_and_stages() {
     let report = &small().report;
     assert_eq!(report.examples, examples.len());
     for scale in [&report.emotion, &report.intensity] {
-        assert_eq!(scale.train + scale.test, examples.len());
+        let validation = scale.calibration.as_ref().map_or(0, |c| c.validation);
+        assert!(
+            validation > 0,
+            "a validation part is held back for calibration"
+        );
+        assert_eq!(scale.train + validation + scale.test, examples.len());
         let share = scale.test as f64 / examples.len() as f64;
         assert!((0.18..0.22).contains(&share), "test share {share}");
         assert_eq!(scale.model.n, scale.test);
@@ -233,9 +238,16 @@ fn partly_labelled_examples_train_only_their_scale() {
     }
     let trained = train(&examples, &small_config(), "partial", &mut |_| {}).unwrap();
     let r = &trained.report;
-    assert_eq!(r.emotion.train + r.emotion.test, examples.len());
+    let validation = |s: &ScaleReport| s.calibration.as_ref().map_or(0, |c| c.validation);
+    assert_eq!(
+        r.emotion.train + validation(&r.emotion) + r.emotion.test,
+        examples.len()
+    );
     let with_intensity = examples.iter().filter(|e| e.intensity.is_some()).count();
-    assert_eq!(r.intensity.train + r.intensity.test, with_intensity);
+    assert_eq!(
+        r.intensity.train + validation(&r.intensity) + r.intensity.test,
+        with_intensity
+    );
     assert_eq!(
         trained.model.info().trained_on,
         [r.emotion.train, r.intensity.train]

@@ -1,11 +1,14 @@
 //! Training both scales with linfa-logistic on a deterministic stratified split, then evaluating.
 
+use crate::calibration::{fit_temperature, reliability, softmax};
 use crate::example::Example;
 use crate::features::{FeatureSpace, SparseRow};
+use crate::labels::Intensity;
 use crate::linear::Linear;
 use crate::model::{Model, ModelInfo};
-use crate::report::{Timings, TrainingReport, training_report};
-use crate::split::{split_keys, stratified_split};
+use crate::parts::assign_parts;
+use crate::report::{ReportContext, TestRow, Timings, TrainingReport, training_report};
+use crate::source::{Part, Source};
 use crate::text::Analysis;
 use crate::train_config::TrainConfig;
 use linfa::DatasetBase;
@@ -76,9 +79,23 @@ pub struct Trained {
     pub report: TrainingReport,
 }
 
-/// Trains both scales on a stratified split of `examples` and evaluates them on the held-out part.
+/// Trains both scales on a stratified split of `examples` (one unnamed source) and evaluates them on
+/// the held-out part.
 pub fn train(
     examples: &[Example],
+    config: &TrainConfig,
+    name: &str,
+    progress: &mut dyn FnMut(TrainStage),
+) -> Result<Trained, TrainError> {
+    let source = Source::new("examples", "given examples", examples.to_vec());
+    train_sources(&[source], config, name, progress)
+}
+
+/// Trains both scales on the training parts of `sources`, fits each scale's calibration temperature
+/// on the validation parts, and evaluates on the test parts. A source without its own parts is split
+/// by stratification (`test_fraction`, then `validation_fraction` of the rest).
+pub fn train_sources(
+    sources: &[Source],
     config: &TrainConfig,
     name: &str,
     progress: &mut dyn FnMut(TrainStage),
@@ -88,6 +105,8 @@ pub fn train(
     if let Some(problem) = config.problem() {
         return Err(TrainError::InvalidConfig(problem.into()));
     }
+    let rows = assign_parts(sources, config)?;
+    let examples: Vec<&Example> = rows.iter().map(|r| r.example).collect();
     check_labels(
         "emotion",
         examples
@@ -102,8 +121,13 @@ pub fn train(
             .map(|e| e.intensity.map(|c| (c.index(), c.label()))),
         config,
     )?;
-    let keys = split_keys(examples);
-    let (train_idx, test_idx) = stratified_split(&keys, config.test_fraction, config.seed);
+    let of_part =
+        |part: Part| -> Vec<usize> { (0..rows.len()).filter(|&i| rows[i].part == part).collect() };
+    let (train_idx, validation_idx, test_idx) = (
+        of_part(Part::Train),
+        of_part(Part::Validation),
+        of_part(Part::Test),
+    );
     let analyses: Vec<Analysis> = examples.iter().map(|e| Analysis::of(&e.text)).collect();
     let train_docs: Vec<&Analysis> = train_idx.iter().map(|&i| &analyses[i]).collect();
     let emotion_labels: Vec<Option<usize>> = train_idx
@@ -114,7 +138,7 @@ pub fn train(
         .iter()
         .map(|&i| examples[i].intensity.map(|c| c.index()))
         .collect();
-    let (space, rows) = FeatureSpace::fit(
+    let (space, train_rows) = FeatureSpace::fit(
         &train_docs,
         [&emotion_labels, &intensity_labels],
         &config.features(),
@@ -127,24 +151,61 @@ pub fn train(
     let [
         (emotion, emotion_n, emotion_ms),
         (intensity, intensity_n, intensity_ms),
-    ] = fit_both(&space, &rows, labels, config, || {
+    ] = fit_both(&space, &train_rows, labels, config, || {
         progress(TrainStage::Intensity)
     })?;
 
     progress(TrainStage::Evaluating);
     let t = Instant::now();
+    let validation: Vec<(&Example, SparseRow)> = validation_idx
+        .iter()
+        .map(|&i| {
+            let mut row = SparseRow::new();
+            space.transform(&analyses[i], &mut row);
+            (examples[i], row)
+        })
+        .collect();
+    let temperatures = [
+        temperature(&emotion, &validation, |e| e.emotion.map(|c| c.index())),
+        temperature(&intensity, &validation, |e| e.intensity.map(|c| c.index())),
+    ];
+    let calibrate = |linear: Linear, t: f64| {
+        linear
+            .with_temperature(t)
+            .map_err(|e| TrainError::Features(format!("calibration: {e}")))
+    };
+    let (emotion, intensity) = (
+        calibrate(emotion, temperatures[0].0)?,
+        calibrate(intensity, temperatures[1].0)?,
+    );
     let info = ModelInfo {
         name: name.to_string(),
         config: config.clone(),
         trained_on: [emotion_n, intensity_n],
+        sources: sources.iter().map(|s| s.info.clone()).collect(),
+        temperatures: [temperatures[0].0, temperatures[1].0],
     };
     let model = Model::from_parts(info, space, emotion, intensity);
-    let test: Vec<(&Example, &Analysis)> = test_idx
+    let test: Vec<TestRow> = test_idx
         .iter()
-        .map(|&i| (&examples[i], &analyses[i]))
+        .map(|&i| TestRow {
+            example: examples[i],
+            analysis: &analyses[i],
+            source: &sources[rows[i].source].info.name,
+            arousal: rows[i].arousal,
+        })
         .collect();
-    let train: Vec<&Example> = train_idx.iter().map(|&i| &examples[i]).collect();
-    let mut report = training_report(&model, &train, &test, config.evaluate_chat);
+    let train: Vec<&Example> = train_idx.iter().map(|&i| examples[i]).collect();
+    let train_arousal: Vec<(Intensity, f64)> = train_idx
+        .iter()
+        .filter_map(|&i| Some((examples[i].intensity?, rows[i].arousal?)))
+        .collect();
+    let context = ReportContext {
+        validation: [temperatures[0].1, temperatures[1].1],
+        class_arousal: class_means(&train_arousal),
+    };
+    let mut report = training_report(&model, &train, &test, &context, config.evaluate_chat);
+    report.examples = rows.len();
     report.timings = Timings {
         features_ms,
         emotion_ms,
@@ -152,6 +213,38 @@ pub fn train(
         evaluation_ms: t.elapsed().as_millis() as u64,
     };
     Ok(Trained { model, report })
+}
+
+/// The temperature of a scale fitted on the validation rows that have its label, and their number.
+fn temperature(
+    linear: &Linear,
+    validation: &[(&Example, SparseRow)],
+    label: impl Fn(&Example) -> Option<usize>,
+) -> (f64, usize) {
+    let (logits, labels): (Vec<[f64; 5]>, Vec<usize>) = validation
+        .iter()
+        .filter_map(|(e, row)| Some((linear.logits(row), label(e)?)))
+        .unzip();
+    let fitted = fit_temperature(&logits, &labels);
+    // Keep the temperature only if it also lowers the validation calibration error.
+    let ece = |t: f64| {
+        let p: Vec<[f64; 5]> = logits.iter().map(|z| softmax(z, t)).collect();
+        reliability(p.iter().zip(labels.iter().copied())).ece
+    };
+    let t = if ece(fitted) < ece(1.0) { fitted } else { 1.0 };
+    (t, labels.len())
+}
+
+/// Mean human arousal of the training examples of each intensity class (`None` without ratings).
+fn class_means(rated: &[(Intensity, f64)]) -> Option<[f64; 5]> {
+    let mut sums = [(0.0, 0usize); 5];
+    for &(class, a) in rated {
+        sums[class.index()].0 += a;
+        sums[class.index()].1 += 1;
+    }
+    sums.iter()
+        .all(|s| s.1 > 0)
+        .then(|| sums.map(|(sum, n)| sum / n as f64))
 }
 
 /// A fitted scale, the number of rows it was fitted on, and how long the fit took in milliseconds.

@@ -34,6 +34,11 @@ pub struct TrainConfig {
     pub min_examples: usize,
     /// Whether the report includes the shipped chat evaluation set.
     pub evaluate_chat: bool,
+    /// Share of the training part of a source without its own split held back as validation data
+    /// for fitting the calibration temperatures (0 = no calibration for that source).
+    pub validation_fraction: f64,
+    /// Whether EmoBank's valence also labels emotion (a second emotion source).
+    pub emobank_emotion: bool,
 }
 
 impl Default for TrainConfig {
@@ -42,7 +47,7 @@ impl Default for TrainConfig {
             seed: 20_261_101,
             test_fraction: 0.2,
             emotion_alpha: 10.0,
-            intensity_alpha: 30.0,
+            intensity_alpha: 1.0,
             max_iterations: 50,
             min_df: 2,
             max_ngrams: 20_000,
@@ -52,6 +57,8 @@ impl Default for TrainConfig {
             nb_folds: 5,
             min_examples: 50,
             evaluate_chat: true,
+            validation_fraction: 0.1,
+            emobank_emotion: false,
         }
     }
 }
@@ -74,6 +81,8 @@ impl TrainConfig {
     pub(crate) fn problem(&self) -> Option<&'static str> {
         if !(self.test_fraction > 0.0 && self.test_fraction < 1.0) {
             Some("test_fraction must be between 0 and 1")
+        } else if !(0.0..0.5).contains(&self.validation_fraction) {
+            Some("validation_fraction must be at least 0 and below 0.5")
         } else if !positive(self.emotion_alpha) || !positive(self.intensity_alpha) {
             Some("alpha must be a positive number")
         } else if self.max_iterations == 0

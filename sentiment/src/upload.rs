@@ -209,16 +209,25 @@ impl Columns {
     }
 }
 
-/// RFC 4180 record reader over the whole text, tracking line numbers.
-struct Records<'a> {
+/// RFC 4180 record reader over the whole text, tracking line numbers (also reads EmoBank's CSV).
+pub(crate) struct Records<'a> {
     rest: &'a str,
     line: usize,
     delimiter: char,
 }
 
-impl Records<'_> {
+impl<'a> Records<'a> {
+    /// A reader over `text` whose first line is line 1.
+    pub(crate) fn new(text: &'a str, delimiter: char) -> Self {
+        Records {
+            rest: text,
+            line: 1,
+            delimiter,
+        }
+    }
+
     /// The next record and the line it starts on; `None` at the end.
-    fn next_record(&mut self) -> Result<Option<(usize, Vec<String>)>, DatasetError> {
+    pub(crate) fn next_record(&mut self) -> Result<Option<(usize, Vec<String>)>, DatasetError> {
         if self.rest.is_empty() {
             return Ok(None);
         }

@@ -84,6 +84,9 @@ impl TestApp {
             data_dir: data.path().to_owned(),
             // Tests that look at email turn the mailer on with their own SMTP server.
             mailer_enabled: false,
+            // EmoBank lives beside the workspace; a checkout elsewhere names it with EMOBANK_CSV.
+            mood_emobank_csv: std::env::var_os("EMOBANK_CSV")
+                .map_or_else(|| api::config::DEFAULT_EMOBANK_CSV.into(), Into::into),
             ..Config::default()
         };
         adjust(&mut config);

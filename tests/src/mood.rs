@@ -220,3 +220,66 @@ pub async fn own_readings(app: &TestApp, token: &str) -> Vec<Value> {
     assert_eq!(status, 200, "{page}");
     page["readings"].as_array().cloned().unwrap_or_default()
 }
+
+/// A message the built-in model reads as Very Sad or Sad.
+pub const SAD_MESSAGE: &str = "I failed the exam and I feel awful, so sad and hopeless";
+/// A message the built-in model reads as Happy or Very Happy.
+pub const HAPPY_MESSAGE: &str = "thank you so much, I love this course, it is wonderful";
+
+/// The people of the lecturer's overview: a lecturer with a direct conversation with each of
+/// three students. Alice and Carl share their mood with lecturers; Bea shares only with fellow
+/// students, so the lecturer may not see hers.
+pub struct OverviewCast {
+    /// The lecturer's id and token.
+    pub lecturer: (Uuid, String),
+    /// Shares with lecturers; the tests make her sad window after window.
+    pub alice: (Uuid, String, Uuid),
+    /// Shares only with students; sad too, but invisible to the lecturer.
+    pub bea: (Uuid, String, Uuid),
+    /// Shares with lecturers; sad once, then happy.
+    pub carl: (Uuid, String, Uuid),
+}
+
+/// Signs up the [`OverviewCast`] (each student's third field is their direct conversation).
+pub async fn overview_cast(app: &TestApp) -> OverviewCast {
+    let (_, admin) = app.user_with_token("admin@uni.ac.uk", "Admin").await;
+    let lecturer = app.user_with_token("ada@uni.ac.uk", "Dr Ada").await;
+    app.promote_to_lecturer(&admin, lecturer.0).await;
+    let mut students = Vec::new();
+    for (email, name, lecturers, fellows) in [
+        ("alice@uni.ac.uk", "Alice", true, false),
+        ("bea@uni.ac.uk", "Bea", false, true),
+        ("carl@uni.ac.uk", "Carl", true, false),
+    ] {
+        let (id, token) = app.user_with_token(email, name).await;
+        let direct = app.open_accepted_direct(&lecturer.1, id, &token).await;
+        share(app, &token, lecturers, fellows).await;
+        students.push((id, token, direct));
+    }
+    let carl = students.pop().expect("carl");
+    let bea = students.pop().expect("bea");
+    let alice = students.pop().expect("alice");
+    OverviewCast {
+        lecturer,
+        alice,
+        bea,
+        carl,
+    }
+}
+
+/// One measured window: each of `writers` (token, conversation, body) sends one message, then the
+/// test waits until each has `round` readings (their window was processed, so the next message
+/// falls into a later window).
+pub async fn one_window(
+    app: &TestApp,
+    db: &PgPool,
+    writers: &[(&(Uuid, String, Uuid), &str)],
+    round: i64,
+) {
+    for ((_, token, conversation), body) in writers.iter().map(|(w, b)| (*w, *b)) {
+        send_all(app, token, *conversation, &[body]).await;
+    }
+    for ((id, _, _), _) in writers {
+        wait_for_readings(db, *id, round).await;
+    }
+}

@@ -6,7 +6,7 @@
 
 import { api, isAbortError } from '../api.js';
 import { h } from '../dom.js';
-import { classLabel } from './mood.js';
+import { classLabel, correctionForm, moodLabel } from './mood.js';
 import { localDateTime } from './format.js';
 
 const PAGE = 50;
@@ -16,13 +16,46 @@ function probabilities(list) {
   return (list || []).map(({ class: c, p }) => `${classLabel(c)} ${Math.round(p * 100)}%`).join(' · ');
 }
 
-function readingItem(r) {
+/** One scale's explanation: the words that pushed towards the class and those that pushed away. */
+function scaleWhy(title, x) {
+  const item = (c) => h('li', { class: c.value > 0 ? 'pushed-towards' : 'pushed-away', dataset: { kind: c.kind } },
+    `${c.value > 0 ? '▲' : '▼'} ${c.kind === 'words' ? `“${c.feature}”` : c.feature} (${c.value > 0 ? '+' : ''}${c.value.toFixed(2)})`);
+  return h('div', { class: 'why-scale' },
+    h('p', {}, h('strong', {}, `${title}: ${classLabel(x.class)}`), ` ${Math.round(x.probability * 100)}%${x.uncertain ? ' (uncertain)' : ''}`),
+    h('ul', { class: 'why-list' }, ...x.top.map(item)));
+}
+
+/** "Why?": which of your words pushed each scale which way, and a form to suggest a correction. */
+function whyButton(r, signal) {
+  const panel = h('div', { class: 'reading-why', hidden: true });
+  const button = h('button', { type: 'button', class: 'button button-ghost reading-why-button', 'aria-expanded': 'false' }, 'Why?');
+  button.addEventListener('click', async () => {
+    if (!panel.hidden) { panel.hidden = true; button.setAttribute('aria-expanded', 'false'); return; }
+    try {
+      const x = await api.get(`/me/mood/readings/${r.id}/explanation`, { signal });
+      panel.replaceChildren(
+        h('p', { class: 'muted' }, `From your ${x.message_count} message${x.message_count === 1 ? '' : 's'}: ▲ pushed towards the reading, ▼ away from it (the model's own weights, exactly).`),
+        scaleWhy('Emotion', x.emotion), scaleWhy('Intensity', x.intensity),
+        h('p', {}, 'Not right? Suggest what it should have been:'), correctionForm(r.id));
+    } catch (err) {
+      if (isAbortError(err)) return;
+      panel.replaceChildren(h('p', { class: 'form-error' }, err.message));
+    }
+    panel.hidden = false;
+    button.setAttribute('aria-expanded', 'true');
+  });
+  return [button, panel];
+}
+
+function readingItem(r, signal) {
   const where = r.conversation_name ? `in “${r.conversation_name}”` : 'in a conversation';
+  const [why, panel] = whyButton(r, signal);
   return h('li', { class: 'measured-reading', dataset: { readingId: String(r.id), conversation: r.conversation || '' } },
-    h('p', {}, h('strong', {}, r.label), ` ${where}, ${localDateTime(r.window_start)} – ${localDateTime(r.measured_at)}`,
-      ` · ${r.message_count} message${r.message_count === 1 ? '' : 's'}`),
+    h('p', {}, h('strong', { class: 'reading-label' }, moodLabel(r)), ` ${where}, ${localDateTime(r.window_start)} – ${localDateTime(r.measured_at)}`,
+      ` · ${r.message_count} message${r.message_count === 1 ? '' : 's'} `, why),
     h('p', { class: 'muted' }, `Emotion: ${probabilities(r.emotion_probabilities)}`),
-    h('p', { class: 'muted' }, `Intensity: ${probabilities(r.intensity_probabilities)}`));
+    h('p', { class: 'muted' }, `Intensity: ${probabilities(r.intensity_probabilities)}`),
+    panel);
 }
 
 export function createMoodMeasuredPanel({ signal, onDeleted }) {
@@ -67,7 +100,7 @@ export function createMoodMeasuredPanel({ signal, onDeleted }) {
     const query = before ? `?limit=${PAGE}&before=${before}` : `?limit=${PAGE}`;
     const data = await api.get(`/me/mood/readings${query}`, { signal });
     const readings = data?.readings || [];
-    list.append(...readings.map(readingItem));
+    list.append(...readings.map((r) => readingItem(r, signal)));
     count += readings.length;
     next = data?.next_before ?? null;
     more.hidden = next == null;

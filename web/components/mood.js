@@ -16,19 +16,30 @@ export function classLabel(code) {
   return String(code || '').split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
 }
 
+/**
+ * "Sad (uncertain), Muted (uncertain)": each scale whose calibrated probability
+ * is below one half is marked, since the model is then more likely wrong than right.
+ */
+export function moodLabel(mood) {
+  const part = (code, uncertain) => `${classLabel(code)}${uncertain ? ' (uncertain)' : ''}`;
+  return `${part(mood.emotion, mood.emotion_uncertain)}, ${part(mood.intensity, mood.intensity_uncertain)}`;
+}
+
 /** A mood badge, or a muted "No mood shared" when mood is null. */
 export function moodBadge(mood, { compact = false } = {}) {
   if (!mood) {
     return h('span', { class: 'mood-badge mood-none', title: 'No mood shared' }, compact ? '' : 'No mood shared');
   }
   const measured = relativeTime(mood.measured_at);
+  const uncertain = mood.emotion_uncertain || mood.intensity_uncertain;
   return h('span', {
-    class: `mood-badge mood-${mood.emotion}`,
-    dataset: { emotion: mood.emotion, intensity: mood.intensity },
-    title: `${mood.label} · measured ${measured} from ${mood.message_count} message${mood.message_count === 1 ? '' : 's'}`,
+    class: `mood-badge mood-${mood.emotion}${uncertain ? ' mood-uncertain' : ''}`,
+    dataset: { emotion: mood.emotion, intensity: mood.intensity, uncertain: uncertain ? 'true' : 'false' },
+    title: `${moodLabel(mood)} · measured ${measured} from ${mood.message_count} message${mood.message_count === 1 ? '' : 's'}`,
   },
-  h('span', { class: 'mood-icon', 'aria-hidden': 'true' }, EMOTION_ICON[mood.emotion] || '😐'),
+  h('span', { class: 'mood-icon', 'aria-hidden': 'true' }, uncertain ? '❔' : (EMOTION_ICON[mood.emotion] || '😐')),
   h('span', { class: 'mood-label' }, mood.label),
+  uncertain ? h('span', { class: 'mood-uncertain-note' }, ' (uncertain)') : null,
   compact ? null : h('span', { class: 'mood-when muted' }, ` · ${measured}`));
 }
 

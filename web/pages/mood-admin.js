@@ -29,14 +29,43 @@ function scaleTable(scale, report) {
       r.chat_eval ? metricsRow('Model on chat set', r.chat_eval) : null));
 }
 
+/** Arousal correlation and calibration of one scale (reports of models trained since format 2). */
+function scaleExtras(scale, report) {
+  const r = report?.[scale];
+  if (!r) return null;
+  const c = r.calibration;
+  return h('div', { class: 'scale-extras', dataset: { scale } },
+    r.arousal ? h('p', { class: 'arousal-r' },
+      `Pearson r with human arousal (${r.arousal.n} held-out): model ${r.arousal.model_r.toFixed(3)}, lexicon rule ${r.arousal.lexicon_r.toFixed(3)}`) : null,
+    c ? h('p', { class: 'calibration' },
+      `Calibration: temperature ${c.temperature.toFixed(2)} (fitted on ${c.validation} validation examples); held-out ECE ${c.ece.toFixed(3)} (uncalibrated ${c.ece_uncalibrated.toFixed(3)})`) : null,
+    c ? h('table', { class: 'metrics-table reliability' },
+      h('caption', {}, `${classLabel(scale)} reliability (held-out)`),
+      h('thead', {}, h('tr', {}, h('th', {}, 'Confidence'), h('th', {}, 'n'), h('th', {}, 'Mean confidence'), h('th', {}, 'Accuracy'))),
+      h('tbody', {}, ...c.reliability.filter((b) => b.count > 0).map((b) => h('tr', {},
+        h('th', { scope: 'row' }, `${pct(b.low)}–${pct(b.high)}`), h('td', {}, String(b.count)),
+        h('td', {}, pct(b.confidence)), h('td', {}, pct(b.accuracy)))))) : null);
+}
+
+/** The data a version was trained on (recorded in its model file). */
+function sourcesList(report) {
+  const sources = report?.sources ?? [];
+  if (!sources.length) return null;
+  return h('ul', { class: 'model-sources' }, ...sources.map((s) => h('li', {},
+    `${s.name}: ${s.examples} examples (${s.emotion_labels} emotion, ${s.intensity_labels} intensity labels), fingerprint ${s.fingerprint} — ${s.detail}`)));
+}
+
 function versionDetail(v) {
   if (!v) return h('p', { class: 'muted' }, 'Choose a version.');
   const report = v.report;
   return h('div', { class: 'version-detail' },
     h('h3', {}, v.name, v.active ? h('span', { class: 'badge badge-active' }, ' active') : null),
+    sourcesList(report),
     scaleTable('emotion', report),
+    scaleExtras('emotion', report),
     report?.emotion?.model?.confusion ? confusionHeatmap(report.emotion.model.confusion, EMOTIONS, 'Emotion confusion (held-out)') : null,
     scaleTable('intensity', report),
+    scaleExtras('intensity', report),
     report?.intensity?.model?.confusion ? confusionHeatmap(report.intensity.model.confusion, INTENSITIES, 'Intensity confusion (held-out)') : null);
 }
 

@@ -1,6 +1,7 @@
 //! Admin retraining in the background: the training runs on a blocking thread (one at a time per
 //! process), its stages are stored as progress, and the trained model is stored with its report.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use models::mood_data::{self, LabelledText};
@@ -10,7 +11,7 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use sentiment::{Emotion, Example, Intensity, TrainConfig, TrainStage};
+use sentiment::{Emotion, Example, Intensity, Source, TrainConfig, TrainStage};
 use tokio::sync::{Semaphore, mpsc};
 
 /// Longest name of a model version, in characters.
@@ -69,24 +70,72 @@ pub async fn start(state: &AppState, admin: Uuid, order: &Order<'_>) -> ApiResul
                 .into(),
         });
     }
+    let config = TrainConfig::default();
+    let emobank = if order.include_builtin {
+        Some(read_emobank(&state.config.mood_emobank_csv).await?)
+    } else {
+        None
+    };
     let id = mood_model::start_training(&state.db, &name, admin, order.include_builtin, &datasets)
         .await?;
-    let mut examples = if order.include_builtin {
-        sentiment::builtin_examples()
-    } else {
-        Vec::new()
+    let mut sources = match emobank {
+        Some(bytes) => match builtin_sources(bytes, &config).await {
+            Ok(sources) => sources,
+            Err(e) => {
+                mood_model::fail_training(&state.db, id, &e.to_string()).await?;
+                return Ok(id);
+            }
+        },
+        None => Vec::new(),
     };
-    examples.extend(examples_of(
-        mood_data::examples(&state.db, &datasets).await?,
-    ));
+    let uploaded = examples_of(mood_data::examples(&state.db, &datasets).await?);
+    if !uploaded.is_empty() {
+        let ids: Vec<String> = datasets.iter().map(i64::to_string).collect();
+        let detail = format!(
+            "uploaded datasets and approved corrections {}",
+            ids.join(", ")
+        );
+        sources.push(Source::new("datasets", &detail, uploaded));
+    }
     spawn(
         state.db.clone(),
         state.mood.training_slots.clone(),
         id,
         name,
-        examples,
+        sources,
     );
     Ok(id)
+}
+
+/// Reads EmoBank's CSV, refusing built-in training with a clear error when it is not readable.
+async fn read_emobank(path: &Path) -> ApiResult<Vec<u8>> {
+    tokio::fs::read(path).await.map_err(|e| {
+        tracing::warn!(error = %e, path = %path.display(), "EmoBank is not readable");
+        ApiError::Unprocessable {
+            code: "builtin_data_unavailable",
+            message: "the built-in intensity data (EmoBank) is not available on this server; \
+                      set CHATTERLY_MOOD_EMOBANK_CSV or train on uploaded datasets"
+                .into(),
+        }
+    })
+}
+
+/// The shipped training data: the VADER sentences (emotion) and EmoBank (intensity) from its CSV.
+async fn builtin_sources(
+    emobank: Vec<u8>,
+    config: &TrainConfig,
+) -> Result<Vec<Source>, sentiment::EmoBankError> {
+    let config = config.clone();
+    tokio::task::spawn_blocking(move || {
+        let rated = sentiment::parse_emobank(&emobank)?;
+        Ok(sentiment::standard_sources(&config, &rated))
+    })
+    .await
+    .unwrap_or_else(|e| {
+        Err(sentiment::EmoBankError::Csv(format!(
+            "reading stopped: {e}"
+        )))
+    })
 }
 
 /// Turns stored labelled rows into training examples.
@@ -117,7 +166,7 @@ fn stage_code(stage: &TrainStage) -> &'static str {
 }
 
 /// Trains model version `id` on `examples` in the background and stores the outcome.
-pub fn spawn(db: Db, slots: Arc<Semaphore>, id: i64, name: String, examples: Vec<Example>) {
+pub fn spawn(db: Db, slots: Arc<Semaphore>, id: i64, name: String, sources: Vec<Source>) {
     tokio::spawn(async move {
         let Ok(_slot) = slots.acquire_owned().await else {
             return;
@@ -125,7 +174,7 @@ pub fn spawn(db: Db, slots: Arc<Semaphore>, id: i64, name: String, examples: Vec
         let (stages, mut progress) = mpsc::unbounded_channel();
         let started = std::time::Instant::now();
         let training = tokio::task::spawn_blocking(move || {
-            sentiment::train(&examples, &TrainConfig::default(), &name, &mut |stage| {
+            sentiment::train_sources(&sources, &TrainConfig::default(), &name, &mut |stage| {
                 let _ = stages.send(stage);
             })
         });

@@ -10,6 +10,8 @@ pub mod health;
 pub mod me;
 pub mod mood;
 pub mod mood_admin;
+pub mod mood_explanation;
+pub mod mood_overview;
 pub mod password_reset;
 pub mod recordings;
 pub mod requests;
@@ -51,6 +53,8 @@ pub fn router(state: AppState) -> Router {
         .merge(password_reset::routes())
         .merge(mood::routes())
         .merge(mood_admin::routes())
+        .merge(mood_explanation::routes())
+        .merge(mood_overview::routes())
         .merge(consultations::routes())
         .merge(rooms::routes())
         .merge(recordings::routes())

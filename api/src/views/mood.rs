@@ -22,6 +22,10 @@ pub struct ScoresView {
     pub emotion_probabilities: Vec<ClassProbability>,
     /// Probability of each intensity class, keyed by code.
     pub intensity_probabilities: Vec<ClassProbability>,
+    /// The emotion's probability is below [`sentiment::UNCERTAIN_BELOW`]: show it as uncertain.
+    pub emotion_uncertain: bool,
+    /// The intensity's probability is below [`sentiment::UNCERTAIN_BELOW`].
+    pub intensity_uncertain: bool,
 }
 
 /// One class and its probability.
@@ -38,7 +42,14 @@ impl ScoresView {
     pub fn new(s: &Scores) -> Self {
         let emotion = emotion_of(s.emotion);
         let intensity = intensity_of(s.intensity);
+        let uncertain = |probabilities: &[f64], class: usize| {
+            probabilities
+                .get(class)
+                .is_none_or(|&p| p < sentiment::UNCERTAIN_BELOW)
+        };
         Self {
+            emotion_uncertain: uncertain(&s.emotion_probabilities, emotion.index()),
+            intensity_uncertain: uncertain(&s.intensity_probabilities, intensity.index()),
             emotion: emotion.code(),
             intensity: intensity.code(),
             label: format!("{}, {}", emotion.label(), intensity.label()),

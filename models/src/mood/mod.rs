@@ -11,13 +11,18 @@ use uuid::Uuid;
 
 use crate::{Db, ModelError};
 
+mod overview;
 mod own;
 mod seen;
 mod sharing;
 mod visibility;
 mod window;
 
-pub use own::{OwnReading, delete_own, own_readings};
+pub use overview::{
+    STRUGGLING_WINDOWS, StudentOverview, TREND_DAYS, TrendDay, WindowMood, daily_trend,
+    may_be_struggling, overview, sad_streak, windows,
+};
+pub use own::{OwnReading, delete_own, own_reading_texts, own_readings};
 pub use seen::{may_see, moods_seen, moods_seen_in_window, readings_seen};
 pub use sharing::{Sharing, choose, sharing};
 pub use visibility::{Candidate, Choice, Facts, SeenMood, combine, seen_moods};

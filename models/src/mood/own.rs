@@ -88,6 +88,28 @@ pub async fn own_readings(
     Ok(rows.into_iter().map(OwnReading::from).collect())
 }
 
+/// The messages `user`'s reading `id` was measured from (what they wrote in that conversation in
+/// that window, in order), to explain it to them; `None` when the reading is not theirs.
+pub async fn own_reading_texts(
+    db: &Db,
+    user: Uuid,
+    id: i64,
+) -> Result<Option<Vec<String>>, ModelError> {
+    let bodies = sqlx::query_scalar!(
+        r#"SELECT ARRAY(SELECT m.body FROM messages m
+                        WHERE m.conversation_id = r.conversation_id AND m.sender_id = r.user_id
+                          AND m.created_at >= r.window_start AND m.created_at < r.window_end
+                        ORDER BY m.seq) AS "bodies!"
+           FROM mood_readings r
+           WHERE r.id = $1 AND r.user_id = $2"#,
+        id,
+        user,
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(bodies)
+}
+
 /// Deletes every reading about `user`, their current mood and every correction of those
 /// readings, and announces it on [`UPDATED_CHANNEL`] so contacts forget the mood at once;
 /// returns how many readings were deleted.

@@ -19,6 +19,17 @@ pub type SparseRow = Vec<(u32, f64)>;
 /// Columns after the direct n-grams: dense features, then five naive-Bayes scores per scale.
 const N_TAIL: usize = N_DENSE + 10;
 
+/// A document's regression inputs in parts (see [`FeatureSpace::parts`]).
+#[derive(Debug, Clone)]
+pub struct DocumentParts {
+    /// TF-IDF value of each vocabulary n-gram in the document.
+    pub tfidf: SparseRow,
+    /// The words behind each n-gram id.
+    pub surfaces: Vec<(u32, String)>,
+    /// Standardised dense features.
+    pub dense: [f64; N_DENSE],
+}
+
 /// How features are built; part of the training configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureConfig {
@@ -181,6 +192,29 @@ impl FeatureSpace {
         self.vocab.tfidf(doc, &mut tfidf);
         let raw = [self.nb[0].raw(&tfidf), self.nb[1].raw(&tfidf)];
         self.assemble(&tfidf, &dense_raw(doc), raw, row);
+    }
+
+    /// A document's regression inputs in parts, for explanations: its TF-IDF n-grams, the words
+    /// behind them, and the standardised dense features.
+    pub fn parts(&self, doc: &Analysis) -> DocumentParts {
+        let mut tfidf = SparseRow::with_capacity(doc.tokens().len() * 2);
+        self.vocab.tfidf(doc, &mut tfidf);
+        let raw = dense_raw(doc);
+        DocumentParts {
+            tfidf,
+            surfaces: self.vocab.surfaces(doc),
+            dense: std::array::from_fn(|j| (raw[j] - self.dense_mean[j]) / self.dense_std[j]),
+        }
+    }
+
+    /// Number of direct n-gram columns (the first columns of a row).
+    pub fn direct(&self) -> usize {
+        self.direct as usize
+    }
+
+    /// The naive-Bayes scorers (emotion, intensity).
+    pub fn nb(&self) -> &[NbFile; 2] {
+        &self.nb
     }
 
     /// Direct n-grams, then standardised dense features, then standardised naive-Bayes scores.

@@ -200,6 +200,46 @@ impl Vocabulary {
         }
     }
 
+    /// The words of `doc` behind each of its n-grams in the vocabulary, as written ("not loved",
+    /// "so happy"), for explanations; the first occurrence names an n-gram.
+    pub fn surfaces(&self, doc: &Analysis) -> Vec<(u32, String)> {
+        let mut out: Vec<(u32, String)> = Vec::new();
+        let mut previous: Option<(u32, u32, &str)> = None;
+        let mut add = |key: u64, name: String| {
+            if let Some(&id) = self.gram_ids.get(&key)
+                && !out.iter().any(|(i, _)| *i == id)
+            {
+                out.push((id, name));
+            }
+        };
+        for token in doc.tokens() {
+            let text = doc.text(token);
+            let term = self.term_of(token, text);
+            if let Some(t) = term {
+                let name = if token.negated {
+                    format!("not … {text}")
+                } else {
+                    text.to_string()
+                };
+                add(
+                    UNIGRAM | (u64::from(t) << 1) | u64::from(token.negated),
+                    name,
+                );
+                if self.file.bigrams
+                    && let Some((p, clause, before)) = previous
+                    && clause == token.clause
+                {
+                    add(
+                        (u64::from(p) << 32) | u64::from(t),
+                        format!("{before} {text}"),
+                    );
+                }
+            }
+            previous = term.map(|t| (t, token.clause, text));
+        }
+        out
+    }
+
     fn term_of(&self, token: &Token, text: &str) -> Option<u32> {
         if token.kind != TokenKind::Word {
             return self.term_ids.get(text).copied();

@@ -55,6 +55,8 @@ fn own_or_public(method: &str, path: &str) -> bool {
                 | ("get", "/users/{id}")
                 | ("put", "/users/{id}/block")
                 | ("delete", "/users/{id}/block")
+                // A lecturer's overview of the students who share their mood with them.
+                | ("get", "/mood/overview")
                 // Published availability is for everyone who may book.
                 | ("get", "/lecturers/{id}/availability")
                 | ("get", "/lecturers/{id}/slots")

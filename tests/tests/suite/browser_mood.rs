@@ -178,6 +178,7 @@ async fn alice_deletes_what_was_measured(browser: &Client) {
     .await;
     wait_for(browser, "#measured-list .measured-reading").await;
     wait_for_text(browser, "#measured-list", "Emotion: ").await;
+    she_sees_which_words_pushed_her_reading(browser).await;
     click(browser, "#mood-delete-all").await;
     wait_for_text(browser, "#mood-delete-confirm", "cannot be undone").await;
     click(browser, "#mood-delete-confirm-yes").await;
@@ -193,6 +194,41 @@ async fn alice_deletes_what_was_measured(browser: &Client) {
             .await
             .is_err()
     );
+}
+
+/// "Why?" on her reading lists her own sad words as pushing the emotion towards its class, with
+/// the correction form beside them.
+async fn she_sees_which_words_pushed_her_reading(browser: &Client) {
+    click(
+        browser,
+        "#measured-list .measured-reading .reading-why-button",
+    )
+    .await;
+    wait_for_text(browser, "#measured-list .reading-why", "pushed towards").await;
+    wait_for(browser, "#measured-list .reading-why .correction-form").await;
+    let towards = browser
+        .find_all(Locator::Css("#measured-list .reading-why .pushed-towards"))
+        .await
+        .expect("find contributions");
+    let mut texts = Vec::new();
+    for item in towards {
+        texts.push(item.text().await.expect("text of a contribution"));
+    }
+    let joined = texts.join(" | ");
+    assert!(
+        ["“sad”", "“hopeless”", "“awful”", "“failed”"]
+            .iter()
+            .any(|w| joined.contains(w)),
+        "her sad words push the reading: {joined}"
+    );
+    let panel = browser
+        .find(Locator::Css("#measured-list .reading-why"))
+        .await
+        .expect("the explanation")
+        .text()
+        .await
+        .expect("its text");
+    assert!(panel.contains("Emotion: "), "{panel}");
 }
 
 /// The lecturer's contacts page clears the mood at once, and so does the chat list.
