@@ -68,3 +68,31 @@ start_throwaway_postgres() {
     trap '(cd / && "${THROWAWAY_PG_RUN[@]}" "$THROWAWAY_PG_BIN/pg_ctl" stop -D "$THROWAWAY_PG_DIR/data" -m immediate >/dev/null 2>&1); rm -rf "$THROWAWAY_PG_DIR"' EXIT
     export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
 }
+
+# Finds EmoBank (the mood model's human arousal ratings, CC BY-SA 4.0; never copied into the
+# repository) for the tests and exports EMOBANK_CSV and CHATTERLY_MOOD_EMOBANK_CSV: as given, or
+# in `shared/data/emobank/` beside this checkout or one of its parents (a clone elsewhere, e.g. in
+# /tmp, also looks in /work/shared).
+ensure_emobank() {
+    if [ -n "${EMOBANK_CSV:-}" ]; then
+        export CHATTERLY_MOOD_EMOBANK_CSV="${CHATTERLY_MOOD_EMOBANK_CSV:-$EMOBANK_CSV}"
+        return
+    fi
+    local dir candidate
+    dir="$(pwd)"
+    while [ "$dir" != "/" ]; do
+        dir="$(dirname "$dir")"
+        candidate="$dir/shared/data/emobank/emobank.csv"
+        if [ -r "$candidate" ]; then break; fi
+        candidate=""
+    done
+    if [ -z "$candidate" ] && [ -r /work/shared/data/emobank/emobank.csv ]; then
+        candidate=/work/shared/data/emobank/emobank.csv
+    fi
+    if [ -z "$candidate" ]; then
+        echo "EmoBank not found: put emobank.csv in ../shared/data/emobank/ beside the checkout, or set EMOBANK_CSV." >&2
+        exit 1
+    fi
+    export EMOBANK_CSV="$candidate"
+    export CHATTERLY_MOOD_EMOBANK_CSV="${CHATTERLY_MOOD_EMOBANK_CSV:-$candidate}"
+}
