@@ -123,7 +123,7 @@ async fn when_the_rooms_node_is_killed_the_room_is_entered_again_through_another
     };
     let took = died.elapsed();
     assert!(took < Duration::from_secs(5), "re-entered after {took:?}");
-    let mut lecturer_again = join(&nodes[1].app, id, &c.lecturer.1).await;
+    let lecturer_again = join(&nodes[1].app, id, &c.lecturer.1).await;
     assert_eq!(
         lecturer_again.ready["participants"]
             .as_array()
