@@ -164,31 +164,14 @@ impl Node {
             log,
             _dir: dir,
         };
-        node.wait_ready().await;
+        crate::private_server::wait_ready(
+            &mut node.child,
+            addr,
+            &node.log,
+            Duration::from_secs(60),
+        )
+        .await;
         node
-    }
-
-    async fn wait_ready(&mut self) {
-        let started = Instant::now();
-        loop {
-            let exited = self.child.try_wait().expect("child status");
-            assert!(
-                exited.is_none(),
-                "chatterly exited ({exited:?}):\n{}",
-                self.log()
-            );
-            if let Ok(r) = reqwest::get(self.app.url("/readyz")).await
-                && r.status().is_success()
-            {
-                return;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "chatterly did not become ready:\n{}",
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
     }
 
     /// Where it listens.

@@ -71,26 +71,13 @@ impl Server {
     }
 
     async fn wait_ready(&mut self) {
-        let started = Instant::now();
-        loop {
-            let exited = self.child.try_wait().expect("child status");
-            assert!(
-                exited.is_none(),
-                "chatterly exited ({exited:?}):\n{}",
-                std::fs::read_to_string(&self.log).unwrap_or_default()
-            );
-            if let Ok(r) = reqwest::get(format!("http://{}/readyz", self.addr)).await
-                && r.status().is_success()
-            {
-                return;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(90),
-                "chatterly did not become ready:\n{}",
-                std::fs::read_to_string(&self.log).unwrap_or_default()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_ready(
+            &mut self.child,
+            self.addr,
+            &self.log,
+            Duration::from_secs(90),
+        )
+        .await;
     }
 
     /// An absolute URL on this server.
@@ -146,5 +133,31 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// Waits until the `chatterly` child at `addr` answers `/readyz`, failing with its log (`log`)
+/// if it exits first or takes longer than `limit`.
+pub(crate) async fn wait_ready(child: &mut Child, addr: SocketAddr, log: &Path, limit: Duration) {
+    let started = Instant::now();
+    let log_text = || std::fs::read_to_string(log).unwrap_or_default();
+    loop {
+        let exited = child.try_wait().expect("child status");
+        assert!(
+            exited.is_none(),
+            "chatterly exited ({exited:?}):\n{}",
+            log_text()
+        );
+        if let Ok(r) = reqwest::get(format!("http://{addr}/readyz")).await
+            && r.status().is_success()
+        {
+            return;
+        }
+        assert!(
+            started.elapsed() < limit,
+            "chatterly did not become ready:\n{}",
+            log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
