@@ -41,6 +41,23 @@ ensure_schemathesis() {
     export SCHEMATHESIS="$venv/bin/schemathesis"
 }
 
+# Installs what the fuzz targets need (`scripts/fuzz`): a nightly toolchain (minimal profile)
+# through rustup and cargo-fuzz (crates.io, pinned) when missing. cargo-fuzz instruments the
+# build with flags only nightly rustc takes; CHATTERLY_FUZZ_TOOLCHAIN names another toolchain.
+CARGO_FUZZ_VERSION=0.13.2
+ensure_fuzz_tools() {
+    FUZZ_TOOLCHAIN=${CHATTERLY_FUZZ_TOOLCHAIN:-nightly}
+    if ! rustup run "$FUZZ_TOOLCHAIN" rustc -V >/dev/null 2>&1; then
+        echo "==> installing the $FUZZ_TOOLCHAIN Rust toolchain"
+        rustup toolchain install "$FUZZ_TOOLCHAIN" --profile minimal
+    fi
+    if ! cargo fuzz --version >/dev/null 2>&1; then
+        echo "==> installing cargo-fuzz $CARGO_FUZZ_VERSION"
+        # Its own temporary build directory, whatever CARGO_TARGET_DIR says.
+        env -u CARGO_TARGET_DIR cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
+    fi
+}
+
 # The directory of the newest installed PostgreSQL server binaries.
 pg_bin_dir() {
     ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1

@@ -16,6 +16,12 @@ pub enum DatasetError {
         /// Line of the first invalid byte.
         line: usize,
     },
+    /// The text holds a NUL character, which the database cannot store.
+    #[error("line {line}: the file holds a NUL character (U+0000), which text cannot contain")]
+    Nul {
+        /// Line of the first NUL.
+        line: usize,
+    },
     /// There is not even a header line.
     #[error("the file is empty; expected a header line text,emotion,intensity")]
     Empty,
@@ -100,6 +106,10 @@ pub fn parse_examples(bytes: &[u8], max_rows: usize) -> Result<Vec<Example>, Dat
             .filter(|&&b| b == b'\n')
             .count(),
     })?;
+    if let Some(at) = text.find('\0') {
+        let line = 1 + text[..at].matches('\n').count();
+        return Err(DatasetError::Nul { line });
+    }
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let header_line = text.lines().next().ok_or(DatasetError::Empty)?;
     let delimiter = if header_line.contains('\t') {

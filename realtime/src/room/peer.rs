@@ -60,6 +60,15 @@ impl Default for RoomConfig {
     }
 }
 
+/// The codecs and interceptors of every server peer connection. Public so that the SDP fuzz
+/// target (`fuzz/`) negotiates with exactly what the server offers.
+pub fn media_setup() -> Result<(MediaEngine, Registry), webrtc::error::Error> {
+    let mut media = MediaEngine::default();
+    media.register_default_codecs()?;
+    let interceptors = register_default_interceptors(Registry::new(), &mut media)?;
+    Ok((media, interceptors))
+}
+
 /// Makes peer connections as configured, handing out ports from the range in turn.
 pub struct PeerFactory {
     config: RoomConfig,
@@ -117,9 +126,7 @@ impl PeerFactory {
         handler: Arc<dyn PeerConnectionEventHandler>,
         port: u16,
     ) -> Result<Arc<dyn PeerConnection>, webrtc::error::Error> {
-        let mut media = MediaEngine::default();
-        media.register_default_codecs()?;
-        let interceptors = register_default_interceptors(Registry::new(), &mut media)?;
+        let (media, interceptors) = media_setup()?;
         // The public address behind 1:1 NAT is announced by `nat`, not here: webrtc-rs 0.21 keeps
         // its `nat_1to1_ips` setting but never applies it.
         let settings = SettingEngineBuilder::new()

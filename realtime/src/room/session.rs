@@ -108,8 +108,9 @@ const MAX_MEDIA_SECTIONS: usize = 8;
 /// Most ICE candidates one socket may send (a browser sends a handful per network interface).
 const MAX_CANDIDATES: u32 = 64;
 
-/// Why an SDP is refused before it reaches WebRTC, if it is.
-fn sdp_problem(sdp: &str) -> Option<String> {
+/// Why an SDP is refused before it reaches WebRTC, if it is. Public for the fuzz targets
+/// (`fuzz/`), which feed client SDP through the same checks as a session.
+pub fn sdp_problem(sdp: &str) -> Option<String> {
     let sections = sdp.lines().filter(|l| l.starts_with("m=")).count();
     (sections > MAX_MEDIA_SECTIONS).then(|| {
         format!("an SDP may hold at most {MAX_MEDIA_SECTIONS} media sections (got {sections})")
@@ -354,7 +355,8 @@ where
     }
 }
 
-fn candidate_init(c: IceCandidate) -> RTCIceCandidateInit {
+/// A client's candidate as WebRTC takes it. Public for the fuzz targets (`fuzz/`).
+pub fn candidate_init(c: IceCandidate) -> RTCIceCandidateInit {
     RTCIceCandidateInit {
         candidate: c.candidate,
         sdp_mid: c.sdp_mid,

@@ -158,3 +158,19 @@ fn invalid_utf8_names_the_line() {
         Err(DatasetError::InvalidUtf8 { line: 3 })
     );
 }
+
+/// Found by the `upload` fuzz target (fuzz/): the NULs were accepted into an example's text, and
+/// storing it failed in PostgreSQL (whose text cannot hold NUL) with a 500 instead of a 422.
+#[test]
+fn a_nul_character_is_refused_with_its_line() {
+    let crash = b"text,emotion,intensity\r\n\"I passed, finally!!\",very_happy,very_excited\r\n\
+meh,neutral,muted\r\n\"she said \"\"fine\"\"\nand\0\0\0at\",sad,\r\n";
+    assert_eq!(
+        parse_examples(crash, 10),
+        Err(DatasetError::Nul { line: 5 })
+    );
+    assert_eq!(
+        parse_examples(b"text,emotion,intensity\nfine,happy\0,\n", 10),
+        Err(DatasetError::Nul { line: 2 })
+    );
+}
