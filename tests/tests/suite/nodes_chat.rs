@@ -32,6 +32,18 @@ pub(crate) async fn nodes(
     nodes
 }
 
+/// A device on `app` that follows every conversation, once it is synced to `conversation` (a
+/// message sent before that could be taken for already known).
+pub(crate) async fn online_synced(
+    app: &tests::TestApp,
+    token: &str,
+    conversation: Uuid,
+) -> WsClient {
+    let mut ws = online(app, token).await;
+    synced(&mut ws, conversation).await;
+    ws
+}
+
 /// Reads `conversation`'s messages on `ws` until `expected` seqs have arrived (or 10 s pass, or
 /// nothing more comes for a second after that), asserting each arrives once, in order.
 pub(crate) async fn seqs_received(

@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use serde_json::Value;
 use sqlx::PgPool;
-use tests::chat::{online, online_from, uuid_of};
+use tests::chat::{online_from, uuid_of};
 use tests::nodes::NatsServer;
 use tests::ws::WsClient;
 use uuid::Uuid;
 
-use crate::nodes_chat::{nodes, seqs_received};
+use crate::nodes_chat::{nodes, online_synced, seqs_received};
 
 /// Sends `count` messages from `ws` and waits for every ack (storage never waits on the bus).
 async fn send_acked(ws: &mut WsClient, conversation: Uuid, prefix: &str, count: usize) {
@@ -46,8 +46,8 @@ async fn nats_frozen_for_five_seconds_loses_no_acknowledged_message(db: PgPool) 
     let (_, ada_token) = n0.user_with_token("ada@uni.ac.uk", "Ada").await;
     let (bob, bob_token) = n1.user_with_token("bob@uni.ac.uk", "Bob").await;
     let direct = n0.open_accepted_direct(&ada_token, bob, &bob_token).await;
-    let mut ada_ws = online(n0, &ada_token).await;
-    let mut bob_ws = online(n1, &bob_token).await;
+    let mut ada_ws = online_synced(n0, &ada_token, direct).await;
+    let mut bob_ws = online_synced(n1, &bob_token, direct).await;
     send_acked(&mut ada_ws, direct, "before", 2).await;
     assert_eq!(seqs_received(&mut bob_ws, direct, 2).await, vec![1, 2]);
 
@@ -70,8 +70,8 @@ async fn nats_killed_and_restarted_loses_nothing_and_every_device_converges(db: 
     let (_, ada_token) = n0.user_with_token("ada@uni.ac.uk", "Ada").await;
     let (bob, bob_token) = n1.user_with_token("bob@uni.ac.uk", "Bob").await;
     let direct = n0.open_accepted_direct(&ada_token, bob, &bob_token).await;
-    let mut ada_ws = online(n0, &ada_token).await;
-    let mut bob_ws = online(n1, &bob_token).await;
+    let mut ada_ws = online_synced(n0, &ada_token, direct).await;
+    let mut bob_ws = online_synced(n1, &bob_token, direct).await;
     send_acked(&mut ada_ws, direct, "before", 1).await;
     assert_eq!(seqs_received(&mut bob_ws, direct, 1).await, vec![1]);
     assert_eq!(readiness(n0).await["bus"], "nats");
@@ -124,8 +124,8 @@ async fn sigterm_drains_with_1012_and_the_user_carries_on_through_another_node(d
         .app
         .open_accepted_direct(&ada_token, bob, &bob_token)
         .await;
-    let mut ada_ws = online(&nodes[0].app, &ada_token).await;
-    let mut bob_ws = online(&nodes[1].app, &bob_token).await;
+    let mut ada_ws = online_synced(&nodes[0].app, &ada_token, direct).await;
+    let mut bob_ws = online_synced(&nodes[1].app, &bob_token, direct).await;
     send_acked(&mut ada_ws, direct, "before", 1).await;
     assert_eq!(seqs_received(&mut bob_ws, direct, 1).await, vec![1]);
 

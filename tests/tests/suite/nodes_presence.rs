@@ -11,7 +11,7 @@ use tests::nodes::NatsServer;
 use tests::ws::WsClient;
 use uuid::Uuid;
 
-use crate::nodes_chat::{nodes, seqs_received};
+use crate::nodes_chat::{nodes, online_synced, seqs_received};
 
 /// The next `presence` frame about `user`.
 async fn presence_of(ws: &mut WsClient, user: Uuid) -> Value {
@@ -84,8 +84,8 @@ async fn a_killed_nodes_users_go_offline_within_the_ttl_and_catch_up_exactly_els
         .app
         .open_accepted_direct(&ada_token, bob, &bob_token)
         .await;
-    let mut ada_ws = online(&nodes[0].app, &ada_token).await;
-    let mut bob_ws = online(&nodes[1].app, &bob_token).await;
+    let mut ada_ws = online_synced(&nodes[0].app, &ada_token, direct).await;
+    let mut bob_ws = online_synced(&nodes[1].app, &bob_token, direct).await;
     assert_eq!(presence_of(&mut ada_ws, bob).await["online"], true);
     ada_ws
         .send_message(direct, "m-1", "first")
