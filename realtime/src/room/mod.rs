@@ -23,6 +23,7 @@ pub mod outbox;
 pub mod peer;
 pub mod protocol;
 pub mod recording;
+pub mod sdp;
 pub mod session;
 pub mod sfu;
 pub mod subscriber;

@@ -2,7 +2,7 @@
 //! their subscriber answers and candidates, and leaves the room when the socket closes (or the
 //! room ends). Generic over any `Sink`/`Stream` of WebSocket messages, like the chat connection.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes};
@@ -12,16 +12,15 @@ use tracing::Instrument as _;
 use uuid::Uuid;
 use webrtc::media_stream::track_remote::TrackRemote;
 use webrtc::peer_connection::{
-    PeerConnection, PeerConnectionEventHandler, RTCIceCandidateInit, RTCPeerConnectionIceEvent,
-    RTCPeerConnectionState, RTCSessionDescription,
+    PeerConnection, PeerConnectionEventHandler, RTCPeerConnectionIceEvent, RTCPeerConnectionState,
+    RTCSessionDescription,
 };
 
 use crate::budget::FrameBudget;
 use crate::room::nat::announce_sdp;
 use crate::room::outbox::Outbox;
-use crate::room::protocol::{
-    self, ClientFrame, EndReason, IceCandidate, ServerFrame, Source, Target,
-};
+use crate::room::protocol::{self, ClientFrame, EndReason, ServerFrame, Source, Target};
+pub use crate::room::sdp::{candidate_init, sdp_problem, sending_track_ids};
 use crate::room::sfu::{JoinError, Joined, Room, Rooms, Ticket};
 use crate::room::subscriber::send_candidate;
 use scheduler::consultations::ConsultationError;
@@ -102,20 +101,8 @@ struct Session<S> {
     candidates: u32,
 }
 
-/// Most media sections (`m=` lines) an offer or answer may hold: a camera, a microphone and a
-/// shared screen need three; the rest is headroom.
-const MAX_MEDIA_SECTIONS: usize = 8;
 /// Most ICE candidates one socket may send (a browser sends a handful per network interface).
 const MAX_CANDIDATES: u32 = 64;
-
-/// Why an SDP is refused before it reaches WebRTC, if it is. Public for the fuzz targets
-/// (`fuzz/`), which feed client SDP through the same checks as a session.
-pub fn sdp_problem(sdp: &str) -> Option<String> {
-    let sections = sdp.lines().filter(|l| l.starts_with("m=")).count();
-    (sections > MAX_MEDIA_SECTIONS).then(|| {
-        format!("an SDP may hold at most {MAX_MEDIA_SECTIONS} media sections (got {sections})")
-    })
-}
 
 /// Sustained signalling frames per second per socket.
 const FRAMES_PER_SECOND: u32 = 30;
@@ -355,34 +342,6 @@ where
     }
 }
 
-/// A client's candidate as WebRTC takes it. Public for the fuzz targets (`fuzz/`).
-pub fn candidate_init(c: IceCandidate) -> RTCIceCandidateInit {
-    RTCIceCandidateInit {
-        candidate: c.candidate,
-        sdp_mid: c.sdp_mid,
-        sdp_mline_index: c.sdp_mline_index,
-        username_fragment: c.username_fragment,
-        ..Default::default()
-    }
-}
-
-/// The track ids an offer sends: the `msid` track of every media section whose direction is
-/// `sendrecv` or `sendonly`. Tracks of the publisher not in it were stopped.
-pub fn sending_track_ids(offer: &RTCSessionDescription) -> HashSet<String> {
-    let Ok(parsed) = offer.unmarshal() else {
-        return HashSet::new();
-    };
-    parsed
-        .media_descriptions
-        .iter()
-        .filter(|m| m.attribute("recvonly").is_none() && m.attribute("inactive").is_none())
-        .filter(|m| m.media_name.port.value != 0)
-        .filter_map(|m| m.attribute("msid").flatten())
-        .filter_map(|msid| msid.split_whitespace().nth(1))
-        .map(str::to_owned)
-        .collect()
-}
-
 /// Events of a participant's publisher connection: trickled candidates and arriving tracks.
 struct PublisherEvents {
     public_ip: Option<std::net::IpAddr>,
@@ -418,39 +377,5 @@ impl PeerConnectionEventHandler for PublisherEvents {
             let source = sources.lock().ok().and_then(|s| s.get(&track_id).copied());
             room.track_arrived(participant_id, track, source).await;
         });
-    }
-}
-
-#[cfg(test)]
-mod sdp_tests {
-    use super::*;
-
-    #[test]
-    fn an_sdp_with_too_many_media_sections_is_refused() {
-        let sdp = |n: usize| format!("v=0\r\n{}", "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n".repeat(n));
-        assert!(sdp_problem(&sdp(3)).is_none());
-        assert!(sdp_problem(&sdp(MAX_MEDIA_SECTIONS)).is_none());
-        assert!(sdp_problem(&sdp(MAX_MEDIA_SECTIONS + 1)).is_some());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const OFFER: &str = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1 2\r\n\
-m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=sendonly\r\na=msid:s1 mic-1\r\na=rtpmap:111 opus/48000/2\r\n\
-m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\na=sendrecv\r\na=msid:s1 cam-1\r\na=rtpmap:96 VP8/90000\r\n\
-m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:2\r\na=inactive\r\na=msid:s2 screen-1\r\na=rtpmap:96 VP8/90000\r\n";
-
-    #[test]
-    fn an_offer_sends_only_its_active_tracks() {
-        let offer = RTCSessionDescription::offer(OFFER.to_owned()).unwrap();
-        let sending = sending_track_ids(&offer);
-        assert_eq!(
-            sending,
-            HashSet::from(["mic-1".to_owned(), "cam-1".to_owned()]),
-            "the inactive screen share is not sent"
-        );
     }
 }

@@ -9,7 +9,7 @@ use tests::TestApp;
 use tests::browser::{Browser, WAIT, click, sign_up, wait_for_text};
 use uuid::Uuid;
 
-use crate::browser_chat::{item, my_id, open_chat, wait_for_exact_text};
+use crate::chat_page::{item, my_id, open_chat, wait_for_exact_text};
 
 #[sqlx::test(migrator = "models::MIGRATOR")]
 async fn older_history_loads_when_scrolling_to_the_top(db: PgPool) {

@@ -13,7 +13,7 @@ use tests::ws::WsClient;
 use tests::{TestApp, assert_refused, post};
 use uuid::Uuid;
 
-use crate::browser_chat::{
+use crate::chat_page::{
     is_displayed, item, my_id, open_chat, open_conversation_id, send_message, wait_for_exact_text,
     wait_until_gone,
 };

@@ -23,6 +23,7 @@ mod chat_delivery;
 mod chat_flood;
 mod chat_history_and_search;
 mod chat_limits;
+mod chat_page;
 mod chat_presence_and_typing;
 mod chat_receipts;
 mod chat_sequence_numbers;

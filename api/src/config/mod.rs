@@ -195,78 +195,6 @@ impl Config {
         Ok(config)
     }
 
-    fn validate(&self) -> Result<(), ConfigError> {
-        if self.login_rate_per_ip == 0
-            || self.login_rate_per_account == 0
-            || self.messages_per_second == 0
-        {
-            return Err(ConfigError::Rule("rate limits must be at least 1".into()));
-        }
-        if self.db_max_connections == 0 {
-            return Err(ConfigError::Rule(
-                "db_max_connections must be at least 1".into(),
-            ));
-        }
-        if self
-            .reminder_offsets_minutes
-            .iter()
-            .any(|m| !(1..=7 * 24 * 60).contains(m))
-        {
-            return Err(ConfigError::Rule(
-                "reminder_offsets_minutes must each be between 1 and 10080".into(),
-            ));
-        }
-        if !(0..=24 * 60).contains(&self.room_opens_minutes) {
-            return Err(ConfigError::Rule(
-                "room_opens_minutes must be between 0 and 1440".into(),
-            ));
-        }
-        if !(1..=24 * 30).contains(&self.session_idle_hours) {
-            return Err(ConfigError::Rule(
-                "session_idle_hours must be between 1 and 720 (the session lifetime)".into(),
-            ));
-        }
-        if !(1..=1000).contains(&self.max_bookings_per_lecturer) {
-            return Err(ConfigError::Rule(
-                "max_bookings_per_lecturer must be between 1 and 1000".into(),
-            ));
-        }
-        self.rtc_ports()?;
-        if !(1..=24 * 3600).contains(&self.mood_window_seconds) {
-            return Err(ConfigError::Rule(
-                "mood_window_seconds must be between 1 and 86400".into(),
-            ));
-        }
-        if self.mood_upload_max_rows == 0 || self.mood_upload_max_bytes == 0 {
-            return Err(ConfigError::Rule(
-                "mood upload limits must be at least 1".into(),
-            ));
-        }
-        if !(3..=3600).contains(&self.node_ttl_seconds) {
-            return Err(ConfigError::Rule(
-                "node_ttl_seconds must be between 3 and 3600".into(),
-            ));
-        }
-        if self.nats_subject.is_empty()
-            || self
-                .nats_subject
-                .chars()
-                .any(|c| c.is_whitespace() || c == '*' || c == '>')
-        {
-            return Err(ConfigError::Rule(
-                "nats_subject must be a plain NATS subject such as chatterly.events".into(),
-            ));
-        }
-        if let Some(url) = &self.public_url
-            && !(url.starts_with("http://") || url.starts_with("https://"))
-        {
-            return Err(ConfigError::Rule(
-                "public_url must start with http:// or https://".into(),
-            ));
-        }
-        Ok(())
-    }
-
     /// The configured UDP port range of the video rooms.
     pub fn rtc_ports(&self) -> Result<Option<RangeInclusive<u16>>, ConfigError> {
         let Some(text) = &self.rtc_udp_ports else {
@@ -319,67 +247,13 @@ impl Config {
             .as_deref()
             .is_some_and(|u| u.starts_with("https://"))
     }
-
-    /// The configuration as one log-friendly line, with the database password redacted.
-    pub fn redacted(&self) -> String {
-        let db = match &self.database_url {
-            Some(url) => redact_url(url),
-            None => format!(
-                "private cluster in {}",
-                self.data_dir.join("postgres").display()
-            ),
-        };
-        format!(
-            "bind={} database={} data_dir={} public_url={} log_format={:?} admin_email={} trust_proxy={} \
-             login_rate_per_ip={} login_rate_per_account={} db_max_connections={} smtp={} reminders={:?} rtc_udp={}:{} rtc_public_ip={} \
-             ice_servers={} turn_credential={} metrics_token={} nats={} node_ttl={}s",
-            self.bind,
-            db,
-            self.data_dir.display(),
-            self.public_url.as_deref().unwrap_or("-"),
-            self.log_format,
-            self.admin_email.as_deref().unwrap_or("-"),
-            self.trust_proxy,
-            self.login_rate_per_ip,
-            self.login_rate_per_account,
-            self.db_max_connections,
-            self.smtp_url
-                .as_deref()
-                .map_or_else(|| "files".to_owned(), redact_url),
-            self.reminder_offsets_minutes,
-            self.rtc_udp_ip,
-            self.rtc_udp_ports.as_deref().unwrap_or("any"),
-            self.rtc_public_ip
-                .map_or_else(|| "-".to_owned(), |ip| ip.to_string()),
-            self.rtc_stun_urls.len() + self.rtc_turn_urls.len(),
-            secret(self.rtc_turn_credential.as_deref()),
-            secret(self.metrics_token.as_deref()),
-            self.nats_url
-                .as_deref()
-                .map_or_else(|| "none (one process)".to_owned(), redact_url),
-            self.node_ttl_seconds,
-        )
-    }
 }
 
-/// Replaces the password in `scheme://user:password@host/...` with `***`.
-fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return "***".into();
-    };
-    match rest.split_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split(':').next().unwrap_or_default();
-            format!("{scheme}://{user}:***@{host}")
-        }
-        None => url.to_owned(),
-    }
-}
+mod rules;
+mod summary;
 
-/// How a secret appears in the configuration line: `***` when set.
-fn secret(value: Option<&str>) -> &'static str {
-    if value.is_some() { "***" } else { "-" }
-}
+#[cfg(test)]
+use summary::redact_url;
 
 #[cfg(test)]
 mod tests {
