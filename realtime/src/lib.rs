@@ -4,6 +4,8 @@
 //!
 //! - [`protocol`]: the JSON frames (documented in `docs/protocol.md`).
 //! - [`cursor`]: pure per-connection sequencing: no duplicates, no gaps.
+//! - [`reorder`]: pure holding of messages that arrive ahead of a gap, briefly, before the gap
+//!   is fetched.
 //! - [`positions`]: pure coalescing of delivered/read positions before they are stored.
 //! - [`hub`]: who is connected, and fan-out to their devices' bounded queues.
 //! - [`gateway`]: the shared services (database, hub, batching, presence).
@@ -19,6 +21,7 @@ pub mod membership;
 pub mod positions;
 pub mod presence;
 pub mod protocol;
+pub mod reorder;
 pub mod room;
 pub mod typing_gate;
 

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::checked_batch::try_send_batch;
 use super::plan::plan_all_new;
 use super::send::send;
+use super::seq_locks::lock_in_id_order;
 use super::types::{Outgoing, SendError, Sent};
 use crate::Db;
 
@@ -103,6 +104,7 @@ async fn insert_all_new(
     counts: HashMap<Uuid, i64>,
 ) -> Result<Vec<(Uuid, i64, DateTime<Utc>)>, sqlx::Error> {
     let (count_ids, count_values): (Vec<Uuid>, Vec<i64>) = counts.into_iter().unzip();
+    lock_in_id_order(tx, &count_ids).await?;
     let conversations: Vec<Uuid> = batch.iter().map(|m| m.conversation_id).collect();
     let senders: Vec<Uuid> = batch.iter().map(|m| m.sender_id).collect();
     let client_ids: Vec<String> = batch.iter().map(|m| m.client_id.clone()).collect();

@@ -9,6 +9,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::plan::{Plan, plan_batch};
+use super::seq_locks::lock_in_id_order;
 use super::types::{Message, Outgoing, SendError, Sent};
 use crate::Db;
 
@@ -104,6 +105,7 @@ async fn reserve_seqs(
     counts: HashMap<Uuid, i64>,
 ) -> Result<FirstSeqs, sqlx::Error> {
     let (count_ids, count_values): (Vec<Uuid>, Vec<i64>) = counts.into_iter().unzip();
+    lock_in_id_order(tx, &count_ids).await?;
     let last_seqs: HashMap<Uuid, i64> = sqlx::query!(
         "UPDATE conversations SET last_seq = last_seq + c.k, updated_at = now()
          FROM unnest($1::uuid[], $2::bigint[]) AS c(id, k)

@@ -2,7 +2,8 @@
 //! told about them, idempotent per `(sender, client_id)`, pageable and searchable.
 //!
 //! `types` holds the shared vocabulary; [`send()`] stores one message and [`send_batch`] many
-//! (planned without I/O in `plan`, fully checked in `checked_batch`); `history` pages through a
+//! (planned without I/O in `plan`, fully checked in `checked_batch`, conversations locked in one
+//! order by `seq_locks`); `history` pages through a
 //! conversation and [`search()`] finds messages by their words.
 
 mod batch;
@@ -11,6 +12,7 @@ mod history;
 mod plan;
 mod search;
 mod send;
+mod seq_locks;
 mod types;
 
 pub use batch::send_batch;

@@ -7,12 +7,14 @@ use std::sync::Arc;
 use axum::extract::ws::{Message as WsMessage, Utf8Bytes};
 use futures::{Sink, SinkExt as _, Stream};
 use models::{conversation, message};
+use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::{Connection, Stop};
 use crate::cursor::Admission;
 use crate::hub::Event;
 use crate::protocol::{MessagePayload, ServerFrame};
+use crate::reorder::Hold;
 
 /// Queued events written before one flush.
 const EVENTS_PER_FLUSH: usize = 64;
@@ -96,7 +98,8 @@ where
         self.write(&ServerFrame::Refresh).await
     }
 
-    /// Sends the messages after the cursor up to `up_to`, in chunks.
+    /// Sends the messages after the cursor up to `up_to`, in chunks, then whatever was held
+    /// that now follows on.
     async fn catch_up(&mut self, conversation: Uuid, up_to: i64) -> Result<(), Stop> {
         while let Some(after) = self.cursors.position(conversation).filter(|at| *at < up_to) {
             let batch =
@@ -116,7 +119,31 @@ where
                 self.cursors.delivered(conversation, m.seq);
             }
         }
+        self.release_held(conversation).await
+    }
+
+    /// Sends the held messages of `conversation` that follow on from its cursor (fed, not
+    /// flushed), and drops those already sent.
+    async fn release_held(&mut self, conversation: Uuid) -> Result<(), Stop> {
+        let Some(at) = self.cursors.position(conversation) else {
+            self.held.forget(conversation);
+            return Ok(());
+        };
+        for (seq, json) in self.held.ready(conversation, at) {
+            self.feed(WsMessage::Text(json)).await?;
+            self.cursors.delivered(conversation, seq);
+        }
         Ok(())
+    }
+
+    /// Fills from the database the gaps whose messages did not arrive in time (see
+    /// [`crate::reorder`]), sends what was held behind them, and flushes.
+    pub(super) async fn fill_expired_gaps(&mut self) -> Result<(), Stop> {
+        for (conversation, up_to) in self.held.expired(Instant::now()) {
+            metrics::counter!("chat_gaps_fetched_total").increment(1);
+            self.catch_up(conversation, up_to).await?;
+        }
+        self.socket.flush().await.map_err(|_| Stop::ClientGone)
     }
 
     /// Writes `first` and whatever else is already queued (up to a limit), then flushes once:
@@ -149,11 +176,18 @@ where
                 Admission::Deliver => {
                     self.feed(WsMessage::Text(json)).await?;
                     self.cursors.delivered(conversation, seq);
+                    self.release_held(conversation).await?;
                 }
-                Admission::Gap { up_to, .. } => {
-                    self.catch_up(conversation, up_to).await?;
-                    self.feed(WsMessage::Text(json)).await?;
-                    self.cursors.delivered(conversation, seq);
+                // Ahead of a gap (another node's message is still on the bus): held briefly,
+                // so the gap usually fills without a query.
+                Admission::Gap { .. } => {
+                    match self.held.hold(conversation, seq, json, Instant::now()) {
+                        Hold::Kept => metrics::counter!("chat_messages_held_total").increment(1),
+                        Hold::FillNow(up_to) => {
+                            metrics::counter!("chat_gaps_fetched_total").increment(1);
+                            self.catch_up(conversation, up_to).await?;
+                        }
+                    }
                 }
                 Admission::Duplicate | Admission::NotFollowed => {}
             },
@@ -175,6 +209,7 @@ where
                 frame,
             } => {
                 self.cursors.unfollow(conversation);
+                self.held.forget(conversation);
                 self.feed(WsMessage::Text(frame)).await?;
             }
             Event::Resync => Box::pin(self.resync()).await?,

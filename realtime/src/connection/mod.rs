@@ -29,6 +29,7 @@ use crate::hub::{
     CLOSE_RESTARTING, CLOSE_REVOKED, CLOSE_TOO_MANY, CLOSE_TOO_SLOW, Event, TooManyDevices,
 };
 use crate::protocol::ServerFrame;
+use crate::reorder::Reorder;
 
 /// Sends a device may have waiting for storage before the server stops reading its frames.
 const MAX_IN_FLIGHT: usize = 64;
@@ -69,6 +70,7 @@ where
         socket,
         user,
         cursors: Cursors::default(),
+        held: Reorder::default(),
         in_flight: InFlight::new(),
         budget: FrameBudget::new(gateway.config.frames_per_second, gateway.config.frame_burst),
     };
@@ -106,12 +108,14 @@ where
     let _ = socket.send(WsMessage::Close(Some(close))).await;
 }
 
-/// One device's session state: its socket, its cursors and its sends in flight.
+/// One device's session state: its socket, its cursors, the messages it holds ahead of a gap
+/// and its sends in flight.
 struct Connection<S> {
     gateway: Arc<Gateway>,
     socket: S,
     user: Uuid,
     cursors: Cursors,
+    held: Reorder<Utf8Bytes>,
     in_flight: InFlight,
     budget: FrameBudget,
 }
@@ -141,6 +145,7 @@ where
         let closed = close.requested();
         tokio::pin!(closed);
         loop {
+            let held_until = self.held.next_deadline();
             tokio::select! {
                 biased;
                 code = &mut closed => {
@@ -171,6 +176,9 @@ where
                         WsMessage::Close(_) => return Ok(()),
                         WsMessage::Ping(_) | WsMessage::Pong(_) => {}
                     }
+                }
+                () = tokio::time::sleep_until(held_until.unwrap_or_else(Instant::now)), if held_until.is_some() => {
+                    Box::pin(self.fill_expired_gaps()).await?;
                 }
                 event = events.recv() => {
                     let Some(event) = event else { return Ok(()) };

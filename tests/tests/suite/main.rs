@@ -28,6 +28,7 @@ mod chat_presence_and_typing;
 mod chat_receipts;
 mod chat_sequence_numbers;
 mod chat_storage;
+mod chat_storage_nodes;
 mod consultation_rules;
 mod consultations_booking;
 mod consultations_lecturer_created;
