@@ -13,6 +13,7 @@ pub mod mood;
 pub mod openapi;
 pub mod rate_limit;
 pub mod refusals;
+pub mod room_forward;
 pub mod room_nodes;
 pub mod routes;
 pub mod security;

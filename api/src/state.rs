@@ -36,6 +36,8 @@ pub struct AppState {
     /// What time it is for the jobs (mailer, mood windows), the consultation rules and the room
     /// timers: the system clock, or a test's clock that it moves forward instead of sleeping.
     pub clock: Clock,
+    /// HTTP client for requests to other nodes (a room's reads and switches, `room_forward`).
+    pub peers: reqwest::Client,
 }
 
 impl AppState {
@@ -111,6 +113,10 @@ impl AppState {
             reads: Arc::new(ReadLimits::default()),
             metrics,
             mood: crate::mood::MoodService::default(),
+            peers: reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .unwrap_or_default(),
         }
     }
 }

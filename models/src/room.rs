@@ -240,3 +240,24 @@ pub async fn take_over(db: &Db, id: Uuid, me: Uuid, holder: Uuid) -> Result<bool
     .await?;
     Ok(taken.rows_affected() == 1)
 }
+
+/// The live node other than `me` (lease within `ttl`) that runs consultation `id`'s room, and
+/// its address: where the room's present participants and recording switch are answered.
+/// `None` when the room runs here or on no live node. Unlike [`place`], never claims the room.
+pub async fn runs_elsewhere(
+    db: &Db,
+    id: Uuid,
+    me: Uuid,
+    ttl: std::time::Duration,
+) -> Result<Option<String>, ModelError> {
+    Ok(sqlx::query_scalar!(
+        "SELECT n.address FROM consultation_rooms r JOIN nodes n ON n.id = r.node_id
+         WHERE r.consultation_id = $1 AND n.id <> $2
+           AND n.heartbeat_at >= now() - make_interval(secs => $3)",
+        id,
+        me,
+        ttl.as_secs_f64(),
+    )
+    .fetch_optional(db)
+    .await?)
+}

@@ -3,6 +3,7 @@
 //! so a browser can seek in them.
 
 use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method};
 use axum::response::{IntoResponse as _, Response};
 use realtime::room::switch;
 use serde::Deserialize;
@@ -17,6 +18,7 @@ use utoipa_axum::routes;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
+use crate::room_forward;
 use crate::routes::rooms::{Loaded, load};
 use crate::state::AppState;
 use crate::views::rooms::{RecordingFileView, RecordingList, RecordingView};
@@ -48,14 +50,33 @@ pub async fn switch(
     State(state): State<AppState>,
     caller: CurrentUser,
     Path(id): Path<Uuid>,
+    headers: HeaderMap,
     Json(input): Json<RecordingSwitch>,
-) -> ApiResult<Json<RecordingList>> {
+) -> ApiResult<Response> {
+    // The recorder runs where the room runs.
+    if let Some(node) = room_forward::room_node(&state, id, &headers).await?
+        && let Some(answer) = room_forward::forward(
+            &state,
+            &node,
+            Method::POST,
+            &format!("/api/v1/consultations/{id}/room/recording"),
+            &headers,
+            Some(
+                serde_json::json!({ "active": input.active })
+                    .to_string()
+                    .into_bytes(),
+            ),
+        )
+        .await
+    {
+        return Ok(answer);
+    }
     let loaded = if input.active {
         switch::start_recording(&state.rooms, &caller.user, id).await?
     } else {
         switch::stop_recording(&state.rooms, &caller.user, id).await?
     };
-    Ok(Json(list_of(&state, &loaded).await?))
+    Ok(Json(list_of(&state, &loaded).await?).into_response())
 }
 
 /// The consultation's recordings, for its lecturer and students.

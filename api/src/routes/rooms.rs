@@ -3,8 +3,8 @@
 //! the socket to the forwarding unit (`realtime::room`).
 
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::http::{HeaderMap, Method};
+use axum::response::{IntoResponse as _, Response};
 use models::room;
 use realtime::room::Ticket;
 use realtime::room::protocol::EndReason;
@@ -19,6 +19,7 @@ use utoipa_axum::routes;
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
 use crate::extract::{Json, Path, Upgrade};
+use crate::room_forward;
 use crate::room_nodes::Route;
 use crate::routes::conversations::welcome;
 use crate::state::AppState;
@@ -103,10 +104,25 @@ pub async fn get(
     State(state): State<AppState>,
     caller: CurrentUser,
     Path(id): Path<Uuid>,
-) -> ApiResult<Json<RoomView>> {
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let loaded = load(&state, id, &caller).await?;
+    // Who is present is known where the room runs.
+    if let Some(node) = room_forward::room_node(&state, id, &headers).await?
+        && let Some(answer) = room_forward::forward(
+            &state,
+            &node,
+            Method::GET,
+            &format!("/api/v1/consultations/{id}/room"),
+            &headers,
+            None,
+        )
+        .await
+    {
+        return Ok(answer);
+    }
     let conversation = loaded.stored.conversation_id;
-    Ok(Json(view(&state, &loaded, conversation).await?))
+    Ok(Json(view(&state, &loaded, conversation).await?).into_response())
 }
 
 /// Opens the room now, ahead of its scheduled opening (or again after ending it), lecturer only.

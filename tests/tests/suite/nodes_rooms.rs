@@ -1,6 +1,7 @@
 //! Consultation rooms across nodes: a room runs on one node; a participant whose socket
-//! reaches another node is relayed to it (same room, same media), the lecturer's decisions
-//! taken through any node reach it, and when the room's node dies the room is entered again
+//! reaches another node is relayed to it (same room, same media), who is present and the
+//! recording switch are answered by the room's node whichever node is asked, the lecturer's
+//! decisions taken through any node reach it, and when the room's node dies the room is entered again
 //! through a surviving node within a few seconds.
 
 use std::time::{Duration, Instant};
@@ -8,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use sqlx::PgPool;
 use tests::nodes::NatsServer;
-use tests::rooms::{appointment, cast, join, post};
+use tests::rooms::{appointment, cast, get, join, post, track_of};
 use tests::rtc::RoomPeer;
 use tests::{TestApp, json_of, own_pool};
 
@@ -45,7 +46,8 @@ async fn a_room_socket_reaching_another_node_is_relayed_to_the_room_it_runs_on(d
     // The lecturer enters through node 0, which takes the room; the student's socket reaches
     // node 1 and is relayed there: one room, its frames passing both ways.
     let mut lecturer = join(&n0, id, &c.lecturer.1).await;
-    lecturer
+    // Kept: dropping the publication stops its media.
+    let _camera = lecturer
         .publish_video("camera", Duration::from_millis(20))
         .await
         .expect("publish");
@@ -62,6 +64,51 @@ async fn a_room_socket_reaching_another_node_is_relayed_to_the_room_it_runs_on(d
         .await
         .expect("the lecturer sees the relayed student arrive");
     assert_eq!(joined["participant"]["display_name"], "Student 0");
+    // The relayed student gets the lecturer's camera: signalling went through the relay, the
+    // media straight to the room's node.
+    let track = track_of(&mut student, lecturer.participant_id).await;
+    let packets = student
+        .receive(&track, 30)
+        .await
+        .expect("the camera's packets reach the relayed student");
+    assert!(
+        packets.windows(2).all(|w| w[0].frame < w[1].frame),
+        "in order"
+    );
+
+    // Who is present and the recording switch are answered where the room runs, whichever
+    // node is asked.
+    for node in [&n0, &n1] {
+        let view: Value = json_of(get(node, &c.students[0].1, &room)).await;
+        assert_eq!(
+            view["present"].as_array().map(Vec::len),
+            Some(2),
+            "present, asked at {}: {view}",
+            node.addr
+        );
+    }
+    let recording = format!("{room}/recording");
+    let started: Value =
+        json_of(post(&n1, &c.lecturer.1, &recording).json(&serde_json::json!({ "active": true })))
+            .await;
+    assert_eq!(started["recording"], true, "{started}");
+    let told = student.next_of("recording").await.expect("recording frame");
+    assert_eq!(told["active"], true);
+    let refused = post(&n1, &c.students[0].1, &recording)
+        .json(&serde_json::json!({ "active": false }))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(
+        refused.status(),
+        403,
+        "a student cannot stop it, through any node"
+    );
+    let stopped: Value =
+        json_of(post(&n1, &c.lecturer.1, &recording).json(&serde_json::json!({ "active": false })))
+            .await;
+    assert_eq!(stopped["recording"], false, "{stopped}");
+
     // Signalling crosses the relay both ways: the student's mute reaches the lecturer.
     student.send(serde_json::json!({ "type": "mute", "source": "microphone", "muted": true }));
     let muted = lecturer
