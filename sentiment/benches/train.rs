@@ -67,6 +67,9 @@ fn main() {
     if args.iter().any(|a| a == "--emobank-emotion") {
         config.emobank_emotion = true;
     }
+    if args.iter().any(|a| a == "--logistic-intensity") {
+        config.intensity_regression = false;
+    }
     let rated = emobank();
     if args.iter().any(|a| a == "--summary") {
         summary(&rated, &config);
