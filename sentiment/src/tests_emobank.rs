@@ -23,10 +23,6 @@ pub(crate) fn emobank() -> &'static [RatedSentence] {
     })
 }
 
-fn slice_config() -> TrainConfig {
-    slice_config_with(true)
-}
-
 fn slice_config_with(intensity_regression: bool) -> TrainConfig {
     TrainConfig {
         max_ngrams: 3_000,
