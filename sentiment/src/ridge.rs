@@ -6,65 +6,44 @@ use crate::features::{FeatureSpace, SparseRow};
 use crate::linear::{Linear, LinearFile};
 use crate::scaling::{ColumnScaling, MIN_SUPPORT};
 use crate::train::dense_matrix;
-use linfa::DatasetBase;
-use linfa::traits::Fit;
-use linfa_elasticnet::ElasticNet;
-use ndarray::{Array1, Array2, Axis, ShapeBuilder};
+use linfa_linalg::cholesky::SolveCInplace;
+use ndarray::{Array1, Array2, Axis};
 
-/// Coordinate-descent sweeps of the ridge fit. This, not a tolerance, is what ends it: at
-/// `l1_ratio` 0 linfa-elasticnet's duality gap (built for the lasso's dual point) is the primal
-/// objective itself until the residual is exactly optimal, so its `gap < tolerance·|y|²` test never
-/// passes on real data and every fit runs all the sweeps. On EmoBank's training rows (8,062 × 335,
-/// with the dense cue columns correlated up to 0.99) descent is slow: after 300 sweeps the largest
-/// coefficient is still 0.16 from the exact ridge solution (ŷ within 0.06 on the 1–5 scale), 2e-3
-/// after 10,000 (9 ms a sweep); EmoBank and chat accuracy, macro-F1 and r moved by at most 0.003
-/// between 100 and 3,000 sweeps (intensity ECE 0.011–0.014), and 300 keeps the fit (2–4.2 s)
-/// inside the concurrent emotion fit's time.
-const RIDGE_SWEEPS: u32 = 300;
-
-/// Ridge coefficients (β, β0) of `y` on the columns of `x`: minimises |y − Xβ − β0|² + λ|β|², with
-/// linfa-elasticnet's coordinate descent at `l1_ratio` 0 ([`RIDGE_SWEEPS`] sweeps).
+/// Ridge coefficients (β, β0) of `y` on the columns of `x`: minimises |y − Xβ − β0|² + λ|β|².
 ///
-/// Scaling: linfa-elasticnet minimises 1/(2n)·|y − Xw − w0|² + ½·penalty·(1 − l1_ratio)·|w|², at
-/// `l1_ratio` 0 that is 1/(2n)·(|y − Xw − w0|² + n·penalty·|w|²). Setting the gradients to zero,
-/// Xᵀ(y − Xw − w0) = n·penalty·w against Xᵀ(y − Xβ − β0) = λβ, so both have the same minimiser
-/// exactly when **penalty = λ / n** (n = rows; not 2λ/n: the ½ on linfa's penalty and the 2 from
-/// differentiating |w|² cancel, just as the 1/(2n) and the 2 of the squared error leave 1/n).
-///
-/// Intercept: linfa-elasticnet's intercept is the mean of `y` (it centres `y`, not `X`), the
-/// unpenalised least-squares intercept only if every column has mean 0. So the columns are centred
-/// here, linfa's intercept is ȳ, and β0 = ȳ − x̄·β on the uncentred columns.
+/// The exact solution: with the columns centred (Xc = X − x̄), β solves the normal equations
+/// (XcᵀXc + λI) β = Xcᵀ(y − ȳ), here by linfa-linalg's Cholesky solver, and β0 = ȳ − x̄·β (the
+/// intercept is not penalised). The matrix is symmetric positive definite for any λ > 0; when it is
+/// not (λ ≤ 0 with a constant or collinear column), the solver's error is returned.
 pub(crate) fn ridge(
     x: &Array2<f64>,
     y: &Array1<f64>,
     lambda: f64,
 ) -> Result<(Vec<f64>, f64), String> {
-    ridge_with(x, y, lambda, RIDGE_SWEEPS)
-}
-
-/// [`ridge`] with a given number of coordinate-descent sweeps.
-fn ridge_with(
-    x: &Array2<f64>,
-    y: &Array1<f64>,
-    lambda: f64,
-    sweeps: u32,
-) -> Result<(Vec<f64>, f64), String> {
-    let n = x.nrows().max(1) as f64;
+    let n = x.nrows();
+    if n == 0 || y.len() != n {
+        return Err(format!(
+            "ridge fit: {n} rows of inputs and {} ratings",
+            y.len()
+        ));
+    }
     let means = x
         .mean_axis(Axis(0))
         .unwrap_or_else(|| Array1::zeros(x.ncols()));
-    // Column-major, as coordinate descent reads one column at a time (3–5 times faster here).
-    let mut centred = Array2::<f64>::zeros(x.dim().f());
-    centred.assign(&(x - &means));
-    let fitted = ElasticNet::params()
-        .l1_ratio(0.0)
-        .penalty(lambda / n)
-        .with_intercept(true)
-        .max_iterations(sweeps)
-        .fit(&DatasetBase::new(centred.view(), y.view()))
+    let y_mean = y.sum() / n as f64;
+    let centred = x - &means;
+    let mut gram = centred.t().dot(&centred);
+    gram.diag_mut().mapv_inplace(|g| g + lambda);
+    let rhs = centred.t().dot(&(y - y_mean)).insert_axis(Axis(1));
+    let solution = gram
+        .solvec_into(rhs)
         .map_err(|e| format!("ridge fit: {e}"))?;
-    let intercept = fitted.intercept() - fitted.hyperplane().dot(&means);
-    Ok((fitted.hyperplane().to_vec(), intercept))
+    let beta = solution.column(0).to_owned();
+    if !beta.iter().all(|b| b.is_finite()) {
+        return Err("ridge fit: the solution is not finite".to_owned());
+    }
+    let intercept = y_mean - beta.dot(&means);
+    Ok((beta.to_vec(), intercept))
 }
 
 /// The ordinal softmax of a regression ŷ = x·β + β0: logit_k = s·(k·ŷ − Σ_{i<k} cuts[i]), so class
@@ -186,12 +165,12 @@ mod tests {
     #[test]
     fn ridge_matches_the_one_feature_closed_form() {
         // x̄ = 3, ȳ = 3.2, Sxx = Σ(x − x̄)² = 10, Sxy = Σ(x − x̄)(y − ȳ) = 10; with λ = 2,
-        // β = Sxy / (Sxx + λ) = 10/12 and β0 = ȳ − β·x̄ = 0.7 (penalty 2λ/n would give 10/14).
+        // β = Sxy / (Sxx + λ) = 10/12 and β0 = ȳ − β·x̄ = 0.7.
         let x = array![[1.0], [2.0], [3.0], [4.0], [5.0]];
         let y = array![2.0, 1.0, 4.0, 3.0, 6.0];
         let (beta, b0) = ridge(&x, &y, 2.0).unwrap();
-        assert!((beta[0] - 10.0 / 12.0).abs() < 1e-4, "{beta:?}");
-        assert!((b0 - 0.7).abs() < 1e-4, "{b0}");
+        assert!((beta[0] - 10.0 / 12.0).abs() < 1e-9, "{beta:?}");
+        assert!((b0 - 0.7).abs() < 1e-9, "{b0}");
     }
 
     #[test]
@@ -217,12 +196,25 @@ mod tests {
         let exact_b0 = y.mean().unwrap() - exact[0] * 3.5 - exact[1] * (20.0 / 6.0);
         let (beta, b0) = ridge(&x, &y, lambda).unwrap();
         for j in 0..2 {
-            assert!((beta[j] - exact[j]).abs() < 1e-4, "{beta:?} vs {exact:?}");
+            assert!((beta[j] - exact[j]).abs() < 1e-9, "{beta:?} vs {exact:?}");
         }
-        assert!((b0 - exact_b0).abs() < 1e-4, "{b0} vs {exact_b0}");
-        // Too few sweeps do not get there, so the sweeps are what converges it.
-        let (rough, _) = ridge_with(&x, &y, lambda, 2).unwrap();
-        assert!((rough[0] - exact[0]).abs() > 1e-4, "{rough:?} vs {exact:?}");
+        assert!((b0 - exact_b0).abs() < 1e-9, "{b0} vs {exact_b0}");
+    }
+
+    #[test]
+    fn ridge_returns_an_error_when_the_system_is_not_positive_definite() {
+        // A constant column is all zeros once centred: with λ = 0 (or below) its diagonal entry is
+        // not positive, so the Cholesky solver fails; that must be an error, not a panic.
+        let x = array![[1.0, 7.0], [2.0, 7.0], [3.0, 7.0], [4.0, 7.0]];
+        let y = array![1.0, 2.0, 2.0, 4.0];
+        for lambda in [0.0, -1.0] {
+            let err = ridge(&x, &y, lambda).unwrap_err();
+            assert!(err.contains("not positive definite"), "{err}");
+        }
+        assert!(ridge(&x, &y, 1.0).is_ok());
+        // No rows, or a rating count that does not match.
+        assert!(ridge(&Array2::zeros((0, 2)), &Array1::zeros(0), 1.0).is_err());
+        assert!(ridge(&x, &array![1.0, 2.0], 1.0).is_err());
     }
 
     #[test]
