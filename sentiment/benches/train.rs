@@ -4,11 +4,12 @@
 //!
 //! `cargo bench -p sentiment --bench train` prints; `-- --write sentiment/models/builtin.model` also
 //! writes the model and its report (`builtin.report.json` beside it); `-- --tune` runs the
-//! hyper-parameter search on validation data only (VADER: a split of the training part; EmoBank: dev).
+//! hyper-parameter search on validation data only (VADER: a split of the training part; EmoBank: dev);
+//! `-- --summary` prints one line per setting with the validation, held-out and chat figures.
 
 use sentiment::{
-    Example, Part, RatedSentence, Source, TrainConfig, builtin_examples, parse_emobank,
-    standard_sources, stratified_split, train, train_sources,
+    Example, Part, RatedSentence, Source, TrainConfig, TrainingReport, builtin_examples,
+    parse_emobank, standard_sources, stratified_split, train, train_sources,
 };
 use std::time::Instant;
 
@@ -66,7 +67,14 @@ fn main() {
     if args.iter().any(|a| a == "--emobank-emotion") {
         config.emobank_emotion = true;
     }
+    if args.iter().any(|a| a == "--logistic-intensity") {
+        config.intensity_regression = false;
+    }
     let rated = emobank();
+    if args.iter().any(|a| a == "--summary") {
+        summary(&rated, &config);
+        return;
+    }
     if args.iter().any(|a| a == "--tune") {
         tune(&rated, &config, &args);
         return;
@@ -109,9 +117,12 @@ fn main() {
     }
 }
 
-/// Grid search scored on validation data only: a split of VADER's training part, and EmoBank's dev
-/// split standing in for its test split (the held-out test splits are never seen).
-fn tune(rated: &[RatedSentence], base: &TrainConfig, args: &[String]) {
+/// The validation setting: VADER's training part without intensity labels (its validation split is
+/// carved out by the seed + 1 stratified split) and EmoBank with its dev split as the test part.
+fn validation_data(
+    rated: &[RatedSentence],
+    base: &TrainConfig,
+) -> (Vec<Example>, Vec<RatedSentence>) {
     let examples: Vec<Example> = builtin_examples();
     let keys = sentiment::split_keys(&examples);
     let (train_idx, _test_idx) = stratified_split(&keys, base.test_fraction, base.seed);
@@ -134,6 +145,83 @@ fn tune(rated: &[RatedSentence], base: &TrainConfig, args: &[String]) {
             ..s.clone()
         })
         .collect();
+    (training, emobank_parts)
+}
+
+/// Trains in the validation setting with `config` (as `--tune` does for one grid point).
+fn validation_report(
+    training: &[Example],
+    emobank_parts: &[RatedSentence],
+    config: &TrainConfig,
+) -> TrainingReport {
+    let config = TrainConfig {
+        seed: config.seed + 1,
+        evaluate_chat: false,
+        validation_fraction: 0.0,
+        ..config.clone()
+    };
+    let vader = Source::new("vader", "", training.to_vec());
+    let emobank = sentiment::emobank_source(emobank_parts, config.emobank_emotion).0;
+    train_sources(&[vader, emobank], &config, "tuning", &mut |_| {})
+        .expect("trains")
+        .report
+}
+
+/// One line per setting: validation figures (VADER validation split, EmoBank dev), then held-out
+/// figures (VADER test split, EmoBank test) and the chat set, for comparing feature variants.
+fn summary(rated: &[RatedSentence], config: &TrainConfig) {
+    let (training, emobank_parts) = validation_data(rated, config);
+    let v = validation_report(&training, &emobank_parts, config);
+    let sources = standard_sources(config, rated);
+    let t = train_sources(&sources, config, BUILTIN_NAME, &mut |_| {})
+        .expect("the shipped data trains")
+        .report;
+    let r = |s: &sentiment::ScaleReport| s.arousal.as_ref().map_or(f64::NAN, |a| a.model_r);
+    let chat = |m: &Option<sentiment::Metrics>| {
+        m.as_ref()
+            .map_or((f64::NAN, f64::NAN), |m| (m.accuracy, m.macro_f1))
+    };
+    let uncertain = t.intensity.calibration.as_ref().map_or(f64::NAN, |c| {
+        let n: usize = c.reliability.iter().map(|b| b.count).sum();
+        let low: usize = c
+            .reliability
+            .iter()
+            .filter(|b| b.high <= 0.5 + 1e-9)
+            .map(|b| b.count)
+            .sum();
+        low as f64 / n.max(1) as f64
+    });
+    let (ce, ci) = (chat(&t.emotion.chat_eval), chat(&t.intensity.chat_eval));
+    println!(
+        "dev emotion {:.3}/{:.3} intensity {:.3}/{:.3} r {:.3} | test emotion {:.3}/{:.3} intensity {:.3}/{:.3} r {:.3} \
+         uncertain {:.3} ece {:.4} T {:.3} | chat emotion {:.3}/{:.3} intensity {:.3}/{:.3}",
+        v.emotion.model.accuracy,
+        v.emotion.model.macro_f1,
+        v.intensity.model.accuracy,
+        v.intensity.model.macro_f1,
+        r(&v.intensity),
+        t.emotion.model.accuracy,
+        t.emotion.model.macro_f1,
+        t.intensity.model.accuracy,
+        t.intensity.model.macro_f1,
+        r(&t.intensity),
+        uncertain,
+        t.intensity.calibration.as_ref().map_or(f64::NAN, |c| c.ece),
+        t.intensity
+            .calibration
+            .as_ref()
+            .map_or(f64::NAN, |c| c.temperature),
+        ce.0,
+        ce.1,
+        ci.0,
+        ci.1
+    );
+}
+
+/// Grid search scored on validation data only: a split of VADER's training part, and EmoBank's dev
+/// split standing in for its test split (the held-out test splits are never seen).
+fn tune(rated: &[RatedSentence], base: &TrainConfig, args: &[String]) {
+    let (training, emobank_parts) = validation_data(rated, base);
     let list = |flag: &str, default: String| -> Vec<String> {
         let v = args
             .iter()
@@ -171,8 +259,6 @@ fn tune(rated: &[RatedSentence], base: &TrainConfig, args: &[String]) {
                 for direct in list("--directs", base.direct_ngrams.to_string()) {
                     for nb_alpha in list("--nb-alphas", base.nb_alpha.to_string()) {
                         let config = TrainConfig {
-                            seed: base.seed + 1,
-                            evaluate_chat: false,
                             emotion_alpha: alpha.parse().unwrap_or(base.emotion_alpha),
                             intensity_alpha: alpha.parse().unwrap_or(base.intensity_alpha),
                             max_ngrams: vocab.parse().expect("vocab"),
@@ -181,16 +267,7 @@ fn tune(rated: &[RatedSentence], base: &TrainConfig, args: &[String]) {
                             nb_alpha: nb_alpha.parse().expect("nb_alpha"),
                             ..base.clone()
                         };
-                        let vader = Source::new("vader", "", training.clone());
-                        let emobank =
-                            sentiment::emobank_source(&emobank_parts, config.emobank_emotion).0;
-                        let config = TrainConfig {
-                            validation_fraction: 0.0,
-                            ..config
-                        };
-                        let r = train_sources(&[vader, emobank], &config, "tuning", &mut |_| {})
-                            .expect("trains")
-                            .report;
+                        let r = validation_report(&training, &emobank_parts, &config);
                         // Emotion is scored on the VADER validation sentences only, so adding
                         // EmoBank's valence as a second emotion source stays comparable.
                         let emotion = r

@@ -4,6 +4,7 @@
 use crate::features::{FeatureFile, FeatureSpace, SparseRow};
 use crate::labels::{Emotion, Intensity};
 use crate::linear::{Linear, LinearFile, argmax};
+use crate::model_legacy::{v1, v2};
 use crate::source::DataSource;
 use crate::text::Analysis;
 use crate::train_config::TrainConfig;
@@ -13,9 +14,9 @@ use std::sync::OnceLock;
 /// First bytes of every model file.
 const MAGIC: &[u8; 8] = b"CHATMOOD";
 /// Version of the layout after the magic; bumped on any incompatible change. Version 2 added the
-/// calibration temperatures and the training sources; version 1 files still load (temperature 1,
-/// no sources recorded).
-pub const FORMAT_VERSION: u16 = 2;
+/// calibration temperatures and the training sources, version 3 the `intensity_regression` setting;
+/// version 1 and 2 files still load (`crate::model_legacy`).
+pub const FORMAT_VERSION: u16 = 3;
 /// The committed built-in model, trained on the shipped VADER sentences with the default config.
 const BUILTIN: &[u8] = include_bytes!("../models/builtin.model");
 
@@ -73,88 +74,17 @@ pub struct ModelInfo {
     pub temperatures: [f64; 2],
 }
 
-fn unit_temperatures() -> [f64; 2] {
+pub(crate) fn unit_temperatures() -> [f64; 2] {
     [1.0, 1.0]
 }
 
+/// The body of a model file (current version).
 #[derive(Serialize, Deserialize)]
-struct ModelFile {
-    info: ModelInfo,
-    features: FeatureFile,
-    emotion: LinearFile,
-    intensity: LinearFile,
-}
-
-/// The version 1 layout, still readable.
-mod v1 {
-    use super::*;
-
-    #[derive(Deserialize)]
-    pub struct ModelFile {
-        pub info: Info,
-        pub features: FeatureFile,
-        pub emotion: LinearFile,
-        pub intensity: LinearFile,
-    }
-
-    #[derive(Deserialize)]
-    pub struct Info {
-        pub name: String,
-        pub config: Config,
-        pub trained_on: [usize; 2],
-    }
-
-    #[derive(Deserialize)]
-    pub struct Config {
-        pub seed: u64,
-        pub test_fraction: f64,
-        pub emotion_alpha: f64,
-        pub intensity_alpha: f64,
-        pub max_iterations: u64,
-        pub min_df: u32,
-        pub max_ngrams: usize,
-        pub direct_ngrams: usize,
-        pub bigrams: bool,
-        pub nb_alpha: f64,
-        pub nb_folds: usize,
-        pub min_examples: usize,
-        pub evaluate_chat: bool,
-    }
-
-    impl From<ModelFile> for super::ModelFile {
-        fn from(f: ModelFile) -> Self {
-            let c = f.info.config;
-            let config = TrainConfig {
-                seed: c.seed,
-                test_fraction: c.test_fraction,
-                emotion_alpha: c.emotion_alpha,
-                intensity_alpha: c.intensity_alpha,
-                max_iterations: c.max_iterations,
-                min_df: c.min_df,
-                max_ngrams: c.max_ngrams,
-                direct_ngrams: c.direct_ngrams,
-                bigrams: c.bigrams,
-                nb_alpha: c.nb_alpha,
-                nb_folds: c.nb_folds,
-                min_examples: c.min_examples,
-                evaluate_chat: c.evaluate_chat,
-                validation_fraction: 0.0,
-                emobank_emotion: false,
-            };
-            super::ModelFile {
-                info: ModelInfo {
-                    name: f.info.name,
-                    config,
-                    trained_on: f.info.trained_on,
-                    sources: Vec::new(),
-                    temperatures: [1.0, 1.0],
-                },
-                features: f.features,
-                emotion: f.emotion,
-                intensity: f.intensity,
-            }
-        }
-    }
+pub(crate) struct ModelFile {
+    pub(crate) info: ModelInfo,
+    pub(crate) features: FeatureFile,
+    pub(crate) emotion: LinearFile,
+    pub(crate) intensity: LinearFile,
 }
 
 /// Both classifiers with their shared feature space: what the recognition job loads and calls.
@@ -282,6 +212,9 @@ impl Model {
         let (file, rest): (ModelFile, _) = match found {
             FORMAT_VERSION => postcard::take_from_bytes(body).map_err(corrupt)?,
             1 => postcard::take_from_bytes::<v1::ModelFile>(body)
+                .map(|(f, rest)| (f.into(), rest))
+                .map_err(corrupt)?,
+            2 => postcard::take_from_bytes::<v2::ModelFile>(body)
                 .map(|(f, rest)| (f.into(), rest))
                 .map_err(corrupt)?,
             _ => {

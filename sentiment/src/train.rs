@@ -138,6 +138,7 @@ pub fn train_sources(
         .iter()
         .map(|&i| examples[i].intensity.map(|c| c.index()))
         .collect();
+    let train_ratings: Vec<Option<f64>> = train_idx.iter().map(|&i| rows[i].arousal).collect();
     let (space, train_rows) = FeatureSpace::fit(
         &train_docs,
         [&emotion_labels, &intensity_labels],
@@ -151,7 +152,7 @@ pub fn train_sources(
     let [
         (emotion, emotion_n, emotion_ms),
         (intensity, intensity_n, intensity_ms),
-    ] = fit_both(&space, &train_rows, labels, config, || {
+    ] = fit_both(&space, &train_rows, labels, &train_ratings, config, || {
         progress(TrainStage::Intensity)
     })?;
 
@@ -251,11 +252,14 @@ fn class_means(rated: &[(Intensity, f64)]) -> Option<[f64; 5]> {
 type Fitted = (Linear, usize, u64);
 
 /// Fits the emotion and intensity models concurrently on two threads (each fit is deterministic on its
-/// own); `emotion_done` runs when the emotion fit has finished.
+/// own); `emotion_done` runs when the emotion fit has finished. Intensity is regress-then-bin on the
+/// human ratings (`ratings`, per training row) when `config.intensity_regression` is set and every
+/// intensity-labelled row has one; otherwise both are multinomial logistic regressions.
 fn fit_both(
     space: &FeatureSpace,
     rows: &[SparseRow],
     labels: [&[Option<usize>]; 2],
+    ratings: &[Option<f64>],
     config: &TrainConfig,
     emotion_done: impl FnOnce(),
 ) -> Result<[Fitted; 2], TrainError> {
@@ -264,8 +268,21 @@ fn fit_both(
         fit_scale(scale, space, rows, labels, alpha, config)
             .map(|(linear, n)| (linear, n, t.elapsed().as_millis() as u64))
     };
+    let rated = labels[1]
+        .iter()
+        .zip(ratings)
+        .all(|(l, a)| l.is_none() || a.is_some());
+    let fit_intensity = || {
+        if !(config.intensity_regression && rated) {
+            return timed_fit("intensity", labels[1], config.intensity_alpha);
+        }
+        let t = Instant::now();
+        crate::ridge::fit_arousal(space, rows, labels[1], ratings, config.intensity_alpha)
+            .map(|(linear, n)| (linear, n, t.elapsed().as_millis() as u64))
+            .map_err(|e| TrainError::Features(format!("intensity regression: {e}")))
+    };
     let (emotion, intensity) = std::thread::scope(|scope| {
-        let intensity = scope.spawn(|| timed_fit("intensity", labels[1], config.intensity_alpha));
+        let intensity = scope.spawn(fit_intensity);
         let emotion = timed_fit("emotion", labels[0], config.emotion_alpha);
         emotion_done();
         (emotion, intensity.join())

@@ -14,7 +14,8 @@ pub struct TrainConfig {
     pub test_fraction: f64,
     /// L2 regularisation strength of the emotion model (linfa's `alpha`; the loss is summed over examples).
     pub emotion_alpha: f64,
-    /// L2 regularisation strength of the intensity model.
+    /// L2 regularisation strength of the intensity model (the ridge penalty λ when intensity is
+    /// fitted as a regression, see `intensity_regression`).
     pub intensity_alpha: f64,
     /// L-BFGS iteration limit per model.
     pub max_iterations: u64,
@@ -39,6 +40,12 @@ pub struct TrainConfig {
     pub validation_fraction: f64,
     /// Whether EmoBank's valence also labels emotion (a second emotion source).
     pub emobank_emotion: bool,
+    /// Whether intensity is fitted as regress-then-bin (a ridge regression of the human arousal
+    /// ratings, binned at the training labels' class shares) when every intensity-labelled training
+    /// example has a rating; otherwise, or when false, as a multinomial logistic regression.
+    /// Absent from reports and models written before format 3 (read as false: they were logistic).
+    #[serde(default)]
+    pub intensity_regression: bool,
 }
 
 impl Default for TrainConfig {
@@ -59,6 +66,7 @@ impl Default for TrainConfig {
             evaluate_chat: true,
             validation_fraction: 0.1,
             emobank_emotion: false,
+            intensity_regression: true,
         }
     }
 }
