@@ -15,15 +15,28 @@ use crate::room_nodes::RELAYED;
 use crate::state::AppState;
 
 /// How long the room's node has to answer a forwarded request before this node answers alone.
-pub const FORWARD_TIMEOUT: Duration = Duration::from_secs(3);
+const FORWARD_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// The address of the node running consultation `id`'s room, when that is another live node
-/// and this request did not come from one.
-pub async fn room_node(
+/// The answer of the node running consultation `id`'s room to the caller's request (`method` on
+/// `path`, with a JSON `body`), when that is another live node, this request did not come from
+/// one, and it answers in time; `None` means this node answers itself.
+pub async fn answer_at_room_node(
     state: &AppState,
     id: Uuid,
     headers: &HeaderMap,
-) -> ApiResult<Option<String>> {
+    method: Method,
+    path: &str,
+    body: Option<Vec<u8>>,
+) -> ApiResult<Option<Response>> {
+    let Some(node) = room_node(state, id, headers).await? else {
+        return Ok(None);
+    };
+    Ok(forward(state, &node, method, path, headers, body).await)
+}
+
+/// The address of the node running consultation `id`'s room, when that is another live node
+/// and this request did not come from one.
+async fn room_node(state: &AppState, id: Uuid, headers: &HeaderMap) -> ApiResult<Option<String>> {
     if headers.contains_key(RELAYED) {
         return Ok(None);
     }
@@ -31,10 +44,9 @@ pub async fn room_node(
     Ok(models::room::runs_elsewhere(&state.db, id, state.gateway.node(), ttl).await?)
 }
 
-/// Sends the caller's request (`method` on `path`, with a JSON `body`) to the node at
-/// `address` and returns its answer as it is; `None` if that node cannot be reached in time,
-/// and the caller answers itself.
-pub async fn forward(
+/// Sends the caller's request to the node at `address` and returns its answer as it is; `None`
+/// if that node cannot be reached in time.
+async fn forward(
     state: &AppState,
     address: &str,
     method: Method,

@@ -54,20 +54,17 @@ pub async fn switch(
     Json(input): Json<RecordingSwitch>,
 ) -> ApiResult<Response> {
     // The recorder runs where the room runs.
-    if let Some(node) = room_forward::room_node(&state, id, &headers).await?
-        && let Some(answer) = room_forward::forward(
-            &state,
-            &node,
-            Method::POST,
-            &format!("/api/v1/consultations/{id}/room/recording"),
-            &headers,
-            Some(
-                serde_json::json!({ "active": input.active })
-                    .to_string()
-                    .into_bytes(),
-            ),
-        )
-        .await
+    let path = format!("/api/v1/consultations/{id}/room/recording");
+    let body = serde_json::json!({ "active": input.active }).to_string();
+    if let Some(answer) = room_forward::answer_at_room_node(
+        &state,
+        id,
+        &headers,
+        Method::POST,
+        &path,
+        Some(body.into_bytes()),
+    )
+    .await?
     {
         return Ok(answer);
     }

@@ -108,16 +108,9 @@ pub async fn get(
 ) -> ApiResult<Response> {
     let loaded = load(&state, id, &caller).await?;
     // Who is present is known where the room runs.
-    if let Some(node) = room_forward::room_node(&state, id, &headers).await?
-        && let Some(answer) = room_forward::forward(
-            &state,
-            &node,
-            Method::GET,
-            &format!("/api/v1/consultations/{id}/room"),
-            &headers,
-            None,
-        )
-        .await
+    let path = format!("/api/v1/consultations/{id}/room");
+    if let Some(answer) =
+        room_forward::answer_at_room_node(&state, id, &headers, Method::GET, &path, None).await?
     {
         return Ok(answer);
     }
